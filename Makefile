@@ -1,0 +1,44 @@
+# The two commands a new user needs: `make run` and `make test`. Everything installs into .venv.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test bench schema lint services clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	@touch $@ $(STAMP)
+
+## Install and start the gateway on its embedded demo backends (GraphiQL URL is printed).
+run: $(STAMP)
+	$(BIN)/gateway serve
+
+## Install the test dependencies and run the whole suite.
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest
+
+## Benchmarks: reference services on loopback with injected latency, gateway with two workers.
+bench: $(TEST_STAMP)
+	$(BIN)/python -m bench
+
+## Regenerate the committed SDL after a deliberate schema change.
+schema: $(STAMP)
+	$(BIN)/gateway schema > schema/schema.graphql
+
+## Run the reference domain services on loopback sockets (ports 8101-8104).
+services: $(STAMP)
+	$(BIN)/reference-services serve
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

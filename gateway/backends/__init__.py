@@ -1,0 +1,66 @@
+"""Typed clients of the domain services, one pooled httpx client each.
+
+The public surface is ``Backends`` (the clients of one gateway process) and the allow-list
+models re-exported by the per-domain modules; ``_client`` is the shared implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from gateway.backends._client import Page, call_log
+from gateway.backends.access import AccessClient
+from gateway.backends.platform import PlatformClient
+from gateway.backends.storage import StorageClient
+from gateway.backends.workloads import WorkloadsClient
+from gateway.settings import Settings
+
+__all__ = ["Backends", "Page", "call_log"]
+
+
+@dataclass
+class Backends:
+    """The clients of every domain service."""
+
+    workloads: WorkloadsClient
+    storage: StorageClient
+    access: AccessClient
+    platform: PlatformClient
+
+    @classmethod
+    def create(cls, settings: Settings, transports: Mapping[str, httpx.AsyncBaseTransport]) -> Backends:
+        """Clients over the given transports (real sockets or in-process ASGI apps)."""
+        clients = {}
+        for domain, backend in settings.backends.items():
+            http = httpx.AsyncClient(
+                base_url=backend.url or f"http://{domain}.embedded",
+                transport=transports[domain],
+                timeout=httpx.Timeout(backend.read_timeout, connect=backend.connect_timeout),
+                headers={"user-agent": "controlplane-gateway"},
+            )
+            clients[domain] = http
+        return cls(
+            workloads=WorkloadsClient("workloads", clients["workloads"]),
+            storage=StorageClient("storage", clients["storage"]),
+            access=AccessClient("access", clients["access"]),
+            platform=PlatformClient("platform", clients["platform"]),
+        )
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
+        for client in (self.workloads, self.storage, self.access, self.platform):
+            await client.http.aclose()
+
+
+def socket_transports(settings: Settings) -> dict[str, httpx.AsyncBaseTransport]:
+    """Pooled HTTP transports to the configured backend URLs."""
+    return {
+        domain: httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=b.max_connections, max_keepalive_connections=b.max_connections),
+            retries=0,
+        )
+        for domain, b in settings.backends.items()
+    }

@@ -1,0 +1,143 @@
+"""The HTTP client every domain client is built on: one pooled httpx client per service."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from gateway.errors import BackendBadResponse, BackendTimeout, BackendUnavailable
+
+Model = TypeVar("Model", bound=BaseModel)
+Item = TypeVar("Item")
+
+# Backend calls of the request being served, as (domain, resource path) pairs.
+call_log: contextvars.ContextVar[Counter[tuple[str, str]] | None] = contextvars.ContextVar(
+    "gateway_backend_call_log", default=None
+)
+MAX_IDS_PER_CALL = 500
+PAGE_LIMIT = 1000
+
+
+class AllowListModel(BaseModel):
+    """A backend document reduced to the fields the gateway knows; anything else is dropped."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    """One page of a backend listing."""
+
+    items: list[Item]
+    cursors: list[str]
+    next_cursor: str | None
+    total: int
+
+
+class ServiceClient:
+    """GET JSON from one domain service, mapping every failure onto the gateway's error tree."""
+
+    def __init__(self, domain: str, http: httpx.AsyncClient) -> None:
+        self.domain = domain
+        self.http = http
+
+    async def get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        """The decoded JSON body of a successful GET."""
+        calls = call_log.get()
+        if calls is not None:
+            calls[(self.domain, path)] += 1
+        try:
+            response = await self.http.get(path, params=params)
+        except httpx.TimeoutException:
+            raise BackendTimeout(f"the {self.domain} service timed out", service=self.domain) from None
+        except httpx.HTTPError:
+            raise BackendUnavailable(f"the {self.domain} service is unreachable", service=self.domain) from None
+        if response.status_code >= 500:
+            raise BackendUnavailable(
+                f"the {self.domain} service failed (HTTP {response.status_code})", service=self.domain
+            )
+        if response.status_code >= 400:
+            raise BackendBadResponse(
+                f"the {self.domain} service rejected the gateway's request (HTTP {response.status_code})",
+                service=self.domain,
+            )
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            raise BackendBadResponse(f"the {self.domain} service sent malformed JSON", service=self.domain) from None
+
+    async def batch(self, resource: str, ids: Sequence[str], model: type[Model]) -> list[Model]:
+        """Documents by id, in chunks of at most ``MAX_IDS_PER_CALL``; unknown ids are absent."""
+        found: list[Model] = []
+        for start in range(0, len(ids), MAX_IDS_PER_CALL):
+            chunk = ids[start : start + MAX_IDS_PER_CALL]
+            body = await self.get_json(f"/v1/{resource}", {"ids": ",".join(chunk)})
+            found.extend(self.parse_items(body, model))
+        return found
+
+    async def page(
+        self, resource: str, model: type[Model], filters: Mapping[str, Iterable[str]], *, limit: int,
+        after: str | None = None,
+    ) -> Page[Model]:
+        """One newest-first page of a filtered listing."""
+        params = {name: ",".join(values) for name, values in filters.items()}
+        params["limit"] = str(limit)
+        if after is not None:
+            params["after"] = after
+        body = await self.get_json(f"/v1/{resource}", params)
+        items = self.parse_items(body, model)
+        try:
+            next_cursor = body.get("next_cursor")
+            cursors = body.get("cursors")
+            total = int(body.get("total", len(items)))
+        except (AttributeError, TypeError, ValueError):
+            raise BackendBadResponse(f"the {self.domain} service sent a malformed page", service=self.domain) from None
+        if (
+            (next_cursor is not None and not isinstance(next_cursor, str))
+            or not isinstance(cursors, list)
+            or len(cursors) != len(items)
+            or not all(isinstance(c, str) for c in cursors)
+        ):
+            raise BackendBadResponse(f"the {self.domain} service sent malformed cursors", service=self.domain)
+        return Page(items=items, cursors=cursors, next_cursor=next_cursor, total=total)
+
+    async def all(self, resource: str, model: type[Model], filters: Mapping[str, Iterable[str]]) -> list[Model]:
+        """Every document matching the filters, following cursors (one call for most listings)."""
+        items: list[Model] = []
+        after = None
+        while True:
+            page = await self.page(resource, model, filters, limit=PAGE_LIMIT, after=after)
+            items.extend(page.items)
+            if page.next_cursor is None:
+                return items
+            after = page.next_cursor
+
+    def parse_items(self, body: Any, model: type[Model]) -> list[Model]:
+        """Validate ``body["items"]`` against the allow-list model."""
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            raise BackendBadResponse(f"the {self.domain} service sent a malformed listing", service=self.domain)
+        try:
+            return _list_adapter(model).validate_python(body["items"])
+        except ValidationError as error:
+            raise BackendBadResponse(
+                f"the {self.domain} service sent data that does not match its contract "
+                f"({error.error_count()} problem(s))",
+                service=self.domain,
+            ) from None
+
+
+_adapters: dict[type[BaseModel], TypeAdapter[Any]] = {}
+
+
+def _list_adapter(model: type[Model]) -> TypeAdapter[list[Model]]:
+    adapter = _adapters.get(model)
+    if adapter is None:
+        adapter = _adapters[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    return adapter

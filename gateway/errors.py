@@ -1,0 +1,85 @@
+"""The gateway's exception tree. Each class carries the ``extensions.code`` clients see.
+
+    GatewayError
+    ├── ClientError                 the request is at fault; the message is safe to show
+    │   ├── BadUserInput            BAD_USER_INPUT
+    │   ├── NotFound                NOT_FOUND (also for ids the viewer may not see)
+    │   ├── Unauthenticated         UNAUTHENTICATED
+    │   └── Forbidden               FORBIDDEN
+    └── BackendError                a domain service failed; names the service, never its URL
+        ├── BackendUnavailable      BACKEND_UNAVAILABLE
+        ├── BackendTimeout          BACKEND_TIMEOUT
+        └── BackendBadResponse      BACKEND_BAD_RESPONSE
+
+Anything else raised while resolving is a bug: clients get ``INTERNAL_SERVER_ERROR`` and a
+generic message, and the details go to the log only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway reports on purpose."""
+
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions = extensions
+
+
+class ClientError(GatewayError):
+    """The request is at fault; the message is written for the caller."""
+
+
+class BadUserInput(ClientError):
+    """An argument is malformed or out of range."""
+
+    code = "BAD_USER_INPUT"
+
+
+class NotFound(ClientError):
+    """No such object, or one the viewer may not see (the two are indistinguishable)."""
+
+    code = "NOT_FOUND"
+
+
+class Unauthenticated(ClientError):
+    """The request carries no valid identity."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(ClientError):
+    """The viewer is known but lacks the role the field needs."""
+
+    code = "FORBIDDEN"
+
+
+class BackendError(GatewayError):
+    """A domain service failed to answer usefully."""
+
+    def __init__(self, message: str, *, service: str, **extensions: Any) -> None:
+        super().__init__(message, service=service, **extensions)
+        self.service = service
+
+
+class BackendUnavailable(BackendError):
+    """The service could not be reached or answered with a server error."""
+
+    code = "BACKEND_UNAVAILABLE"
+
+
+class BackendTimeout(BackendError):
+    """The service did not answer within its timeout."""
+
+    code = "BACKEND_TIMEOUT"
+
+
+class BackendBadResponse(BackendError):
+    """The service answered with something that does not match its contract."""
+
+    code = "BACKEND_BAD_RESPONSE"

@@ -1,0 +1,159 @@
+"""A small SQLite document store: one table per resource, indexed columns for filters.
+
+Each row keeps the whole JSON document plus the columns a caller may filter on, and an
+insertion sequence that gives a stable newest-first order for keyset pagination.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a filtered listing, newest first."""
+
+    items: list[Document]
+    cursors: list[str]
+    next_cursor: str | None
+    total: int
+
+
+class DocumentStore:
+    """JSON documents in SQLite, filterable on declared columns."""
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._columns: dict[str, tuple[str, ...]] = {}
+
+    def define(self, table: str, columns: Sequence[str]) -> None:
+        """Create the table for a resource (idempotent) with one index per filter column."""
+        _check_identifier(table)
+        for column in columns:
+            _check_identifier(column)
+        self._columns[table] = tuple(columns)
+        column_sql = "".join(f', "{c}" TEXT' for c in columns)
+        self._db.execute(
+            f'CREATE TABLE IF NOT EXISTS "{table}" '
+            f"(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, doc TEXT NOT NULL{column_sql})"
+        )
+        for column in columns:
+            self._db.execute(f'CREATE INDEX IF NOT EXISTS "{table}_{column}" ON "{table}" ("{column}")')
+
+    def is_empty(self, table: str) -> bool:
+        """True when the resource holds no documents yet."""
+        row = self._db.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone()
+        return row is None
+
+    def insert_many(self, table: str, documents: Iterable[Document]) -> None:
+        """Insert documents in order; later documents sort as newer."""
+        columns = self._columns[table]
+        placeholders = ", ".join("?" for _ in range(len(columns) + 2))
+        column_sql = "".join(f', "{c}"' for c in columns)
+        rows = [
+            (doc["id"], json.dumps(doc, separators=(",", ":")), *(_column_value(doc.get(c)) for c in columns))
+            for doc in documents
+        ]
+        with self._transaction():
+            self._db.executemany(f'INSERT INTO "{table}" (id, doc{column_sql}) VALUES ({placeholders})', rows)
+
+    def upsert(self, table: str, document: Document) -> None:
+        """Insert a document or replace the one with the same id, keeping its position."""
+        columns = self._columns[table]
+        assignments = ", ".join(["doc = excluded.doc", *(f'"{c}" = excluded."{c}"' for c in columns)])
+        column_sql = "".join(f', "{c}"' for c in columns)
+        placeholders = ", ".join("?" for _ in range(len(columns) + 2))
+        values = (
+            document["id"],
+            json.dumps(document, separators=(",", ":")),
+            *(_column_value(document.get(c)) for c in columns),
+        )
+        self._db.execute(
+            f'INSERT INTO "{table}" (id, doc{column_sql}) VALUES ({placeholders}) '
+            f"ON CONFLICT(id) DO UPDATE SET {assignments}",
+            values,
+        )
+
+    def get_many(self, table: str, ids: Sequence[str]) -> list[Document]:
+        """Documents with the given ids, in the order asked; unknown ids are skipped."""
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        rows = self._db.execute(f'SELECT id, doc FROM "{table}" WHERE id IN ({marks})', list(ids)).fetchall()
+        by_id = {row[0]: json.loads(row[1]) for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def query(
+        self,
+        table: str,
+        filters: Mapping[str, Sequence[str]],
+        *,
+        limit: int,
+        after: str | None = None,
+    ) -> Page:
+        """Newest-first page of documents whose columns match every filter (values OR-ed)."""
+        where: list[str] = []
+        params: list[Any] = []
+        for column, values in filters.items():
+            if column not in self._columns[table]:
+                raise KeyError(column)
+            where.append(f'"{column}" IN ({", ".join("?" for _ in values)})')
+            params.extend(values)
+        where_sql = f"WHERE {' AND '.join(where)}" if where else ""
+        total = self._db.execute(f'SELECT COUNT(*) FROM "{table}" {where_sql}', params).fetchone()[0]
+        page_where = list(where)
+        page_params = list(params)
+        if after is not None:
+            page_where.append("seq < ?")
+            page_params.append(int(after))
+        page_sql = f"WHERE {' AND '.join(page_where)}" if page_where else ""
+        rows = self._db.execute(
+            f'SELECT seq, doc FROM "{table}" {page_sql} ORDER BY seq DESC LIMIT ?',
+            [*page_params, limit + 1],
+        ).fetchall()
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = str(rows[-1][0]) if has_more and rows else None
+        return Page(
+            items=[json.loads(row[1]) for row in rows],
+            cursors=[str(row[0]) for row in rows],
+            next_cursor=next_cursor,
+            total=total,
+        )
+
+    def _transaction(self) -> sqlite3.Connection:
+        self._db.execute("BEGIN")
+        return _Commit(self._db)  # type: ignore[return-value]
+
+
+class _Commit:
+    """Context manager that commits on success and rolls back on error."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _column_value(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _check_identifier(name: str) -> None:
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a safe SQL identifier: {name!r}")

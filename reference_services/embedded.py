@@ -1,0 +1,49 @@
+"""Build every reference service as an ASGI app, seeded, for in-process or socket use."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from reference_services._service import ServiceSettings, create_service
+from reference_services._store import DocumentStore
+from reference_services.domains import DOMAINS
+from reference_services.seed import build_world
+
+
+def create_services(
+    scale: int = 1,
+    data_dir: str | Path | None = None,
+    settings: ServiceSettings | None = None,
+) -> dict[str, Starlette]:
+    """One seeded app per domain. With ``data_dir`` each keeps a SQLite file there (seeded once)."""
+    world = build_world(scale=scale)
+    settings = settings or ServiceSettings()
+    apps: dict[str, Starlette] = {}
+    for domain, (title, resources) in DOMAINS.items():
+        path = ":memory:"
+        if data_dir is not None:
+            os.makedirs(data_dir, exist_ok=True)
+            path = str(Path(data_dir) / f"{domain}.sqlite3")
+        store = DocumentStore(path)
+        app = create_service(
+            title=title,
+            description=f"Reference {title.lower()} of the control-plane gateway (seeded demo data).",
+            resources=resources,
+            store=store,
+            settings=settings,
+        )
+        for resource in resources:
+            table = resource.name.replace("-", "_")
+            if store.is_empty(table):
+                store.insert_many(table, world.domains.get(domain, {}).get(resource.name, []))
+        apps[domain] = app
+    return apps
+
+
+def embedded_backends() -> dict[str, Starlette]:
+    """Entry point the gateway discovers (group ``gateway.embedded_backends``) for its embedded default."""
+    scale = int(os.environ.get("GATEWAY_EMBEDDED_SCALE", "1"))
+    return create_services(scale=scale)

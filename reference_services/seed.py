@@ -1,0 +1,370 @@
+"""The deterministic seed data set shared by the reference services.
+
+Two tenants, five projects, one user per persona (and a second tenant's admin and member),
+workloads of all four kinds in every lifecycle state, buckets on WEKA and VAST with mounts,
+grants, objects and events, and GPU nodes in two regions. ``scale`` multiplies workloads and
+buckets for benchmarks. Secret-bearing fields carry values containing ``SECRET_MARKER`` so tests
+can prove that none of them ever leaves the gateway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+SECRET_MARKER = "SEEDSECRET"
+
+KINDS = ("compute", "jupyter", "vllm", "training")
+STATES = ("pending", "provisioning", "running", "stopping", "stopped", "failed", "terminating", "terminated")
+
+TENANTS = (
+    {"id": "t-acme", "name": "Acme AI Labs", "slug": "acme"},
+    {"id": "t-globex", "name": "Globex Research", "slug": "globex"},
+)
+PROJECTS = (
+    {"id": "p-vision", "tenant_id": "t-acme", "name": "Vision Models", "slug": "vision"},
+    {"id": "p-llm", "tenant_id": "t-acme", "name": "LLM Serving", "slug": "llm"},
+    {"id": "p-research", "tenant_id": "t-acme", "name": "Research Sandbox", "slug": "research"},
+    {"id": "p-genomics", "tenant_id": "t-globex", "name": "Genomics Pipeline", "slug": "genomics"},
+    {"id": "p-robotics", "tenant_id": "t-globex", "name": "Robotics Simulation", "slug": "robotics"},
+)
+# (id, name, email, tenant, platform roles, {project: role})
+USERS = (
+    ("u-olivia", "Olivia Park", "olivia@gpucloud.example", None, ["platform_operator"], {}),
+    ("u-tara", "Tara Nguyen", "tara@acme.example", "t-acme", ["tenant_admin"], {}),
+    ("u-priya", "Priya Shah", "priya@acme.example", "t-acme", [], {"p-llm": "admin", "p-vision": "member"}),
+    ("u-marco", "Marco Rossi", "marco@acme.example", "t-acme", [], {"p-vision": "member", "p-llm": "member"}),
+    ("u-gina", "Gina Okafor", "gina@globex.example", "t-globex", ["tenant_admin"], {}),
+    ("u-sam", "Sam Lee", "sam@globex.example", "t-globex", [], {"p-genomics": "member"}),
+)
+GPU_MODELS = (
+    {"model": "NVIDIA H100 80GB", "memory_gib": 80, "hourly_cents": 329},
+    {"model": "NVIDIA A100 80GB", "memory_gib": 80, "hourly_cents": 189},
+    {"model": "NVIDIA L40S 48GB", "memory_gib": 48, "hourly_cents": 99},
+)
+SITES = (
+    {"id": "site-ash1", "name": "Ashburn 1", "region": "us-east-1"},
+    {"id": "site-dub1", "name": "Dublin 1", "region": "eu-west-1"},
+)
+NODE_STATES = ("ready", "ready", "ready", "cordoned", "draining", "maintenance")
+RUNNING_STATES = {"provisioning", "running", "stopping"}
+# How far along the lifecycle each state is (which transitions happened before it).
+STATE_PATHS = {
+    "pending": ["pending"],
+    "provisioning": ["pending", "provisioning"],
+    "running": ["pending", "provisioning", "running"],
+    "stopping": ["pending", "provisioning", "running", "stopping"],
+    "stopped": ["pending", "provisioning", "running", "stopping", "stopped"],
+    "failed": ["pending", "provisioning", "running", "failed"],
+    "terminating": ["pending", "provisioning", "running", "terminating"],
+    "terminated": ["pending", "provisioning", "running", "stopping", "stopped", "terminating", "terminated"],
+}
+FAILURE_REASONS = (
+    "CUDA error: out of memory on rank 3",
+    "Image pull failed: manifest unknown",
+    "Node health check failed during provisioning",
+    "Process exited with code 137 (OOM killed)",
+)
+
+
+def secret(kind: str, *parts: object) -> str:
+    """A recognisable fake secret value, unique per owner."""
+    digest = hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:16]
+    return f"{kind}-{SECRET_MARKER}-{digest}"
+
+
+@dataclass
+class World:
+    """Documents per domain and resource, ready to load into the services' stores."""
+
+    now: datetime
+    domains: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+
+    def add(self, domain: str, resource: str, doc: dict[str, Any]) -> dict[str, Any]:
+        """Append one document and return it."""
+        self.domains.setdefault(domain, {}).setdefault(resource, []).append(doc)
+        return doc
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def build_world(scale: int = 1, now: datetime | None = None) -> World:
+    """The whole seed data set; identical for identical ``scale`` (timestamps are relative to ``now``)."""
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    world = World(now=(now or datetime.now(UTC)).replace(microsecond=0))
+    rng = random.Random(20261127)
+    _seed_access(world)
+    nodes = _seed_platform(world)
+    buckets = _seed_buckets(world, rng, scale)
+    _seed_workloads(world, rng, scale, nodes, buckets)
+    return world
+
+
+def _seed_access(world: World) -> None:
+    for tenant in TENANTS:
+        world.add("access", "tenants", {**tenant, "created_at": _iso(world.now - timedelta(days=400))})
+    for project in PROJECTS:
+        world.add("access", "projects", {**project, "created_at": _iso(world.now - timedelta(days=300))})
+    for user_id, name, email, tenant_id, roles, projects in USERS:
+        world.add(
+            "access",
+            "users",
+            {
+                "id": user_id,
+                "name": name,
+                "email": email,
+                "tenant_id": tenant_id,
+                "platform_roles": roles,
+                "created_at": _iso(world.now - timedelta(days=200)),
+                "api_token": secret("tok", user_id),
+                "password_hash": secret("pbkdf2", user_id),
+            },
+        )
+        for project_id, role in projects.items():
+            world.add(
+                "access",
+                "memberships",
+                {
+                    "id": f"m-{user_id[2:]}-{project_id[2:]}",
+                    "user_id": user_id,
+                    "project_id": project_id,
+                    "tenant_id": tenant_id,
+                    "role": role,
+                    "created_at": _iso(world.now - timedelta(days=150)),
+                },
+            )
+
+
+def _seed_platform(world: World) -> list[dict[str, Any]]:
+    nodes = []
+    for index in range(12):
+        site = SITES[index % 2]
+        gpu = GPU_MODELS[index % 3]
+        nodes.append(
+            world.add(
+                "platform",
+                "nodes",
+                {
+                    "id": f"node-{index + 1:03d}",
+                    "hostname": f"gpu-{site['region'][:2]}{index + 1:03d}",
+                    "site_id": site["id"],
+                    "region": site["region"],
+                    "gpu_model": gpu["model"],
+                    "gpu_count": 8,
+                    "gpu_memory_gib": gpu["memory_gib"],
+                    "status": NODE_STATES[index % len(NODE_STATES)],
+                    "created_at": _iso(world.now - timedelta(days=500 - index)),
+                    "bmc_endpoint": f"https://10.20.{index}.5/{secret('bmc', index)}",
+                    "bmc_password": secret("bmcpw", index),
+                    "kubeconfig": secret("kubeconfig", index),
+                },
+            )
+        )
+    return nodes
+
+
+def _seed_buckets(world: World, rng: random.Random, scale: int) -> list[dict[str, Any]]:
+    for provider, name, validated in (("weka", "WEKA", {"quota", "snapshots", "object_listing"}),
+                                      ("vast", "VAST Data", {"quota"})):
+        capabilities = [
+            {"name": cap, "supported": True, "validated": cap in validated,
+             "note": None if cap in validated else f"{name} {cap.replace('_', ' ')} is not validated yet"}
+            for cap in ("quota", "snapshots", "object_listing", "lifecycle_rules", "direct_credentials")
+        ]
+        world.add("storage", "providers", {
+            "id": provider, "display_name": name, "capabilities": capabilities,
+            "management_endpoint": f"https://{provider}-mgmt.internal/{secret('mgmt', provider)}",
+            "admin_token": secret("admin", provider),
+        })
+    buckets: list[dict[str, Any]] = []
+    purposes = ("datasets", "checkpoints", "artifacts")
+    for round_index in range(scale):
+        for p_index, project in enumerate(PROJECTS):
+            for purpose_index, purpose in enumerate(purposes):
+                number = len(buckets) + 1
+                provider = "weka" if (p_index + purpose_index) % 2 == 0 else "vast"
+                quota = (1 + purpose_index) * 10 * 1024**4
+                suffix = f"-{round_index + 1}" if round_index else ""
+                bucket = world.add("storage", "buckets", {
+                    "id": f"bk-{number:04d}",
+                    "tenant_id": project["tenant_id"],
+                    "project_id": project["id"],
+                    "name": f"{project['slug']}-{purpose}{suffix}",
+                    "purpose": purpose.rstrip("s"),
+                    "provider": provider,
+                    "region": SITES[p_index % 2]["region"],
+                    "status": "active" if number % 7 else "provisioning",
+                    "used_bytes": int(quota * rng.uniform(0.05, 0.97)),
+                    "quota_bytes": quota,
+                    "object_count": rng.randint(200, 90000),
+                    "created_at": _iso(world.now - timedelta(days=90 - number % 60)),
+                    "lifecycle_rules": [
+                        {"id": f"lr-{number}-1", "action": "expire", "prefix": "tmp/", "after_days": 7},
+                        {"id": f"lr-{number}-2", "action": "transition", "prefix": "archive/", "after_days": 30},
+                    ] if purpose != "datasets" else [],
+                    "provider_endpoint": f"https://{provider}.internal:9000/{secret('endpoint', number)}",
+                    "access_key_id": secret("akid", number),
+                    "secret_access_key": secret("sak", number),
+                })
+                buckets.append(bucket)
+                _seed_bucket_children(world, rng, bucket, number)
+    return buckets
+
+
+def _seed_bucket_children(world: World, rng: random.Random, bucket: dict[str, Any], number: int) -> None:
+    if bucket["provider"] == "weka":
+        for obj in range(4):
+            world.add("storage", "bucket-objects", {
+                "id": f"obj-{number}-{obj}", "bucket_id": bucket["id"],
+                "key": f"{bucket['purpose']}/part-{obj:05d}.parquet",
+                "size_bytes": rng.randint(10**6, 10**10),
+                "modified_at": _iso(world.now - timedelta(hours=obj * 5 + 1)),
+            })
+    for event_index, (kind, message) in enumerate((
+        ("created", f"Bucket {bucket['name']} created on {bucket['provider'].upper()}"),
+        ("quota_changed", "Quota set to the project default"),
+        ("lifecycle_updated", "Lifecycle rules updated"),
+    )):
+        world.add("storage", "bucket-events", {
+            "id": f"bev-{number}-{event_index}", "bucket_id": bucket["id"], "type": kind, "message": message,
+            "at": _iso(world.now - timedelta(days=30 - event_index * 7)), "actor_id": "u-tara",
+        })
+    tenant_projects = [p for p in PROJECTS if p["tenant_id"] == bucket["tenant_id"] and p["id"] != bucket["project_id"]]
+    if bucket["purpose"] in {"dataset", "checkpoint"} and tenant_projects:
+        grantee = tenant_projects[number % len(tenant_projects)]
+        world.add("storage", "grants", {
+            "id": f"gr-{number:04d}", "bucket_id": bucket["id"], "tenant_id": bucket["tenant_id"],
+            "owner_project_id": bucket["project_id"], "grantee_project_id": grantee["id"],
+            "permission": "read" if bucket["purpose"] == "dataset" else "read_write",
+            "purpose": bucket["purpose"], "created_at": _iso(world.now - timedelta(days=12)),
+            "created_by": "u-tara", "revoked_at": None,
+        })
+
+
+def _seed_workloads(
+    world: World, rng: random.Random, scale: int, nodes: list[dict[str, Any]], buckets: list[dict[str, Any]]
+) -> None:
+    acme = [p for p in PROJECTS if p["tenant_id"] == "t-acme"]
+    globex = [p for p in PROJECTS if p["tenant_id"] == "t-globex"]
+    plan: list[tuple[dict[str, Any], str, str]] = []
+    for round_index in range(2 * scale):
+        for k_index, kind in enumerate(KINDS):
+            for s_index, state in enumerate(STATES):
+                plan.append((acme[(round_index + k_index + s_index) % len(acme)], kind, state))
+        for k_index, kind in enumerate(KINDS):
+            plan.append((globex[(round_index + k_index) % len(globex)], kind, STATES[(round_index * 3 + k_index) % 8]))
+    ready_nodes = [n for n in nodes if n["status"] == "ready"]
+    for number, (project, kind, state) in enumerate(plan, start=1):
+        _seed_one_workload(world, rng, number, project, kind, state, ready_nodes, buckets)
+
+
+def _owner_for(project_id: str) -> str:
+    for user_id, *_rest, projects in USERS:
+        if project_id in projects:
+            return user_id
+    return next(u[0] for u in USERS if u[3] == next(p["tenant_id"] for p in PROJECTS if p["id"] == project_id))
+
+
+def _seed_one_workload(
+    world: World, rng: random.Random, number: int, project: dict[str, Any], kind: str, state: str,
+    nodes: list[dict[str, Any]], buckets: list[dict[str, Any]],
+) -> None:
+    workload_id = f"wl-{number:04d}"
+    node = nodes[number % len(nodes)]
+    gpu = next(g for g in GPU_MODELS if g["model"] == node["gpu_model"])
+    gpu_count = (1, 2, 4, 8)[number % 4]
+    created = world.now - timedelta(hours=3 + number * 7 % 400, minutes=number % 60)
+    path = STATE_PATHS[state]
+    started = created + timedelta(minutes=4) if "running" in path else None
+    run_hours = (number * 13 % 90) + 1
+    name_stem = {"compute": "devbox", "jupyter": "notebook", "vllm": "serve", "training": "finetune"}[kind]
+    project_buckets = [b for b in buckets if b["project_id"] == project["id"]]
+    doc: dict[str, Any] = {
+        "id": workload_id, "tenant_id": project["tenant_id"], "project_id": project["id"],
+        "owner_id": _owner_for(project["id"]), "kind": kind,
+        "name": f"{project['slug']}-{name_stem}-{number:02d}", "status": state,
+        "status_reason": FAILURE_REASONS[number % len(FAILURE_REASONS)] if state == "failed" else None,
+        "node_id": node["id"] if state in RUNNING_STATES else None,
+        "gpu": {"model": gpu["model"], "count": gpu_count, "memory_gib": gpu["memory_gib"]},
+        "hourly_rate_cents": gpu["hourly_cents"] * gpu_count,
+        "created_at": _iso(created), "started_at": _iso(started) if started and state in RUNNING_STATES else None,
+        "completed_run_seconds": 0 if started is None else run_hours * 3600 // (2 if state in RUNNING_STATES else 1),
+        "image": {"compute": "nvcr.io/nvidia/pytorch:24.10-py3", "jupyter": "jupyter/pytorch-notebook:cuda12",
+                  "vllm": "vllm/vllm-openai:v0.6.3", "training": "nvcr.io/nvidia/nemo:24.09"}[kind],
+        "command": {"compute": None, "jupyter": "start-notebook.sh", "vllm": "vllm serve",
+                    "training": "torchrun --nproc-per-node=8 train.py"}[kind],
+        "env": [
+            {"name": "NCCL_DEBUG", "value": "WARN", "secret": False},
+            {"name": "HF_HOME", "value": "/mnt/datasets/hf", "secret": False},
+            {"name": "HF_TOKEN", "value": secret("hf", workload_id), "secret": True},
+            {"name": "WANDB_API_KEY", "value": secret("wandb", workload_id), "secret": False},
+        ],
+        "ssh": {"host": f"ssh.{project['tenant_id'][2:]}.gpucloud.example", "port": 22000 + number, "user": "ubuntu"},
+        "ssh_private_key": f"-----BEGIN KEY {secret('sshkey', workload_id)}-----",
+        "cluster_credentials": secret("kube", workload_id),
+    }
+    if kind == "jupyter":
+        doc["jupyter"] = {"kernel": "python3 (PyTorch 2.5)", "idle_timeout_minutes": 60,
+                          "notebook_path": f"/lab/{workload_id}", "token": secret("jupyter", workload_id)}
+    elif kind == "vllm":
+        doc["vllm"] = {"model": ("meta-llama/Llama-3.1-70B-Instruct", "mistralai/Mistral-7B-Instruct-v0.3")[number % 2],
+                       "max_model_len": 32768, "tensor_parallel_size": gpu_count, "replicas": 1 + number % 2,
+                       "route": f"/serve/{project['slug']}/{workload_id}",
+                       "tokens_per_second": round(rng.uniform(900, 4200), 1) if state == "running" else None,
+                       "api_key": secret("vllmkey", workload_id),
+                       "internal_endpoint": f"http://10.44.{number % 250}.7:8000/{secret('ep', workload_id)}"}
+    elif kind == "training":
+        total = 10 + number % 20
+        current = {"pending": 0, "provisioning": 0, "terminated": total}.get(state, number % total)
+        doc["training"] = {"framework": ("pytorch", "nemo", "deepspeed")[number % 3], "epochs_total": total,
+                           "epoch_current": current, "loss": round(2.5 / (1 + current), 4) if current else None,
+                           "checkpoint_bucket_id": next((b["id"] for b in project_buckets if b["purpose"] == "checkpoint"), None),
+                           "dataset_bucket_id": next((b["id"] for b in project_buckets if b["purpose"] == "dataset"), None),
+                           "wandb_api_key": secret("wandb", workload_id)}
+    world.add("workloads", "workloads", doc)
+    _seed_workload_children(world, rng, doc, path, created, project_buckets)
+
+
+def _seed_workload_children(
+    world: World, rng: random.Random, doc: dict[str, Any], path: list[str], created: datetime,
+    project_buckets: list[dict[str, Any]],
+) -> None:
+    workload_id = doc["id"]
+    previous = None
+    for step, status in enumerate(path):
+        world.add("workloads", "workload-events", {
+            "id": f"ev-{workload_id[3:]}-{step}", "workload_id": workload_id, "type": "status_changed",
+            "from_status": previous, "to_status": status, "at": _iso(created + timedelta(minutes=step * 3 + step * step)),
+            "message": f"Status changed to {status}" + (f": {doc['status_reason']}" if status == "failed" else ""),
+            "actor_id": doc["owner_id"],
+        })
+        previous = status
+    if doc["status"] == "running":
+        world.add("workloads", "workload-events", {
+            "id": f"ev-{workload_id[3:]}-a", "workload_id": workload_id, "type": "activity", "from_status": None,
+            "to_status": None, "at": _iso(created + timedelta(minutes=40)), "actor_id": doc["owner_id"],
+            "message": "Checkpoint written" if doc["kind"] == "training" else "User session opened",
+        })
+        world.add("workloads", "workload-metrics", {
+            "id": f"met-{workload_id[3:]}", "workload_id": workload_id,
+            "gpu_utilization": round(rng.uniform(0.05, 0.99), 3), "gpu_memory_used_gib": round(rng.uniform(4, 78), 1),
+            "power_watts": rng.randint(90, 690), "sampled_at": _iso(created + timedelta(hours=2)),
+            "sources": [
+                {"label": "GPU dashboard", "href": f"/observability/workloads/{workload_id}/gpu"},
+                {"label": "Node exporter", "href": f"/observability/nodes/{doc['node_id']}"},
+            ],
+        })
+    mountable = [b for b in project_buckets if b["purpose"] in {"dataset", "checkpoint"}]
+    for index, bucket in enumerate(mountable[: 1 + int(workload_id[3:]) % 2]):
+        world.add("storage", "mounts", {
+            "id": f"mnt-{workload_id[3:]}-{index}", "workload_id": workload_id, "bucket_id": bucket["id"],
+            "tenant_id": doc["tenant_id"], "project_id": doc["project_id"],
+            "mount_path": f"/mnt/{bucket['purpose']}s", "read_only": bucket["purpose"] == "dataset",
+            "mount_secret": secret("mount", workload_id, bucket["id"]),
+        })
