@@ -36,7 +36,7 @@ bench: $(TEST_STAMP)
 schema: $(STAMP)
 	$(BIN)/gateway schema > schema/schema.graphql
 
-## Run the reference domain services on loopback sockets (ports 8101-8104).
+## Run the reference domain services on loopback sockets (ports 8101-8105).
 services: $(STAMP)
 	$(BIN)/reference-services serve
 

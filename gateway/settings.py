@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-DOMAINS = ("workloads", "storage", "access", "platform")
+DOMAINS = ("workloads", "storage", "access", "account", "platform")
 
 
 class SettingsError(ValueError):

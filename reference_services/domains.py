@@ -97,6 +97,8 @@ ACCESS = (
     ),
 )
 
+ACCOUNT: tuple[Resource, ...] = ()
+
 PLATFORM = (
     Resource(
         "nodes",
@@ -111,5 +113,6 @@ DOMAINS = {
     "workloads": ("Workloads service", WORKLOADS),
     "storage": ("Storage service", STORAGE),
     "access": ("Access service", ACCESS),
+    "account": ("Account service", ACCOUNT),
     "platform": ("Platform service", PLATFORM),
 }

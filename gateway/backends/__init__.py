@@ -13,6 +13,7 @@ import httpx
 
 from gateway.backends._client import Page, call_log
 from gateway.backends.access import AccessClient
+from gateway.backends.account import AccountClient
 from gateway.backends.platform import PlatformClient
 from gateway.backends.storage import StorageClient
 from gateway.backends.workloads import WorkloadsClient
@@ -28,6 +29,7 @@ class Backends:
     workloads: WorkloadsClient
     storage: StorageClient
     access: AccessClient
+    account: AccountClient
     platform: PlatformClient
 
     @classmethod
@@ -46,12 +48,13 @@ class Backends:
             workloads=WorkloadsClient("workloads", clients["workloads"]),
             storage=StorageClient("storage", clients["storage"]),
             access=AccessClient("access", clients["access"]),
+            account=AccountClient("account", clients["account"]),
             platform=PlatformClient("platform", clients["platform"]),
         )
 
     async def aclose(self) -> None:
         """Close every pooled connection."""
-        for client in (self.workloads, self.storage, self.access, self.platform):
+        for client in (self.workloads, self.storage, self.access, self.account, self.platform):
             await client.http.aclose()
 
 
