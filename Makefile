@@ -31,6 +31,7 @@ test: $(TEST_STAMP)
 ## Benchmarks: reference services on loopback with injected latency, gateway with two workers.
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.mutations
 
 ## Regenerate the committed SDL after a deliberate schema change.
 schema: $(STAMP)

@@ -1,52 +1,118 @@
-"""The ASGI application: GraphQL (and GraphiQL) at ``/graphql``, health at ``/healthz``."""
+"""The ASGI application: GraphQL (and GraphiQL) at ``/graphql``; ``/healthz``, ``/readyz`` and ``/metrics``."""
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+from datetime import timedelta
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
+from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry import Schema as BaseSchema
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET
 
+from gateway import health
 from gateway.backends import Backends, call_log, socket_transports
+from gateway.backends.identity import ForwardedIdentity, forwarded_identity
 from gateway.context import RequestContext
 from gateway.embedded import embedded_transports
+from gateway.events.bus import Live
+from gateway.guard import RequestGuard
+from gateway.guarded_view import GuardedViewMixin
+from gateway.http_security import security_middleware
+from gateway.health import StoreCheck
+from gateway.idempotency.factory import open_store
+from gateway.idempotency.store import IdempotencyStore
 from gateway.loaders import Loaders
+from gateway.resilience.policy import inflight_reads
 from gateway.settings import Settings, SettingsError
+from gateway.telemetry import tracing
+from gateway.telemetry.loaders import instrument_loaders
+from gateway.telemetry.middleware import TelemetryMiddleware
 from gateway.viewer import ViewerDirectory
+from gateway.websocket import LiveConnection
 
 
-class GatewayGraphQL(GraphQL):
-    """Strawberry's ASGI view with the gateway's per-request context."""
+class GatewayGraphQL(GuardedViewMixin, GraphQL):
+    """Strawberry's ASGI view with the gateway's per-request context and request guard.
 
-    def __init__(self, schema: BaseSchema, settings: Settings, backends: Backends) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
+    Subscriptions run over graphql-transport-ws (websocket ``/graphql``, ``gateway.websocket``) and GraphQL
+    over SSE (``POST /graphql`` with ``Accept: text/event-stream``, through the HTTP guard).
+    """
+
+    graphql_transport_ws_handler_class = LiveConnection
+
+    def __init__(
+        self, schema: BaseSchema, settings: Settings, backends: Backends,
+        idempotency_store: IdempotencyStore | None = None, live: Live | None = None,
+    ) -> None:
+        super().__init__(
+            schema, graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
+            connection_init_wait_timeout=timedelta(seconds=settings.events.init_timeout_seconds),
+            max_subscriptions_per_connection=settings.events.max_subscriptions_per_connection,
+            allowed_origins=settings.security.cors_origins,  # cross-site websocket hijacking: same rule as CORS
+        )
+        self.live = live
         self.settings = settings
         self.backends = backends
+        self.idempotency_store = idempotency_store
         self.directory = ViewerDirectory(backends, settings)
+        self.guard = RequestGuard(settings)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Strawberry's run, with requests it rejects (bad JSON, no query, ...) answered as GraphQL errors."""
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as error:
+            return request_error(error.status_code, error.reason)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         """A fresh context (loaders, call log) for every request."""
         calls: Counter[tuple[str, str]] = Counter()
         call_log.set(calls)
+        inflight_reads.set({})
+        loaders = Loaders(self.backends)
+        instrument_loaders(loaders, self.settings.metrics)
+        principal = getattr(request.state, "principal", None)
+        forwarded_identity.set(ForwardedIdentity(principal.user_id, principal.tenant_id) if principal else None)
         return RequestContext(
             request=request,
             response=response,
             settings=self.settings,
             backends=self.backends,
-            loaders=Loaders(self.backends),
+            loaders=loaders,
             directory=self.directory,
             backend_calls=calls,
+            principal=principal,
+            throttle=getattr(request.state, "throttle", None),
+            idempotency_store=self.idempotency_store,
+            events=self.live.hub if self.live else None,
         )
+
+
+# HTTP status of a request Strawberry rejects before executing -> extensions.code.
+REQUEST_ERROR_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def request_error(status: int, message: str) -> JSONResponse:
+    """A GraphQL error body for a request that could not be executed at all."""
+    code = REQUEST_ERROR_CODES.get(status, "BAD_REQUEST")
+    headers = {"allow": "GET, POST"} if status == 405 else None
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status, headers=headers
+    )
 
 
 def load_schema(path: str) -> BaseSchema:
@@ -71,32 +137,63 @@ def create_app(
     if transports is None:
         transports = embedded_transports() if settings.embedded else socket_transports(settings)
     backends = Backends.create(settings, transports)
-    graphql = GatewayGraphQL(load_schema(settings.schema), settings, backends)
+    # With the store down reads go on and mutations fail closed on their own; /readyz reports it (and by
+    # default counts it: GATEWAY_READINESS_REQUIRED narrows what readiness requires).
+    idempotency_store = open_store(settings.idempotency, embedded=settings.embedded)
+    live = Live.create(backends, settings.events)  # subscriptions' events (gateway.events)
+    graphql = GatewayGraphQL(load_schema(settings.schema), settings, backends, idempotency_store, live)
+    tracing.configure_from_env()
+    # Stores' readiness checks (name -> async callable that raises when the store is unusable).
+    store_checks: dict[str, StoreCheck] = {"idempotency": idempotency_store.ping}
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await live.ready()  # positioned on every stream before the first request
         yield
+        await live.stop()
         await backends.aclose()
-
-    async def healthz(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        await graphql.guard.aclose()
+        await idempotency_store.aclose()
 
     async def root(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
+    signer = graphql.guard.authenticator.signer
+
+    async def jwks(_: Request) -> Response:
+        return JSONResponse(signer.jwks() if signer else {"keys": []}, headers={"cache-control": "public, max-age=300"})
+
     app = Starlette(
         routes=[
             Route("/", root),
-            Route("/healthz", healthz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", health.healthz),
+            Route("/readyz", health.readyz_endpoint(
+                backends, store_checks, settings.readiness_timeout, settings.readiness_required
+            )),
+            *([Route("/metrics", health.metrics_endpoint)] if settings.metrics else []),
+            Route("/graphql", graphql),  # every method: the view answers others with a coded 405
+            WebSocketRoute("/graphql", graphql),  # subscriptions over graphql-transport-ws
+            *([Route("/.well-known/jwks.json", jwks)] if signer else []),  # the local development key
+        ],
+        # Telemetry outermost, so every refusal is logged too; then size limit, security headers, CORS.
+        middleware=[
+            Middleware(TelemetryMiddleware, metrics=settings.metrics), *security_middleware(settings.security)
         ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.backends = backends
+    app.state.guard = graphql.guard
+    app.state.idempotency_store = idempotency_store
+    app.state.live = live
+    app.state.store_checks = store_checks
     return app
 
 
 def app_from_env() -> Any:
     """Factory for ``uvicorn --factory`` and worker processes: settings from the environment."""
-    return create_app(Settings.from_env())
+    from gateway.heap import freeze_startup_heap
+
+    app = create_app(Settings.from_env())
+    freeze_startup_heap()
+    return app

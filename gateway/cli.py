@@ -1,10 +1,12 @@
-"""The ``gateway`` command: ``serve`` the gateway, print its ``schema``."""
+"""The ``gateway`` command: ``serve`` the gateway, print its ``schema``, mint a development ``token``."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 
 from gateway.settings import Settings, SettingsError
 
@@ -18,10 +20,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="port to bind (GATEWAY_PORT, default 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (GATEWAY_WORKERS, default 1)")
     commands.add_parser("schema", help="print the GraphQL SDL")
+    token = commands.add_parser("token", help="print a development bearer token for the local gateway")
+    who = token.add_mutually_exclusive_group(required=True)
+    who.add_argument("--persona", choices=["member", "project-admin", "tenant-admin", "operator"])
+    who.add_argument("--user", help="a user id of the access service (e.g. u-sam)")
+    token.add_argument("--ttl", type=int, help="lifetime in seconds (default GATEWAY_LOCAL_TOKEN_TTL_SECONDS, 12 h)")
     args = parser.parse_args(argv)
     try:
         if args.command == "schema":
             return _print_schema()
+        if args.command == "token":
+            return _print_token(args)
         return _serve(args)
     except SettingsError as error:
         print(f"gateway: {error}", file=sys.stderr)
@@ -35,9 +44,20 @@ def _print_schema() -> int:
     return 0
 
 
+def _print_token(args: argparse.Namespace) -> int:
+    from gateway.auth.tokens_cli import DEFAULT_DATA_DIR, mint_for
+
+    os.environ.setdefault("GATEWAY_DATA_DIR", DEFAULT_DATA_DIR)
+    print(mint_for(Settings.from_env(), persona=args.persona, user_id=args.user, ttl_seconds=args.ttl))
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from gateway.auth.tokens_cli import DEFAULT_DATA_DIR
+
+    os.environ.setdefault("GATEWAY_DATA_DIR", DEFAULT_DATA_DIR)  # workers and `gateway token` share the key
     settings = Settings.from_env(host=args.host, port=args.port, workers=args.workers)
     if settings.embedded and settings.workers > 1:
         raise SettingsError(
@@ -49,21 +69,35 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Control-plane gateway on {mode}. GraphiQL: {url}", flush=True)
     if settings.dev_viewer_enabled:
         print(f"Development viewer header X-Dev-Viewer is on (default user {settings.dev_default_user}).", flush=True)
+    if settings.security.local_tokens_enabled:
+        print("Development tokens: `gateway token --persona member|project-admin|tenant-admin|operator`.", flush=True)
+    # One JSON line per request comes from the gateway itself, so uvicorn's access log is off. On SIGTERM
+    # uvicorn stops accepting, lets in-flight requests finish (at most GATEWAY_SHUTDOWN_TIMEOUT s), then exits.
+    from gateway.telemetry.logging import uvicorn_log_config
+
+    server_options: dict[str, object] = {
+        "host": settings.host, "port": settings.port, "log_level": settings.log_level, "access_log": False,
+        "log_config": uvicorn_log_config(settings.log_level, settings.log_format),
+        "timeout_graceful_shutdown": settings.shutdown_timeout or None,
+    }
     if settings.workers == 1:
         from gateway.app import create_app
-
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+        from gateway.heap import freeze_startup_heap
+        app = create_app(settings)
+        freeze_startup_heap()
+        uvicorn.run(app, **server_options)  # type: ignore[arg-type]
         return 0
     # Worker processes rebuild their settings from the environment: pass the CLI flags along.
     os.environ.update({"GATEWAY_HOST": settings.host, "GATEWAY_PORT": str(settings.port)})
-    uvicorn.run(
-        "gateway.app:app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-    )
+    # Every worker writes its metrics to a shared directory and /metrics aggregates them.
+    own_metrics_dir = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        own_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gateway-metrics-")
+    try:
+        uvicorn.run("gateway.app:app_from_env", factory=True, workers=settings.workers, **server_options)  # type: ignore[arg-type]
+    finally:
+        if own_metrics_dir:
+            shutil.rmtree(own_metrics_dir, ignore_errors=True)
     return 0
 
 

@@ -7,10 +7,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.auth.principal import Principal
 from gateway.backends import Backends
+from gateway.backends.identity import forwarded_identity
+from gateway.errors import Unauthenticated
 from gateway.loaders import Loaders
 from gateway.settings import Settings
-from gateway.viewer import Viewer, ViewerDirectory, development_user_id
+from gateway.viewer import Viewer, ViewerDirectory
 
 
 @dataclass
@@ -24,17 +27,28 @@ class RequestContext:
     loaders: Loaders
     directory: ViewerDirectory
     backend_calls: Counter[tuple[str, str]] = field(default_factory=Counter)
+    principal: Principal | None = None  # set by the HTTP guard once the credentials are verified
+    throttle: Any = None  # the principal's rate-limit bucket after this request (``extensions.cost``)
+    idempotency_store: Any = None  # the process's ``IdempotencyStore`` (mutations fail closed without one)
+    idempotency_runs: list[Any] = field(default_factory=list)  # per mutation field, for ``extensions.idempotency``
+    events: Any = None  # the process's ``EventHub`` (gateway.events): what subscriptions register with
+    connection: Any = None  # the websocket ``LiveConnection`` an operation runs on (None over HTTP and SSE)
+    connection_params: dict[str, Any] | None = None  # the graphql-transport-ws ``connection_init`` payload
     _viewer: asyncio.Future[Viewer] | None = None
 
     async def viewer(self) -> Viewer:
         """The viewer, resolved once per request (raises ``Unauthenticated``)."""
         if self._viewer is None:
-            headers = self.request.headers if self.request is not None else {}
-            self._viewer = asyncio.ensure_future(self._resolve(headers))
+            self._viewer = asyncio.ensure_future(self._resolve())
         return await self._viewer
 
-    async def _resolve(self, headers: Any) -> Viewer:
-        viewer = await self.directory.viewer_for(development_user_id(headers, self.settings))
+    async def _resolve(self) -> Viewer:
+        if self.principal is None:
+            raise Unauthenticated("no credentials: send 'Authorization: Bearer <token>'", reason="missing")
+        viewer = await self.directory.viewer_of(self.principal)
+        identity = forwarded_identity.get()
+        if identity is not None and identity.user_id == viewer.user.id:
+            identity.tenant_id = viewer.tenant_id
         for project in viewer.projects:
             self.loaders.projects.prime(project.id, project)
         return viewer

@@ -5,7 +5,13 @@
     │   ├── BadUserInput            BAD_USER_INPUT
     │   ├── NotFound                NOT_FOUND (also for ids the viewer may not see)
     │   ├── Unauthenticated         UNAUTHENTICATED
-    │   └── Forbidden               FORBIDDEN
+    │   ├── Forbidden               FORBIDDEN
+    │   └── IdempotencyError        a mutation's idempotency key cannot be honoured as sent
+    │       ├── IdempotencyKeyInvalid         IDEMPOTENCY_KEY_INVALID (malformed, or header and input differ)
+    │       ├── IdempotencyKeyRequired        IDEMPOTENCY_KEY_REQUIRED
+    │       ├── IdempotencyKeyReused          IDEMPOTENCY_KEY_REUSED (same key, different arguments)
+    │       └── IdempotencyRequestInProgress  IDEMPOTENCY_REQUEST_IN_PROGRESS (extensions.retryAfterSeconds)
+    ├── IdempotencyStoreUnavailable IDEMPOTENCY_STORE_UNAVAILABLE: fails closed, no backend call is made
     └── BackendError                a domain service failed; names the service, never its URL
         ├── BackendUnavailable      BACKEND_UNAVAILABLE
         ├── BackendTimeout          BACKEND_TIMEOUT
@@ -83,3 +89,37 @@ class BackendBadResponse(BackendError):
     """The service answered with something that does not match its contract."""
 
     code = "BACKEND_BAD_RESPONSE"
+
+
+class IdempotencyError(ClientError):
+    """A mutation's idempotency key cannot be honoured as sent (see ``gateway.idempotency``)."""
+
+
+class IdempotencyKeyInvalid(IdempotencyError):
+    """The key is malformed, the header and ``input.idempotencyKey`` differ, or the header is ambiguous."""
+
+    code = "IDEMPOTENCY_KEY_INVALID"
+
+
+class IdempotencyKeyRequired(IdempotencyError):
+    """A side-effecting mutation arrived without a key."""
+
+    code = "IDEMPOTENCY_KEY_REQUIRED"
+
+
+class IdempotencyKeyReused(IdempotencyError):
+    """The key was already used by this principal on this mutation with different arguments."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class IdempotencyRequestInProgress(IdempotencyError):
+    """The first request with this key is still running; retry after ``retryAfterSeconds``."""
+
+    code = "IDEMPOTENCY_REQUEST_IN_PROGRESS"
+
+
+class IdempotencyStoreUnavailable(GatewayError):
+    """The idempotency store cannot be reached: the mutation fails closed, nothing is sent to a backend."""
+
+    code = "IDEMPOTENCY_STORE_UNAVAILABLE"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
 
@@ -45,6 +45,41 @@ def _grouped(
     return DataLoader(batch_load_fn=batch, max_batch_size=MAX_BATCH)
 
 
+class Catalog(Generic[Item]):
+    """A small global resource fetched whole, at most once per request (concurrent readers share the call)."""
+
+    def __init__(self, fetch: Callable[[], Awaitable[list[Item]]]) -> None:
+        async def batch(keys: list[str]) -> list[list[Item]]:
+            items = await fetch()
+            return [items for _ in keys]
+
+        self._loader: DataLoader[str, list[Item]] = DataLoader(batch_load_fn=batch)
+
+    async def get(self) -> list[Item]:
+        """Every item of the resource."""
+        return await self._loader.load("all")
+
+
+ALL_TENANTS = "*"
+
+
+def _by_tenant(
+    fetch_tenants: Callable[[Sequence[str]], Awaitable[list[Any]]],
+    fetch_all: Callable[[], Awaitable[list[Any]]] | None = None,
+) -> DataLoader[str, list[Any]]:
+    """Documents per tenant id in one call; the key ``ALL_TENANTS`` (with ``fetch_all``) holds every document."""
+
+    async def batch(keys: list[str]) -> list[list[Any]]:
+        everything = ALL_TENANTS in keys and fetch_all is not None
+        items = await (fetch_all() if everything else fetch_tenants([k for k in keys if k != ALL_TENANTS]))
+        groups: dict[str, list[Any]] = defaultdict(list)
+        for item in items:
+            groups[item.tenant_id].append(item)
+        return [items if key == ALL_TENANTS and everything else groups.get(key, []) for key in keys]
+
+    return DataLoader(batch_load_fn=batch, max_batch_size=MAX_BATCH)
+
+
 class Loaders:
     """Every loader of one request."""
 
@@ -66,3 +101,34 @@ class Loaders:
         self.users = _by_id(access.users)
         self.memberships_by_user = _grouped(access.memberships_of_users, lambda m: m.user_id)
         self.nodes = _by_id(platform.nodes)
+        self.gpu_skus = Catalog(platform.gpu_skus)
+        self.downloads = Catalog(platform.downloads)
+        self.api_references = Catalog(platform.api_references)
+        self.scheduler_guides = Catalog(platform.scheduler_guides)
+        self.apps = Catalog(workloads.apps)
+        self.inboxes = _grouped(backends.account.inboxes, lambda i: i.notification.user_id)
+        self.notification_settings = _by_id(backends.account.notification_settings)
+        self._access_and_account(backends)
+        from gateway.fleet_loaders import FleetLoaders  # builds on this module's helpers: import late
+
+        self.fleet = FleetLoaders(backends, self)
+
+    def _access_and_account(self, backends: Backends) -> None:
+        access, account = backends.access, backends.account
+        self.service_accounts = _by_id(access.service_accounts)
+        self.service_accounts_by_tenant = _by_tenant(access.service_accounts_of_tenants)
+        self.credentials = _by_id(access.credentials)
+        self.credentials_by_tenant = _by_tenant(access.credentials_of_tenants, access.all_credentials)
+        self.entitlements_by_tenant = _by_tenant(access.entitlements_of_tenants)
+        self.ssh_gateways_by_tenant = _by_tenant(access.ssh_gateways_of_tenants)
+        self.identity_providers = _by_id(access.identity_providers)
+        self.identity_providers_by_tenant = _by_tenant(access.identity_providers_of_tenants)
+        self.invites_by_tenant = _by_tenant(access.invites_of_tenants)
+        self.policies_by_tenant = _by_tenant(access.policies_of_tenants)
+        self.memberships_by_tenant = _by_tenant(access.memberships_of_tenants)
+        self.users_by_tenant = _by_tenant(access.users_of_tenants, access.all_users)
+        self.audit_events = _by_id(access.audit_events)
+        self.profiles_by_user = _grouped(account.profiles_of_users, lambda p: p.user_id)
+        self.security_by_user = _grouped(account.security_of_users, lambda s: s.user_id)
+        self.sessions_by_user = _grouped(account.sessions_of_users, lambda s: s.user_id)
+        self.billing_by_tenant = _by_tenant(account.billing_of_tenants)

@@ -7,7 +7,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from gateway.events.settings import EventSettings, EventSettingsError
+from gateway.idempotency.settings import IdempotencySettings, IdempotencySettingsError
+from gateway.security_settings import SecuritySettings, SecuritySettingsError
+
 DOMAINS = ("workloads", "storage", "access", "account", "platform")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvicorn's
 
 
 class SettingsError(ValueError):
@@ -16,12 +21,25 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class BackendSettings:
-    """Where one domain service lives and how long to wait for it."""
+    """Where one domain service lives, how long to wait for it, and how to call it when it fails.
+
+    ``total_timeout`` bounds a whole call, retries and backoff included. Only reads (GET) are retried,
+    at most ``retries`` times with full-jitter backoff from ``retry_backoff`` up to ``retry_backoff_max``
+    seconds, and only while retries stay within ``retry_budget`` of recent calls. ``breaker_failures``
+    consecutive failures open the circuit breaker for ``breaker_cooldown`` seconds.
+    """
 
     url: str | None = None
     connect_timeout: float = 2.0
     read_timeout: float = 5.0
     max_connections: int = 100
+    total_timeout: float = 8.0
+    retries: int = 2
+    retry_backoff: float = 0.05
+    retry_backoff_max: float = 1.0
+    retry_budget: float = 0.2
+    breaker_failures: int = 5
+    breaker_cooldown: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -35,12 +53,20 @@ class Settings:
         default_factory=lambda: {domain: BackendSettings() for domain in DOMAINS}
     )
     schema: str = "schema:schema"
-    graphiql: bool = True
+    graphiql: bool | None = None  # None: on unless GATEWAY_MODE=production
     dev_viewer_header: bool | None = None
     dev_default_user: str = "u-tara"
     viewer_cache_seconds: float = 10.0
     report_backend_calls: bool = False
     log_level: str = "info"
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)
+    events: EventSettings = field(default_factory=EventSettings)  # live updates (gateway.events.settings)
+    log_format: str = "json"
+    metrics: bool = True  # record request/backend/loader metrics and serve /metrics (GATEWAY_METRICS)
+    readiness_timeout: float = 2.0
+    readiness_required: str = "all"  # checks /readyz needs to pass: all, none, or names (workloads,idempotency)
+    shutdown_timeout: float = 30.0
 
     @property
     def embedded(self) -> bool:
@@ -50,7 +76,14 @@ class Settings:
     @property
     def dev_viewer_enabled(self) -> bool:
         """The development viewer header is honoured: on by default only in embedded mode."""
+        if self.security.production:
+            return False  # never in production mode, whatever GATEWAY_DEV_VIEWER_HEADER says
         return self.embedded if self.dev_viewer_header is None else self.dev_viewer_header
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        """GraphiQL is served: by default, except in production mode."""
+        return not self.security.production if self.graphiql is None else self.graphiql
 
     def validate(self) -> Settings:
         """Raise ``SettingsError`` naming the first bad value; return self."""
@@ -64,12 +97,42 @@ class Settings:
         for domain, backend in self.backends.items():
             if backend.url and not backend.url.startswith(("http://", "https://")):
                 raise SettingsError(f"GATEWAY_{domain.upper()}_URL must be an http(s) URL")
-            if backend.connect_timeout <= 0 or backend.read_timeout <= 0:
-                raise SettingsError(f"timeouts of {domain} must be positive")
+            for suffix, timeout in (("CONNECT_TIMEOUT", backend.connect_timeout),
+                                    ("READ_TIMEOUT", backend.read_timeout), ("TOTAL_TIMEOUT", backend.total_timeout)):
+                if timeout <= 0:
+                    raise SettingsError(f"GATEWAY_{domain.upper()}_{suffix} must be positive")
+            if backend.max_connections < 1:
+                raise SettingsError(f"GATEWAY_{domain.upper()}_MAX_CONNECTIONS must be at least 1")
+            if backend.retries < 0 or backend.retry_backoff < 0 or backend.retry_backoff_max < 0:
+                raise SettingsError(f"GATEWAY_{domain.upper()}_RETRIES and its backoff must not be negative")
+            if not 0 <= backend.retry_budget <= 1:
+                raise SettingsError(f"GATEWAY_{domain.upper()}_RETRY_BUDGET must be between 0 and 1")
+            if backend.breaker_failures < 1 or backend.breaker_cooldown < 0:
+                raise SettingsError(
+                    f"GATEWAY_{domain.upper()}_BREAKER_FAILURES must be at least 1 and its cool-down not negative"
+                )
         if not 0 < self.port < 65536:
             raise SettingsError("GATEWAY_PORT must be between 1 and 65535")
         if self.workers < 1:
             raise SettingsError("GATEWAY_WORKERS must be at least 1")
+        if self.viewer_cache_seconds < 0:
+            raise SettingsError("GATEWAY_VIEWER_CACHE_SECONDS must not be negative")
+        if self.log_level not in LOG_LEVELS:
+            raise SettingsError(f"GATEWAY_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        if self.security.production and self.dev_viewer_header:
+            raise SettingsError("GATEWAY_DEV_VIEWER_HEADER cannot be on in production mode")
+        try:
+            self.security.validate(embedded=self.embedded)
+        except SecuritySettingsError as error:
+            raise SettingsError(str(error)) from None
+        try:
+            self.events.validate(embedded=self.embedded)
+        except EventSettingsError as error:
+            raise SettingsError(str(error)) from None
+        if self.log_format not in ("json", "text"):
+            raise SettingsError("GATEWAY_LOG_FORMAT must be json or text")
+        if self.readiness_timeout <= 0 or self.shutdown_timeout < 0:
+            raise SettingsError("GATEWAY_READINESS_TIMEOUT must be positive and GATEWAY_SHUTDOWN_TIMEOUT not negative")
         return self
 
     @classmethod
@@ -85,8 +148,27 @@ class Settings:
                 connect_timeout=_float(env, prefix + "CONNECT_TIMEOUT", 2.0),
                 read_timeout=_float(env, prefix + "READ_TIMEOUT", 5.0),
                 max_connections=_int(env, prefix + "MAX_CONNECTIONS", 100),
+                total_timeout=_float(env, prefix + "TOTAL_TIMEOUT", 8.0),
+                retries=_int(env, prefix + "RETRIES", 2),
+                retry_backoff=_float(env, prefix + "RETRY_BACKOFF", 0.05),
+                retry_backoff_max=_float(env, prefix + "RETRY_BACKOFF_MAX", 1.0),
+                retry_budget=_float(env, prefix + "RETRY_BUDGET", 0.2),
+                breaker_failures=_int(env, prefix + "BREAKER_FAILURES", 5),
+                breaker_cooldown=_float(env, prefix + "BREAKER_COOLDOWN", 10.0),
             )
         values["backends"] = backends
+        try:
+            values["security"] = SecuritySettings.from_env(env)
+        except SecuritySettingsError as error:
+            raise SettingsError(str(error)) from None
+        try:
+            values["idempotency"] = IdempotencySettings.from_env(env)
+        except IdempotencySettingsError as error:
+            raise SettingsError(str(error)) from None
+        try:
+            values["events"] = EventSettings.from_env(env)
+        except EventSettingsError as error:
+            raise SettingsError(str(error)) from None
         simple = {
             "host": ("GATEWAY_HOST", str),
             "port": ("GATEWAY_PORT", int),
@@ -98,6 +180,11 @@ class Settings:
             "viewer_cache_seconds": ("GATEWAY_VIEWER_CACHE_SECONDS", float),
             "report_backend_calls": ("GATEWAY_REPORT_BACKEND_CALLS", _bool),
             "log_level": ("GATEWAY_LOG_LEVEL", str),
+            "log_format": ("GATEWAY_LOG_FORMAT", str),
+            "metrics": ("GATEWAY_METRICS", _bool),
+            "readiness_timeout": ("GATEWAY_READINESS_TIMEOUT", float),
+            "readiness_required": ("GATEWAY_READINESS_REQUIRED", str),
+            "shutdown_timeout": ("GATEWAY_SHUTDOWN_TIMEOUT", float),
         }
         for name, (variable, parse) in simple.items():
             if variable in env and env[variable] != "":

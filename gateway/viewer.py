@@ -1,8 +1,8 @@
 """Who is asking: the viewer, their persona and the projects they may see.
 
-Until token authentication lands, the viewer is a seeded user named by the development header
-``X-Dev-Viewer`` (default ``Settings.dev_default_user``). That header is a development aid: it is
-honoured only when ``Settings.dev_viewer_enabled`` (the embedded default, or explicitly enabled).
+One path: the request's ``Principal`` (``gateway.auth``: a bearer token, or in embedded development
+the ``X-Dev-Viewer`` header) -> its user id -> the viewer the access service describes. A token whose
+tenant or role claims contradict the access service is refused (``UNAUTHENTICATED``).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from gateway.auth.principal import Principal
 from gateway.backends import Backends
 from gateway.backends.access import Project, User
 from gateway.errors import Unauthenticated
 from gateway.settings import Settings
 
-DEV_VIEWER_HEADER = "x-dev-viewer"
 Persona = Literal["member", "project_admin", "tenant_admin", "operator"]
 
 
@@ -60,6 +60,12 @@ class ViewerDirectory:
         self._cache: dict[str, tuple[float, Viewer]] = {}
         self._pending: dict[str, asyncio.Future[Viewer]] = {}
 
+    async def viewer_of(self, principal: Principal) -> Viewer:
+        """The principal's viewer, once its claims agree with the access service."""
+        viewer = await self.viewer_for(principal.user_id)
+        principal.check_against(viewer.user)
+        return viewer
+
     async def viewer_for(self, user_id: str) -> Viewer:
         """The viewer of a user id; ``Unauthenticated`` when there is no such user."""
         cached = self._cache.get(user_id)
@@ -75,7 +81,7 @@ class ViewerDirectory:
         access = self._backends.access
         users, memberships = await asyncio.gather(access.users([user_id]), access.memberships_of_users([user_id]))
         if not users:
-            raise Unauthenticated(f"development viewer {user_id!r} is not a known user")
+            raise Unauthenticated("the credentials name no known user", reason="unknown_user")
         user = users[0]
         roles: dict[str, Literal["member", "admin"]] = {m.project_id: m.role for m in memberships}
         if "platform_operator" in user.platform_roles:
@@ -94,13 +100,3 @@ class ViewerDirectory:
             self._cache[user_id] = (time.monotonic() + self._ttl, viewer)
         return viewer
 
-
-def development_user_id(headers: Mapping[str, str], settings: Settings) -> str:
-    """The user id the development header names, or ``Unauthenticated`` when it may not be used."""
-    requested = headers.get(DEV_VIEWER_HEADER)
-    if not settings.dev_viewer_enabled:
-        raise Unauthenticated("no credentials: this gateway accepts no development viewer header")
-    user_id = (requested or settings.dev_default_user).strip()
-    if not user_id or len(user_id) > 64 or not user_id.replace("-", "").replace("_", "").isalnum():
-        raise Unauthenticated("the X-Dev-Viewer header must name a user id")
-    return user_id

@@ -4,14 +4,21 @@ Every resource gets the same REST contract, documented in the service's OpenAPI 
 
 - ``GET /v1/{resource}?ids=a,b,c``: batch fetch by id (unknown ids are omitted);
 - ``GET /v1/{resource}?<filter>=x,y&limit=N&after=CURSOR``: newest-first page with ``total``;
+  range columns also take ``<column>_gte=v`` (inclusive) and ``<column>_lt=v`` (exclusive), compared as text
+  (ISO-8601 UTC timestamps in one format compare in time order);
 - ``GET /v1/{resource}/{id}``: one document or 404.
+
+Services that accept writes also take ``commands`` (see ``_commands``): ``POST /v1/{resource}`` creates,
+``POST /v1/{resource}/{id}/{action}`` acts on one document, ``POST /v1/{resource}:{action}`` on several; every
+command honours ``Idempotency-Key``. Domain handlers live in the ``commands_*`` modules.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -21,7 +28,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from reference_services._commands import Command, command_openapi_paths, command_routes
+from reference_services._events import ChangeFunction, EventLog, events_endpoint, events_openapi_paths
 from reference_services._store import DocumentStore
+from reference_services.faults import FaultMiddleware, FaultState
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -36,6 +46,14 @@ class Resource:
     fields: dict[str, str]
     filters: tuple[str, ...] = ()
     secret_fields: tuple[str, ...] = field(default=())
+    range_filters: tuple[str, ...] = ()
+
+    @property
+    def range_parameters(self) -> dict[str, tuple[str, str]]:
+        """Query parameter -> (column, operator) of every range bound."""
+        return {
+            f"{column}_{op}": (column, op) for column in self.range_filters for op in ("gte", "lt")
+        }
 
 
 @dataclass
@@ -43,6 +61,10 @@ class ServiceSettings:
     """Knobs for a running service: the latency added to every API call (for benchmarks)."""
 
     latency_ms: float = 0.0
+    # Delay between a command's commit and its response (tests and benchmarks: a timeout after success).
+    command_latency_ms: float = 0.0
+    # How long the event stream (``GET /v1/events``) keeps events: resuming from an older id answers 410.
+    event_retention_days: float = 90.0
 
 
 def create_service(
@@ -52,20 +74,35 @@ def create_service(
     resources: Sequence[Resource],
     store: DocumentStore,
     settings: ServiceSettings | None = None,
+    commands: Sequence[Command] = (),
+    event_sources: Mapping[str, ChangeFunction] | None = None,
 ) -> Starlette:
-    """The ASGI app of one domain service."""
+    """The ASGI app of one domain service; ``event_sources`` (table -> change function) add ``/v1/events``."""
     settings = settings or ServiceSettings()
     routes = [
-        Route("/openapi.json", _openapi_endpoint(title, description, resources)),
+        Route("/openapi.json", _openapi_endpoint(title, description, resources, commands, bool(event_sources))),
         Route("/healthz", _healthz),
     ]
+    events = None
+    if event_sources:
+        events = EventLog(store, retention=timedelta(days=settings.event_retention_days))
+        for table, change in event_sources.items():
+            events.watch(table.replace("-", "_"), change)
+        routes.append(Route("/v1/events", events_endpoint(events)))
     for resource in resources:
-        store.define(resource.name.replace("-", "_"), resource.filters)
+        store.define(resource.name.replace("-", "_"), (*resource.filters, *resource.range_filters))
         routes.append(Route(f"/v1/{resource.name}", _list_endpoint(resource, store)))
         routes.append(Route(f"/v1/{resource.name}/{{id}}", _get_endpoint(resource, store)))
-    app = Starlette(routes=routes, middleware=[Middleware(_LatencyMiddleware, settings=settings)])
+    routes.extend(command_routes(commands, store, settings))
+    faults = FaultState()
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(FaultMiddleware, state=faults), Middleware(_LatencyMiddleware, settings=settings)],
+    )
     app.state.store = store
     app.state.settings = settings
+    app.state.faults = faults  # what ``POST /_faults`` sets; see reference_services.faults
+    app.state.events = events  # the event log (None for services without an event stream)
     return app
 
 
@@ -95,7 +132,7 @@ def _list_endpoint(resource: Resource, store: DocumentStore):  # noqa: ANN202 - 
 
     async def endpoint(request: Request) -> Response:
         params = request.query_params
-        unknown = set(params) - {"ids", "limit", "after", *resource.filters}
+        unknown = set(params) - {"ids", "limit", "after", *resource.filters, *resource.range_parameters}
         if unknown:
             return _error(400, "unknown_parameter", f"unknown query parameter(s): {', '.join(sorted(unknown))}")
         if "ids" in params:
@@ -113,7 +150,10 @@ def _list_endpoint(resource: Resource, store: DocumentStore):  # noqa: ANN202 - 
         if after is not None and not after.isdigit():
             return _error(400, "bad_cursor", "after is not a cursor this service issued")
         filters = {name: _split(params[name]) for name in resource.filters if name in params}
-        page = store.query(table, filters, limit=limit, after=after)
+        ranges = [
+            (column, op, params[name]) for name, (column, op) in resource.range_parameters.items() if name in params
+        ]
+        page = store.query(table, filters, limit=limit, after=after, ranges=ranges)
         return JSONResponse(
             {"items": page.items, "cursors": page.cursors, "next_cursor": page.next_cursor, "total": page.total}
         )
@@ -137,8 +177,11 @@ async def _healthz(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def _openapi_endpoint(title: str, description: str, resources: Sequence[Resource]):  # noqa: ANN202
-    document = openapi_document(title, description, resources)
+def _openapi_endpoint(  # noqa: ANN202
+    title: str, description: str, resources: Sequence[Resource], commands: Sequence[Command] = (),
+    events: bool = False,
+):
+    document = openapi_document(title, description, resources, commands, events)
 
     async def endpoint(_: Request) -> Response:
         return JSONResponse(document)
@@ -146,8 +189,11 @@ def _openapi_endpoint(title: str, description: str, resources: Sequence[Resource
     return endpoint
 
 
-def openapi_document(title: str, description: str, resources: Sequence[Resource]) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of a service, derived from its resource declarations."""
+def openapi_document(
+    title: str, description: str, resources: Sequence[Resource], commands: Sequence[Command] = (),
+    events: bool = False,
+) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of a service, derived from its resource and command declarations."""
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {
         "Error": {
@@ -177,6 +223,15 @@ def openapi_document(title: str, description: str, resources: Sequence[Resource]
                 "schema": {"type": "string"},
             }
             for name in resource.filters
+        ] + [
+            {
+                "name": name,
+                "in": "query",
+                "description": f"Only items whose `{column}` is "
+                f"{'at or after' if op == 'gte' else 'before'} this value.",
+                "schema": {"type": "string"},
+            }
+            for name, (column, op) in resource.range_parameters.items()
         ]
         paths[f"/v1/{resource.name}"] = {
             "get": {
@@ -228,6 +283,11 @@ def openapi_document(title: str, description: str, resources: Sequence[Resource]
                 },
             }
         }
+    names = {r.name: "".join(part.capitalize() for part in r.name.split("-")) for r in resources}
+    for path, item in command_openapi_paths(commands, names).items():
+        paths.setdefault(path, {}).update(item)
+    if events:
+        paths.update(events_openapi_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": "1.0.0", "description": description},

@@ -6,9 +6,10 @@ insertion sequence that gives a stable newest-first order for keyset pagination.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,17 @@ class DocumentStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._columns: dict[str, tuple[str, ...]] = {}
+        # table -> callbacks(old, new) run inside every upsert's transaction (the event log, ``_events``)
+        self._watchers: dict[str, list[Callable[[Document | None, Document], None]]] = {}
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The SQLite connection, for package modules that keep tables of their own (commands, events)."""
+        return self._db
+
+    def watch(self, table: str, callback: Callable[[Document | None, Document], None]) -> None:
+        """Call ``callback(old, new)`` on every upsert into ``table``, atomically with the write."""
+        self._watchers.setdefault(table, []).append(callback)
 
     def define(self, table: str, columns: Sequence[str]) -> None:
         """Create the table for a resource (idempotent) with one index per filter column."""
@@ -66,6 +78,23 @@ class DocumentStore:
 
     def upsert(self, table: str, document: Document) -> None:
         """Insert a document or replace the one with the same id, keeping its position."""
+        watchers = self._watchers.get(table)
+        if not watchers:
+            self._upsert(table, document)
+            return
+        self._db.execute("SAVEPOINT watched_upsert")  # the change and what watchers write commit together
+        try:
+            previous = self.get_many(table, [document["id"]])
+            self._upsert(table, document)
+            for watcher in watchers:
+                watcher(previous[0] if previous else None, document)
+        except BaseException:
+            self._db.execute("ROLLBACK TO watched_upsert")
+            self._db.execute("RELEASE watched_upsert")
+            raise
+        self._db.execute("RELEASE watched_upsert")
+
+    def _upsert(self, table: str, document: Document) -> None:
         columns = self._columns[table]
         assignments = ", ".join(["doc = excluded.doc", *(f'"{c}" = excluded."{c}"' for c in columns)])
         column_sql = "".join(f', "{c}"' for c in columns)
@@ -97,8 +126,12 @@ class DocumentStore:
         *,
         limit: int,
         after: str | None = None,
+        ranges: Sequence[tuple[str, str, str]] = (),
     ) -> Page:
-        """Newest-first page of documents whose columns match every filter (values OR-ed)."""
+        """Newest-first page of documents whose columns match every filter (values OR-ed) and range bound.
+
+        ``ranges`` holds ``(column, "gte" | "lt", value)`` bounds, compared as text.
+        """
         where: list[str] = []
         params: list[Any] = []
         for column, values in filters.items():
@@ -106,6 +139,11 @@ class DocumentStore:
                 raise KeyError(column)
             where.append(f'"{column}" IN ({", ".join("?" for _ in values)})')
             params.extend(values)
+        for column, op, value in ranges:
+            if column not in self._columns[table]:
+                raise KeyError(column)
+            where.append(f'"{column}" {">=" if op == "gte" else "<"} ?')
+            params.append(value)
         where_sql = f"WHERE {' AND '.join(where)}" if where else ""
         total = self._db.execute(f'SELECT COUNT(*) FROM "{table}" {where_sql}', params).fetchone()[0]
         page_where = list(where)
@@ -127,6 +165,18 @@ class DocumentStore:
             next_cursor=next_cursor,
             total=total,
         )
+
+    @contextlib.contextmanager
+    def write_transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write (``BEGIN IMMEDIATE``, so writers of a shared file serialise): commits on success,
+        rolls back on error. Yields the connection for statements beyond ``upsert``/``get_many`` (commands)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def _transaction(self) -> sqlite3.Connection:
         self._db.execute("BEGIN")

@@ -11,6 +11,7 @@ import uvicorn
 from reference_services._service import ServiceSettings
 from reference_services.domains import DOMAINS
 from reference_services.embedded import create_services
+from reference_services.faults import FaultSpec, parse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +24,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--scale", type=int, default=1, help="multiply seeded workloads and buckets")
     serve.add_argument("--latency-ms", type=float, default=0.0, help="latency added to every API call")
     serve.add_argument("--data-dir", default=None, help="keep SQLite files here instead of in memory")
+    serve.add_argument(
+        "--fault", action="append", default=[], metavar="DOMAIN=SPEC",
+        help="inject faults into one service, e.g. workloads=latency:800 or storage=down; SPEC is a comma list of "
+        "down, refuse, latency:MS, error-rate:R, fail-next:N, malformed, truncated, wrong-shape "
+        "(change them later with POST /_faults on the service)",
+    )
     args = parser.parse_args(argv)
+    try:
+        args.faults = _faults(args.fault)
+    except ValueError as error:
+        parser.error(str(error))
     asyncio.run(_serve(args))
     return 0
 
@@ -35,11 +46,26 @@ async def _serve(args: argparse.Namespace) -> None:
     servers = []
     for offset, domain in enumerate(DOMAINS):
         port = args.base_port + offset
+        spec = args.faults.get(domain)
+        if spec is not None:
+            apps[domain].state.faults.set(spec)
+        print(f"GATEWAY_{domain.upper()}_URL=http://{args.host}:{port}", flush=True)
+        if spec is not None and spec.refuse:
+            continue  # connection refused: nothing listens on this port
         config = uvicorn.Config(apps[domain], host=args.host, port=port, log_level="warning", lifespan="off")
         servers.append(uvicorn.Server(config))
-        print(f"GATEWAY_{domain.upper()}_URL=http://{args.host}:{port}", flush=True)
     print("ready", flush=True)
     await asyncio.gather(*(server.serve() for server in servers))
+
+
+def _faults(given: list[str]) -> dict[str, FaultSpec]:
+    found: dict[str, FaultSpec] = {}
+    for item in given:
+        domain, equals, text = item.partition("=")
+        if not equals or domain not in DOMAINS:
+            raise ValueError(f"--fault {item!r}: expected DOMAIN=SPEC with DOMAIN one of {', '.join(DOMAINS)}")
+        found[domain] = parse(text)
+    return found
 
 
 if __name__ == "__main__":

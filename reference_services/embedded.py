@@ -9,7 +9,9 @@ from starlette.applications import Starlette
 
 from reference_services._service import ServiceSettings, create_service
 from reference_services._store import DocumentStore
+from reference_services.commands import COMMANDS
 from reference_services.domains import DOMAINS
+from reference_services.events import EVENT_SOURCES
 from reference_services.seed import build_world
 
 
@@ -34,6 +36,8 @@ def create_services(
             resources=resources,
             store=store,
             settings=settings,
+            commands=COMMANDS.get(domain, ()),
+            event_sources=EVENT_SOURCES.get(domain),
         )
         for resource in resources:
             table = resource.name.replace("-", "_")

@@ -103,6 +103,15 @@ def build_world(scale: int = 1, now: datetime | None = None) -> World:
     nodes = _seed_platform(world)
     buckets = _seed_buckets(world, rng, scale)
     _seed_workloads(world, rng, scale, nodes, buckets)
+    from reference_services.seed_platform import seed_platform  # imports this module: import late
+
+    seed_platform(world, nodes)
+    from reference_services.seed_catalog import seed_catalog  # imports this module: import late
+
+    seed_catalog(world, scale)
+    from reference_services.seed_access_account import seed_access_account  # after workloads: derives usage
+
+    seed_access_account(world, scale)
     return world
 
 

@@ -13,6 +13,7 @@ from gateway.ids import encode_global_id
 from gateway.viewer import Viewer as ViewerModel
 from resolvers import access as resolve
 from schema.common import Node
+from schema.permissions import Authenticated
 
 Info = strawberry.Info[RequestContext, None]
 
@@ -125,7 +126,8 @@ class Viewer:
 class AccessQuery:
     """Root fields of the access domain."""
 
-    @strawberry.field(description="The viewer: user, persona, tenant and visible projects.")
+    @strawberry.field(permission_classes=[Authenticated],
+                      description="The viewer: user, persona, tenant and visible projects.")
     async def viewer(self, info: Info) -> Viewer:
         """Resolves the viewer (UNAUTHENTICATED without valid credentials)."""
         return Viewer(model=await resolve.viewer(info.context))

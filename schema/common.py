@@ -14,6 +14,9 @@ from resolvers import common as shapes
 Item = TypeVar("Item")
 Model = TypeVar("Model")
 
+FIRST_DESCRIPTION = "How many items to return, 0 to 100 (0 returns only the total count)."
+AFTER_DESCRIPTION = "Return the items after this cursor (an `endCursor` or edge `cursor` from an earlier page)."
+
 BigInt = NewType("BigInt", int)
 SCALARS = {
     BigInt: strawberry.scalar(

@@ -4,18 +4,40 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput, NotFound
 from gateway.ids import decode_global_id
-from resolvers import access, platform, storage, workloads
+from resolvers import (
+    access,
+    access_nodes,
+    apps,
+    compute,
+    evidence,
+    launch_drafts,
+    notifications,
+    platform,
+    storage,
+    storage_grants,
+    workloads,
+)
 from schema.access import Project, Tenant, User
+from schema.access_governance import SsoIntegration
+from schema.access_types import Credential, ServiceAccount
+from schema.apps import App
 from schema.common import Node
+from schema.compute import ComputeSku
+from schema.evidence import AuditEvent
+from schema.launch import LaunchDraft
+from schema.notifications import Notification
+from schema.permissions import Authenticated
 from schema.platform import GpuNode
+from schema.platform_console import PLATFORM_NODE_TYPES
 from schema.storage import Bucket
+from schema.storage_grants import StorageGrant
 from schema.workloads import workload_type
 
 Info = strawberry.Info[RequestContext, None]
@@ -30,26 +52,56 @@ NODE_TYPES: dict[str, tuple[Fetch, Callable[[Any], Node]]] = {
     "Tenant": (access.get_tenants, Tenant.of),
     "User": (access.get_users, User.of),
     "GpuNode": (platform.get_nodes, GpuNode.of),
+    "ComputeSku": (compute.get_skus, ComputeSku.of_model),
+    "App": (apps.get_apps, App.of),
+    "Notification": (notifications.get_notifications, Notification.of),
+    "ServiceAccount": (access_nodes.get_service_accounts, ServiceAccount.of),
+    "Credential": (access_nodes.get_credentials, Credential.of),
+    "SsoIntegration": (access_nodes.get_identity_providers, SsoIntegration.of),
+    "AuditEvent": (evidence.get_audit_events, AuditEvent.of),
+    **PLATFORM_NODE_TYPES,
+    "LaunchDraft": (launch_drafts.get_drafts, LaunchDraft.of),
+    "StorageGrant": (storage_grants.get_grants, StorageGrant.of),
 }
 
 
 async def resolve_nodes(ctx: RequestContext, ids: Sequence[str], argument: str) -> list[Node | Exception]:
-    """Each id's object, or the error to report at its position (one batch per type)."""
-    decoded = [decode_global_id(i, argument=argument) for i in ids]
+    """Each id's object, or the error to report at its position (one batch per type).
+
+    A malformed id or a failing backend costs only the positions it concerns, not the whole list.
+    """
+    decoded: list[tuple[str, str] | Exception] = []
+    for index, global_id in enumerate(ids):
+        try:
+            decoded.append(decode_global_id(global_id, argument=argument if len(ids) == 1 else f"{argument}[{index}]"))
+        except BadUserInput as error:
+            decoded.append(error)
     by_type: dict[str, list[str]] = {}
-    for type_name, local in decoded:
-        if type_name in NODE_TYPES:
-            by_type.setdefault(type_name, []).append(local)
-    fetched = await asyncio.gather(*(NODE_TYPES[t][0](ctx, locals_) for t, locals_ in by_type.items()))
-    found = {
-        (type_name, local): model
-        for type_name, models in zip(by_type, fetched, strict=True)
-        for local, model in zip(by_type[type_name], models, strict=True)
-    }
+    for item in decoded:
+        if isinstance(item, tuple) and item[0] in NODE_TYPES:
+            by_type.setdefault(item[0], []).append(item[1])
+    fetched = await asyncio.gather(
+        *(NODE_TYPES[t][0](ctx, locals_) for t, locals_ in by_type.items()), return_exceptions=True
+    )
+    found: dict[tuple[str, str], Any] = {}
+    failed: dict[str, Exception] = {}
+    for type_name, models in zip(by_type, fetched, strict=True):
+        if isinstance(models, Exception):
+            failed[type_name] = models
+        elif isinstance(models, BaseException):
+            raise models  # cancellation
+        else:
+            found.update(((type_name, local), model) for local, model in zip(by_type[type_name], models, strict=True))
     results: list[Node | Exception] = []
-    for type_name, local in decoded:
-        model = found.get((type_name, local))
-        results.append(NODE_TYPES[type_name][1](model) if model is not None else NotFound(f"no {type_name} with this id"))
+    for item in decoded:
+        if isinstance(item, Exception):
+            results.append(item)
+        elif item[0] in failed:
+            results.append(failed[item[0]])
+        elif (model := found.get(item)) is not None:
+            results.append(NODE_TYPES[item[0]][1](model))
+        else:
+            results.append(NotFound(f"no {item[0]} with this id"))
     return results
 
 
@@ -57,16 +109,26 @@ async def resolve_nodes(ctx: RequestContext, ids: Sequence[str], argument: str) 
 class NodeQuery:
     """Relay root fields."""
 
-    @strawberry.field(description="Any object by global id (null with NOT_FOUND if missing or not visible).")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    @strawberry.field(permission_classes=[Authenticated],
+                      description="Any object by global id (null with NOT_FOUND if missing or not visible).")
+    async def node(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of any object.")]
+    ) -> Node | None:
         """Fetch one object."""
         (result,) = await resolve_nodes(info.context, [id], "id")
         if isinstance(result, Exception):
             raise result
         return result
 
-    @strawberry.field(description="Objects by global ids, in order; missing or invisible ones are null with NOT_FOUND.")
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+    @strawberry.field(permission_classes=[Authenticated],
+                      description="Objects by global ids, in order; missing or invisible ones are null with NOT_FOUND.")
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description="Global ids of any objects, at most 100, any types.")
+        ],
+    ) -> list[Node | None]:
         """Fetch many objects (at most 100)."""
         if len(ids) > MAX_NODES:
             raise BadUserInput(f"`ids` takes at most {MAX_NODES} ids, got {len(ids)}", argument="ids")

@@ -14,9 +14,11 @@ from gateway.ids import encode_global_id
 from resolvers import storage as resolve
 from resolvers.scope import local_id, project_ids_argument
 from schema.access import Project
-from schema.common import Availability, BigInt, Connection, Node, connection
+from schema.common import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Availability, BigInt, Connection, Node, connection
+from schema.permissions import Authenticated
 
 if TYPE_CHECKING:
+    from schema.storage_grants import StorageGrant
     from schema.workloads import Workload
 
 Info = strawberry.Info[RequestContext, None]
@@ -114,6 +116,9 @@ class AccessAudience:
     permission: str = strawberry.field(description="read or read_write.")
     purpose: str | None = strawberry.field(description="What a grant shares: dataset, checkpoint or artifact.")
     granted_at: datetime | None = strawberry.field(description="When the grant was made (null for the owner).")
+    grant: Annotated[StorageGrant, strawberry.lazy("schema.storage_grants")] | None = strawberry.field(
+        default=None, description="The grant itself (null for the owner): revoke it with revokeStorageGrant."
+    )
 
 
 @strawberry.type(description="A lifecycle rule on a key prefix.")
@@ -142,14 +147,14 @@ class BucketEvent:
     at: datetime = strawberry.field(description="When it happened.")
 
 
-@strawberry.type(description="Typed tabs of the bucket detail page.")
+@strawberry.type(description="Typed tabs of the bucket detail page. A tab whose backend fails is null with an error.")
 class BucketTabs:
     """Bucket tabs; each resolves only when selected."""
 
     model: strawberry.Private[backend.Bucket]
 
     @strawberry.field(description="Objects, when the provider's listing is validated.")
-    async def objects(self, info: Info) -> BucketObjectsTab:
+    async def objects(self, info: Info) -> BucketObjectsTab | None:
         """Objects tab."""
         tab = await resolve.objects(info.context, self.model)
         return BucketObjectsTab(
@@ -158,7 +163,7 @@ class BucketTabs:
         )
 
     @strawberry.field(description="Workloads mounting the bucket that the viewer may see.")
-    async def mounted_workloads(self, info: Info) -> list[BucketMount]:
+    async def mounted_workloads(self, info: Info) -> list[BucketMount] | None:
         """Mounted workloads tab."""
         from schema.workloads import workload_type
 
@@ -168,18 +173,19 @@ class BucketTabs:
         ]
 
     @strawberry.field(description="The owning project and every project the bucket is shared with.")
-    async def access_audiences(self, info: Info) -> list[AccessAudience]:
+    async def access_audiences(self, info: Info) -> list[AccessAudience] | None:
         """Access audiences tab."""
         return [
             AccessAudience(
                 kind=AudienceKind(a.kind), project=Project.of(a.project) if a.project else None,
                 permission=a.permission, purpose=a.purpose, granted_at=a.grant.created_at if a.grant else None,
+                grant=_grant(a.grant),
             )
             for a in await resolve.access_audiences(info.context, self.model)
         ]
 
     @strawberry.field(description="Lifecycle rules.")
-    async def lifecycle(self, info: Info) -> BucketLifecycleTab:
+    async def lifecycle(self, info: Info) -> BucketLifecycleTab | None:
         """Lifecycle tab."""
         tab = await resolve.lifecycle(info.context, self.model)
         return BucketLifecycleTab(
@@ -188,7 +194,7 @@ class BucketTabs:
         )
 
     @strawberry.field(description="Events, newest first.")
-    async def events(self, info: Info) -> list[BucketEvent]:
+    async def events(self, info: Info) -> list[BucketEvent] | None:
         """Events tab."""
         return [BucketEvent(type=e.type, message=e.message, at=e.at) for e in await resolve.events(info.context, self.model)]
 
@@ -254,10 +260,17 @@ class BucketFilter:
 class StorageQuery:
     """Root fields of the storage domain."""
 
-    @strawberry.field(description="Buckets the viewer may see, newest first.")
+    @strawberry.field(permission_classes=[Authenticated],
+                      description="Buckets the viewer may see, newest first (null with an error on failure).")
     async def buckets(
-        self, info: Info, first: int = 20, after: str | None = None, filter: BucketFilter | None = None
-    ) -> Connection[Bucket]:
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        filter: Annotated[
+            BucketFilter | None, strawberry.argument(description="Only buckets matching every given condition.")
+        ] = None,
+    ) -> Connection[Bucket] | None:
         """The storage workbench."""
         given = filter or BucketFilter()
         page = await resolve.list_buckets(
@@ -267,7 +280,16 @@ class StorageQuery:
         )
         return connection(page, Bucket.of)
 
-    @strawberry.field(description="One bucket by global id (NOT_FOUND if missing or not visible).")
-    async def bucket(self, info: Info, id: strawberry.ID) -> Bucket | None:
+    @strawberry.field(permission_classes=[Authenticated],
+                      description="One bucket by global id (NOT_FOUND if missing or not visible).")
+    async def bucket(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a bucket.")]
+    ) -> Bucket | None:
         """The bucket detail page."""
         return Bucket.of(await resolve.get_bucket(info.context, local_id(id, "Bucket")))
+
+
+def _grant(model: backend.Grant | None) -> StorageGrant | None:
+    from schema.storage_grants import StorageGrant
+
+    return StorageGrant.of(model) if model is not None else None

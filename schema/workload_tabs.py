@@ -63,13 +63,13 @@ class WorkloadOverviewTab:
     model: strawberry.Private[backend.Workload]
 
     @strawberry.field(description="Lifecycle states reached and upcoming, in lifecycle order.")
-    async def timeline(self, info: Info) -> list[LifecycleStep]:
+    async def timeline(self, info: Info) -> list[LifecycleStep] | None:
         """Ordered by the lifecycle, not by arrival."""
         steps = await resolve.timeline(info.context, self.model)
         return [LifecycleStep(status=s.status, state=TimelineState(s.state), at=s.at) for s in steps]
 
     @strawberry.field(description="The latest five events of any type, newest first.")
-    async def recent_activity(self, info: Info) -> list[WorkloadEvent]:
+    async def recent_activity(self, info: Info) -> list[WorkloadEvent] | None:
         """Newest first."""
         return [WorkloadEvent.of(e) for e in await resolve.recent_activity(info.context, self.model)]
 
@@ -158,7 +158,7 @@ class WorkloadConfigTab:
     environment: list[ConfigEntry] = strawberry.field(description="Environment, secret values redacted.")
 
 
-@strawberry.type(description="Typed tabs of the workload detail page.")
+@strawberry.type(description="Typed tabs of the workload detail page. A tab whose backend fails is null with an error.")
 class WorkloadTabs:
     """Every detail tab; each resolves only when selected."""
 
@@ -179,7 +179,7 @@ class WorkloadTabs:
         ])
 
     @strawberry.field(description="Latest metrics and metric source links.")
-    async def metrics(self, info: Info) -> WorkloadMetricsTab:
+    async def metrics(self, info: Info) -> WorkloadMetricsTab | None:
         """Metrics tab."""
         view = await resolve.metrics(info.context, self.model)
         sample = view.sample
@@ -192,12 +192,12 @@ class WorkloadTabs:
         )
 
     @strawberry.field(description="Every event, newest first.")
-    async def events(self, info: Info) -> list[WorkloadEvent]:
+    async def events(self, info: Info) -> list[WorkloadEvent] | None:
         """Events tab."""
         return [WorkloadEvent.of(e) for e in await resolve.events(info.context, self.model)]
 
     @strawberry.field(description="Storage mounts resolved to buckets.")
-    async def storage(self, info: Info) -> WorkloadStorageTab:
+    async def storage(self, info: Info) -> WorkloadStorageTab | None:
         """Storage tab."""
         from schema.storage import Bucket
 

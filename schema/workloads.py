@@ -11,10 +11,13 @@ import strawberry
 from gateway.backends import workloads as backend
 from gateway.context import RequestContext
 from resolvers import workloads as resolve
+from resolvers.account import workload_runway
 from resolvers.lifecycle import Action
 from resolvers.scope import local_id, project_ids_argument
 from schema.access import Project, User
-from schema.common import Connection, Money, Node, connection
+from schema.account import Runway
+from schema.common import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, Money, Node, connection
+from schema.permissions import Authenticated
 from schema.platform import GpuNode
 from schema.workload_tabs import WorkloadTabs, workload_global_id
 
@@ -115,6 +118,15 @@ class Workload(Node):
         found = resolve.cost(self.model)
         return WorkloadCost(hourly=Money.of(found.hourly), accrued=Money.of(found.accrued), billing=found.billing)
 
+    @strawberry.field(
+        description="The tenant's balance, tenant-wide hourly burn and how long it lasts (null without a billing "
+        "account); one billing call for a whole page."
+    )
+    async def runway(self, info: Info) -> Runway | None:
+        """Joined from account billing through the per-tenant loader."""
+        found = await workload_runway(info.context, self.model)
+        return Runway.of(found) if found else None
+
     @strawberry.field(description="The action the page leads with, by kind and status.")
     def primary_action(self) -> WorkloadAction:
         """Primary action."""
@@ -125,8 +137,8 @@ class Workload(Node):
         """Lifecycle actions."""
         return [WorkloadAction.of(a) for a in resolve.actions(self.model)]
 
-    @strawberry.field(description="Suggested next steps.")
-    async def suggested_next_steps(self, info: Info) -> list[NextStep]:
+    @strawberry.field(description="Suggested next steps (null with an error when a backend they need fails).")
+    async def suggested_next_steps(self, info: Info) -> list[NextStep] | None:
         """Next steps."""
         steps = await resolve.next_steps(info.context, self.model)
         return [NextStep(title=s.title, description=s.description, route=s.route) for s in steps]
@@ -275,10 +287,17 @@ class WorkloadFilter:
 class WorkloadsQuery:
     """Root fields of the workloads domain."""
 
-    @strawberry.field(description="Workloads the viewer may see, newest first.")
+    @strawberry.field(permission_classes=[Authenticated],
+                      description="Workloads the viewer may see, newest first (null with an error on failure).")
     async def workloads(
-        self, info: Info, first: int = 20, after: str | None = None, filter: WorkloadFilter | None = None
-    ) -> Connection[Workload]:
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        filter: Annotated[
+            WorkloadFilter | None, strawberry.argument(description="Only workloads matching every given condition.")
+        ] = None,
+    ) -> Connection[Workload] | None:
         """The workloads page."""
         given = filter or WorkloadFilter()
         page = await resolve.list_workloads(
@@ -289,7 +308,10 @@ class WorkloadsQuery:
         )
         return connection(page, workload_type)
 
-    @strawberry.field(description="One workload by global id (NOT_FOUND if missing or not visible).")
-    async def workload(self, info: Info, id: strawberry.ID) -> Workload | None:
+    @strawberry.field(permission_classes=[Authenticated],
+                      description="One workload by global id (NOT_FOUND if missing or not visible).")
+    async def workload(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a workload.")]
+    ) -> Workload | None:
         """The workload detail page."""
         return workload_type(await resolve.get_workload(info.context, local_id(id, "Workload")))

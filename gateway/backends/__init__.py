@@ -6,17 +6,20 @@ models re-exported by the per-domain modules; ``_client`` is the shared implemen
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
 
-from gateway.backends._client import Page, call_log
+from gateway.backends._client import Page, ServiceClient, call_log
 from gateway.backends.access import AccessClient
 from gateway.backends.account import AccountClient
+from gateway.backends.identity import forward_identity
 from gateway.backends.platform import PlatformClient
 from gateway.backends.storage import StorageClient
 from gateway.backends.workloads import WorkloadsClient
+from gateway.resilience.policy import BackendPolicy
 from gateway.settings import Settings
 
 __all__ = ["Backends", "Page", "call_log"]
@@ -42,19 +45,29 @@ class Backends:
                 transport=transports[domain],
                 timeout=httpx.Timeout(backend.read_timeout, connect=backend.connect_timeout),
                 headers={"user-agent": "controlplane-gateway"},
+                event_hooks={"request": [forward_identity]},  # X-Viewer-Id / X-Tenant-Id on every call
             )
             clients[domain] = http
-        return cls(
+        backends = cls(
             workloads=WorkloadsClient("workloads", clients["workloads"]),
             storage=StorageClient("storage", clients["storage"]),
             access=AccessClient("access", clients["access"]),
             account=AccountClient("account", clients["account"]),
             platform=PlatformClient("platform", clients["platform"]),
         )
+        for client in backends.clients():  # deadlines, retries and a breaker per domain, as configured
+            client.policy = BackendPolicy(
+                client.domain, settings.backends[client.domain], record_metrics=settings.metrics
+            )
+        return backends
+
+    def clients(self) -> list[ServiceClient]:
+        """Every domain client, in declaration order."""
+        return [getattr(self, f.name) for f in dataclasses.fields(self)]
 
     async def aclose(self) -> None:
         """Close every pooled connection."""
-        for client in (self.workloads, self.storage, self.access, self.account, self.platform):
+        for client in self.clients():
             await client.http.aclose()
 
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from gateway.errors import BackendBadResponse, BackendTimeout, BackendUnavailable
+from gateway.errors import BackendBadResponse, BackendError, BackendTimeout, BackendUnavailable
+from gateway.resilience.policy import BackendPolicy, shared_read
+from gateway.settings import BackendSettings
+from gateway.telemetry import tracing
+from gateway.telemetry.logging import log_backend_failure
+from gateway.telemetry.metrics import BACKEND_CONTRACT_VIOLATIONS, endpoint_template
 
 Model = TypeVar("Model", bound=BaseModel)
 Item = TypeVar("Item")
@@ -42,36 +48,76 @@ class Page(Generic[Item]):
 
 
 class ServiceClient:
-    """GET JSON from one domain service, mapping every failure onto the gateway's error tree."""
+    """Calls to one domain service, mapping every failure onto the gateway's error tree.
 
-    def __init__(self, domain: str, http: httpx.AsyncClient) -> None:
+    Every call runs under the service's ``BackendPolicy`` (total deadline, circuit breaker, metrics,
+    spans, failure logs); GETs are also retried within the retry budget and deduplicated while an
+    identical one is in flight in the same request. Use ``send`` for commands: never retried.
+    """
+
+    def __init__(self, domain: str, http: httpx.AsyncClient, policy: BackendPolicy | None = None) -> None:
         self.domain = domain
         self.http = http
+        self.policy = policy or BackendPolicy(domain, BackendSettings())
 
     async def get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         """The decoded JSON body of a successful GET."""
+        key = (self.domain, path, tuple(sorted((params or {}).items())))
+        return await shared_read(key, self.domain, lambda: self._read_json(path, params))
+
+    async def _read_json(self, path: str, params: Mapping[str, str] | None) -> Any:
         calls = call_log.get()
         if calls is not None:
             calls[(self.domain, path)] += 1
+
+        async def attempt() -> Any:
+            response = await self._exchange("GET", path, params=params)
+            if response.status_code >= 400:
+                raise _with_status(BackendBadResponse(
+                    f"the {self.domain} service rejected the gateway's request (HTTP {response.status_code})",
+                    service=self.domain,
+                ), response.status_code)
+            try:
+                return json.loads(response.content)
+            except ValueError:
+                raise BackendBadResponse(
+                    f"the {self.domain} service sent malformed JSON", service=self.domain
+                ) from None
+
+        return await self.policy.run("GET", endpoint_template(path), attempt)
+
+    async def send(
+        self, method: str, path: str, *, json_body: Any = None, params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """One command (POST, PUT, DELETE...) under the policy, sent once: never retried here.
+
+        Transport failures, timeouts and 5xx raise; any other response (4xx included) is returned.
+        """
+        return await self.policy.run(
+            method, endpoint_template(path),
+            lambda: self._exchange(method, path, params=params, json_body=json_body, headers=headers),
+        )
+
+    async def _exchange(
+        self, method: str, path: str, *, params: Mapping[str, str] | None = None, json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """One HTTP attempt; transport failures and 5xx become backend errors."""
+        sent = dict(headers or {})
+        tracing.inject(sent)
         try:
-            response = await self.http.get(path, params=params)
+            response = await self.http.request(method, path, params=params, json=json_body, headers=sent)
         except httpx.TimeoutException:
             raise BackendTimeout(f"the {self.domain} service timed out", service=self.domain) from None
         except httpx.HTTPError:
             raise BackendUnavailable(f"the {self.domain} service is unreachable", service=self.domain) from None
+        tracing.set_attributes(http__response__status_code=response.status_code)
         if response.status_code >= 500:
-            raise BackendUnavailable(
+            raise _with_status(BackendUnavailable(
                 f"the {self.domain} service failed (HTTP {response.status_code})", service=self.domain
-            )
-        if response.status_code >= 400:
-            raise BackendBadResponse(
-                f"the {self.domain} service rejected the gateway's request (HTTP {response.status_code})",
-                service=self.domain,
-            )
-        try:
-            return json.loads(response.content)
-        except ValueError:
-            raise BackendBadResponse(f"the {self.domain} service sent malformed JSON", service=self.domain) from None
+            ), response.status_code)
+        return response
 
     async def batch(self, resource: str, ids: Sequence[str], model: type[Model]) -> list[Model]:
         """Documents by id, in chunks of at most ``MAX_IDS_PER_CALL``; unknown ids are absent."""
@@ -79,7 +125,8 @@ class ServiceClient:
         for start in range(0, len(ids), MAX_IDS_PER_CALL):
             chunk = ids[start : start + MAX_IDS_PER_CALL]
             body = await self.get_json(f"/v1/{resource}", {"ids": ",".join(chunk)})
-            found.extend(self.parse_items(body, model))
+            with self._contract(f"/v1/{resource}"):
+                found.extend(self.parse_items(body, model))
         return found
 
     async def page(
@@ -92,6 +139,10 @@ class ServiceClient:
         if after is not None:
             params["after"] = after
         body = await self.get_json(f"/v1/{resource}", params)
+        with self._contract(f"/v1/{resource}"):
+            return self._parse_page(body, model)
+
+    def _parse_page(self, body: Any, model: type[Model]) -> Page[Model]:
         items = self.parse_items(body, model)
         try:
             next_cursor = body.get("next_cursor")
@@ -119,6 +170,18 @@ class ServiceClient:
                 return items
             after = page.next_cursor
 
+    @contextlib.contextmanager
+    def _contract(self, path: str) -> Iterator[None]:
+        """Count and log an answer that was JSON but broke the service's contract."""
+        try:
+            yield
+        except BackendBadResponse:
+            endpoint = endpoint_template(path)
+            BACKEND_CONTRACT_VIOLATIONS.labels(self.domain, endpoint).inc()
+            log_backend_failure(domain=self.domain, method="GET", endpoint=endpoint, code=BackendBadResponse.code,
+                                status=200, attempt=0, duration_ms=0.0)
+            raise
+
     def parse_items(self, body: Any, model: type[Model]) -> list[Model]:
         """Validate ``body["items"]`` against the allow-list model."""
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
@@ -131,6 +194,12 @@ class ServiceClient:
                 f"({error.error_count()} problem(s))",
                 service=self.domain,
             ) from None
+
+
+def _with_status(error: BackendError, status: int) -> BackendError:
+    """Keep the HTTP status for metrics and logs (not in ``extensions``: clients do not see it)."""
+    error.http_status = status  # type: ignore[attr-defined]
+    return error
 
 
 _adapters: dict[type[BaseModel], TypeAdapter[Any]] = {}

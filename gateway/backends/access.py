@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from gateway.backends._client import AllowListModel, ServiceClient
+from gateway.backends.access_resources import AccessResourceCalls
 
 
 class Tenant(AllowListModel):
@@ -50,7 +51,7 @@ class Membership(AllowListModel):
     created_at: datetime
 
 
-class AccessClient(ServiceClient):
+class AccessClient(AccessResourceCalls, ServiceClient):
     """Typed calls to the access service."""
 
     async def tenants(self, ids: Sequence[str]) -> list[Tenant]:
@@ -72,6 +73,18 @@ class AccessClient(ServiceClient):
     async def memberships_of_users(self, user_ids: Sequence[str]) -> list[Membership]:
         """Project memberships of the given users."""
         return await self.all("memberships", Membership, {"user_id": user_ids})
+
+    async def users_of_tenants(self, tenant_ids: Sequence[str]) -> list[User]:
+        """Every user of the given tenants."""
+        return await self.all("users", User, {"tenant_id": tenant_ids})
+
+    async def all_users(self) -> list[User]:
+        """Every user of the platform (operators' view)."""
+        return await self.all("users", User, {})
+
+    async def memberships_of_tenants(self, tenant_ids: Sequence[str]) -> list[Membership]:
+        """Every project membership in the given tenants."""
+        return await self.all("memberships", Membership, {"tenant_id": tenant_ids})
 
     async def all_projects(self) -> list[Project]:
         """Every project of every tenant (operators' view)."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from gateway.backends._client import ServiceClient
+from gateway.backends.account_resources import AccountResourceCalls
+from gateway.backends.notifications import NotificationCalls
 
 
-class AccountClient(ServiceClient):
+class AccountClient(AccountResourceCalls, NotificationCalls, ServiceClient):
     """Typed calls to the account service."""

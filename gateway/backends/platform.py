@@ -1,30 +1,22 @@
-"""The platform service: client and allow-list models."""
+"""The platform service: client and allow-list models.
+
+``GpuNode`` (the node as tenants see it) and the operator-side models live in ``platform_fleet``;
+one ``nodes`` call serves both, so a page never fetches the same nodes twice."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from gateway.backends._client import AllowListModel, ServiceClient
+from gateway.backends._client import ServiceClient
+from gateway.backends.catalog import PlatformCatalogCalls
+from gateway.backends.platform_fleet import FleetNode, GpuNode, PlatformFleetCalls
 
-
-class GpuNode(AllowListModel):
-    """A GPU node: inventory and status; BMC endpoints and credentials are not part of the allow-list."""
-
-    id: str
-    hostname: str
-    site_id: str
-    region: str
-    gpu_model: str
-    gpu_count: int
-    gpu_memory_gib: int
-    status: str
-    created_at: datetime
+__all__ = ["FleetNode", "GpuNode", "PlatformClient"]
 
 
-class PlatformClient(ServiceClient):
+class PlatformClient(PlatformCatalogCalls, PlatformFleetCalls, ServiceClient):
     """Typed calls to the platform service."""
 
-    async def nodes(self, ids: Sequence[str]) -> list[GpuNode]:
-        """Nodes by id."""
-        return await self.batch("nodes", ids, GpuNode)
+    async def nodes(self, ids: Sequence[str]) -> list[FleetNode]:
+        """Nodes by id (the tenant view reads only the ``GpuNode`` fields of each)."""
+        return await self.batch("nodes", ids, FleetNode)

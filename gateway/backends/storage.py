@@ -116,6 +116,10 @@ class StorageClient(ServiceClient):
         """Providers by id."""
         return await self.batch("providers", ids, StorageProvider)
 
+    async def all_providers(self) -> list[StorageProvider]:
+        """Every storage provider (a handful): what the storage wizard offers."""
+        return await self.all("providers", StorageProvider, {})
+
     async def mounts_of_workloads(self, workload_ids: Sequence[str]) -> list[Mount]:
         """Mounts into the given workloads."""
         return await self.all("mounts", Mount, {"workload_id": workload_ids})

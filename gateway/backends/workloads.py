@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from gateway.backends._client import AllowListModel, Page, ServiceClient
+from gateway.backends.catalog import AppCatalogCalls
 
 WorkloadKind = Literal["compute", "jupyter", "vllm", "training"]
 WorkloadStatus = Literal[
@@ -126,7 +127,7 @@ class WorkloadMetrics(AllowListModel):
     sources: list[MetricSource] = []
 
 
-class WorkloadsClient(ServiceClient):
+class WorkloadsClient(AppCatalogCalls, ServiceClient):
     """Typed calls to the workloads service."""
 
     async def list_workloads(
@@ -138,6 +139,14 @@ class WorkloadsClient(ServiceClient):
     async def workloads(self, ids: Sequence[str]) -> list[Workload]:
         """Workloads by id."""
         return await self.batch("workloads", ids, Workload)
+
+    async def on_nodes(self, node_ids: Sequence[str]) -> list[Workload]:
+        """Workloads placed on the given GPU nodes (every tenant's: for operator pages)."""
+        return await self.all("workloads", Workload, {"node_id": node_ids})
+
+    async def in_statuses(self, statuses: Sequence[str]) -> list[Workload]:
+        """Workloads in the given statuses across every tenant (fleet allocation, for operator pages)."""
+        return await self.all("workloads", Workload, {"status": statuses})
 
     async def events(self, workload_ids: Sequence[str]) -> list[WorkloadEvent]:
         """Events of the given workloads."""

@@ -1,0 +1,1 @@
+"""Benchmarks of the gateway over the reference services on loopback (``make bench``)."""

@@ -1,0 +1,89 @@
+"""Liveness (``/healthz``), readiness (``/readyz``) and the metrics endpoint (``/metrics``).
+
+Readiness asks every domain service's ``/healthz`` (directly: not through the breaker, so a probe
+can see a service recover before traffic does) and every registered store check, concurrently, each
+within ``readiness_timeout``. The body names each check and what failed; the status is 503 when a
+required check fails (``GATEWAY_READINESS_REQUIRED``: ``all`` by default, ``none``, or check names).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from gateway.backends import Backends
+from gateway.telemetry import metrics
+
+# A store check raises (any exception) when the store cannot be used.
+StoreCheck = Callable[[], Awaitable[Any]]
+
+
+async def healthz(_: Request) -> Response:
+    """The process is alive and serving HTTP."""
+    return JSONResponse({"status": "ok"})
+
+
+async def _backend_check(client: Any) -> dict[str, Any]:
+    try:
+        response = await client.http.get("/healthz")
+    except Exception as error:
+        return {"ok": False, "error": type(error).__name__}
+    ok = response.status_code == 200
+    check: dict[str, Any] = {"ok": ok, "breaker": client.policy.breaker.state.name.lower()}
+    if not ok:
+        check["error"] = f"HTTP {response.status_code}"
+    return check
+
+
+async def _store_check(check: StoreCheck) -> dict[str, Any]:
+    try:
+        await check()
+    except Exception as error:
+        return {"ok": False, "error": type(error).__name__}
+    return {"ok": True}
+
+
+async def _bounded(check: Awaitable[dict[str, Any]], timeout: float) -> dict[str, Any]:
+    try:
+        async with asyncio.timeout(timeout):
+            return await check
+    except TimeoutError:
+        return {"ok": False, "error": "timeout"}
+
+
+def readyz_endpoint(
+    backends: Backends, stores: dict[str, StoreCheck], timeout: float, required: str = "all"
+) -> Callable[[Request], Awaitable[Response]]:
+    """The ``/readyz`` handler over these backends and store checks (``stores`` may grow later)."""
+    names = {n.strip() for n in required.split(",") if n.strip()}
+
+    def counts(name: str) -> bool:
+        return "all" in names or name in names
+
+    async def readyz(_: Request) -> Response:
+        clients = backends.clients()
+        store_items = list(stores.items())
+        results = await asyncio.gather(
+            *(_bounded(_backend_check(c), timeout) for c in clients),
+            *(_bounded(_store_check(check), timeout) for _, check in store_items),
+        )
+        body = {
+            "backends": {c.domain: r for c, r in zip(clients, results, strict=False)},
+            "stores": {name: r for (name, _), r in zip(store_items, results[len(clients):], strict=True)},
+        }
+        checked = [*(c.domain for c in clients), *(name for name, _ in store_items)]
+        ready = all(r["ok"] for name, r in zip(checked, results, strict=True) if counts(name))
+        body = {"status": "ready" if ready else "not_ready", **body}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    return readyz
+
+
+async def metrics_endpoint(_: Request) -> Response:
+    """Prometheus text exposition of this process (or of every worker in multiprocess mode)."""
+    payload, content_type = metrics.render()
+    return Response(payload, media_type=content_type)

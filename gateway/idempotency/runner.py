@@ -1,0 +1,169 @@
+"""Run one mutation field under its idempotency key: the one path every side-effecting mutation takes.
+
+1. The key: header or ``input.idempotencyKey`` (``keys``); the viewer (authentication).
+2. ``begin`` in the store, scoped by (tenant, principal, field, key), with the arguments' fingerprint.
+   Replay, reuse, in-progress and an unreachable store end here, before any backend call.
+3. Holding the record, ``execute(backend_key)`` runs the mutation while a task renews the lease. Domain
+   services get ``backend_key`` as their own ``Idempotency-Key``, so a retry after a crash mid-call finds
+   the work done there instead of doing it twice.
+4. Outcomes are stored (success and business userErrors); validation userErrors (``MutationRejected``) and
+   errors (auth, backend faults) release the record instead, so a corrected retry runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from graphql import GraphQLResolveInfo
+
+from gateway.errors import (
+    GatewayError,
+    IdempotencyKeyReused,
+    IdempotencyRequestInProgress,
+    IdempotencyStoreUnavailable,
+)
+from gateway.idempotency.fingerprint import backend_key, fingerprint, record_key, root_field_count
+from gateway.idempotency.keys import HEADER, choose_key
+from gateway.idempotency.outcome import MutationOutcome, MutationRejected
+from gateway.idempotency.store import Acquired, InProgress, Mismatch, Replay, StoreUnavailable
+from gateway.telemetry.metrics import IDEMPOTENCY_OUTCOMES
+
+log = logging.getLogger("gateway.idempotency")
+Result = TypeVar("Result")
+Execute = Callable[[str], Awaitable[MutationOutcome]]
+CRASH_AFTER_BACKEND_CALL = "crash-after-backend-call"
+MAX_RETRY_AFTER_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """How one mutation field was answered, for ``extensions.idempotency``."""
+
+    path: str
+    field: str
+    replayed: bool
+    completed_at: str | None
+
+
+async def run_mutation(
+    ctx: Any, info: GraphQLResolveInfo, *, input_key: str | None, execute: Execute
+) -> MutationOutcome:
+    """The outcome of the mutation field ``info`` resolves, run at most once per key (counted by outcome)."""
+    try:
+        outcome = await _run_mutation(ctx, info, input_key=input_key, execute=execute)
+    except GatewayError as error:
+        code = error.code.lower()
+        label = code.removeprefix("idempotency_") if code.startswith("idempotency_") else "failed"
+        IDEMPOTENCY_OUTCOMES.labels(label).inc()
+        raise
+    runs = getattr(ctx, "idempotency_runs", None)
+    IDEMPOTENCY_OUTCOMES.labels("replayed" if runs and runs[-1].replayed else "executed").inc()
+    return outcome
+
+
+async def _run_mutation(
+    ctx: Any, info: GraphQLResolveInfo, *, input_key: str | None, execute: Execute
+) -> MutationOutcome:
+    settings = ctx.settings.idempotency
+    headers = getattr(ctx.request, "headers", None) or {}
+    key = choose_key(headers.get(HEADER), input_key, root_field_count(info))
+    viewer = await ctx.viewer()
+    scope = (viewer.tenant_id or "platform", viewer.user.id, info.field_name, key)
+    record = record_key(*scope)
+    store = ctx.idempotency_store
+    if store is None:
+        raise IdempotencyStoreUnavailable("No idempotency store is configured; the mutation was not sent.")
+    begin = await _store(store.begin(record, fingerprint(info), lease_seconds=settings.lease_seconds,
+                                     ttl_seconds=settings.ttl_seconds), settings.store_timeout_seconds)
+    if isinstance(begin, Replay):
+        _report(ctx, info, replayed=True, completed_at=begin.completed_at)
+        return MutationOutcome.from_json(begin.outcome)
+    if isinstance(begin, Mismatch):
+        raise IdempotencyKeyReused(
+            f"This idempotency key was already used for {info.field_name} with different arguments; "
+            "use a new key for a different request."
+        )
+    if isinstance(begin, InProgress):
+        retry_after = round(min(max(begin.remaining_seconds, 0.1), MAX_RETRY_AFTER_SECONDS), 2)
+        raise IdempotencyRequestInProgress(
+            f"A request with this idempotency key is still running; retry in {retry_after} s for its outcome.",
+            retryAfterSeconds=retry_after,
+        )
+    assert isinstance(begin, Acquired)
+    outcome, completed_at = await _run_holding(ctx, store, record, begin.token, backend_key(*scope), execute)
+    _report(ctx, info, replayed=False, completed_at=completed_at)
+    return outcome
+
+
+async def _run_holding(
+    ctx: Any, store: Any, record: str, token: int, key: str, execute: Execute
+) -> tuple[MutationOutcome, str | None]:
+    """Run while holding the record; the outcome and when it completed (None when it was not recorded)."""
+    settings = ctx.settings.idempotency
+    renewal = asyncio.create_task(_keep_lease(store, record, token, settings.lease_seconds,
+                                              settings.store_timeout_seconds))
+    try:
+        outcome = await execute(key)
+    except MutationRejected as rejected:
+        await _release(store, record, token, settings.store_timeout_seconds)
+        return MutationOutcome(user_errors=rejected.errors), None
+    except BaseException:
+        # Auth failures and backend faults are not outcomes: free the key for the retry (the backend dedupes).
+        await asyncio.shield(_release(store, record, token, settings.store_timeout_seconds))
+        raise
+    finally:
+        renewal.cancel()
+    if CRASH_AFTER_BACKEND_CALL in settings.test_faults:  # test-only fault hook (GATEWAY_TEST_FAULTS)
+        os.kill(os.getpid(), signal.SIGKILL)
+    completed_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    try:
+        stored = await _store(store.complete(record, token, outcome.to_json(), completed_at,
+                                             ttl_seconds=settings.ttl_seconds), settings.store_timeout_seconds)
+    except IdempotencyStoreUnavailable:
+        # The work is done and the backend holds its result under the key: a retry takes over and replays it.
+        log.warning("idempotency outcome not recorded: store unavailable")
+        stored = False
+    if not stored:
+        log.warning("idempotency outcome not recorded: the record is held by a newer token")
+    return outcome, completed_at
+
+
+async def _keep_lease(store: Any, record: str, token: int, lease: float, timeout: float) -> None:
+    """Renew the lease every third of it while the mutation runs; stop once another holder fenced us out."""
+    while True:
+        await asyncio.sleep(lease / 3)
+        try:
+            if not await _store(store.renew(record, token, lease_seconds=lease), timeout):
+                log.warning("idempotency lease lost to a newer holder")
+                return
+        except IdempotencyStoreUnavailable:
+            log.warning("idempotency lease not renewed: store unavailable")
+
+
+async def _release(store: Any, record: str, token: int, timeout: float) -> None:
+    with contextlib.suppress(IdempotencyStoreUnavailable):
+        await _store(store.release(record, token), timeout)
+
+
+async def _store(operation: Awaitable[Result], timeout: float) -> Result:
+    """A store call with a deadline; any failure is ``IdempotencyStoreUnavailable`` (fail closed)."""
+    try:
+        return await asyncio.wait_for(operation, timeout * 2)
+    except (StoreUnavailable, TimeoutError) as error:
+        log.warning("idempotency store unavailable: %s", error or type(error).__name__)
+        raise IdempotencyStoreUnavailable(
+            "The idempotency store is unavailable, so the mutation was not sent; retry later with the same key."
+        ) from None
+
+
+def _report(ctx: Any, info: GraphQLResolveInfo, *, replayed: bool, completed_at: str | None) -> None:
+    path = str(info.path.key) if info.path is not None else info.field_name
+    ctx.idempotency_runs.append(RunReport(path, info.field_name, replayed, completed_at))

@@ -1,0 +1,101 @@
+"""A circuit breaker per domain service: closed, open, half-open.
+
+Closed: calls go through; ``failure_threshold`` consecutive failures open it. Open: calls fail fast
+(``BACKEND_UNAVAILABLE``) without touching the service until ``cooldown`` seconds have passed.
+Half-open: exactly one call (the probe) goes through; its success closes the breaker, its failure
+opens it for another cool-down. Only transport failures, timeouts and 5xx count as failures: a
+4xx or a malformed body proves the service is up.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from enum import Enum
+
+
+class BreakerState(Enum):
+    """Breaker states, valued as the ``gateway_breaker_state`` gauge reports them."""
+
+    CLOSED = 0
+    HALF_OPEN = 1
+    OPEN = 2
+
+
+class CircuitBreaker:
+    """Consecutive-failure breaker with a cool-down and a single half-open probe."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        failure_threshold: int = 5,
+        cooldown: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[str, BreakerState], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.failure_threshold = failure_threshold
+        self.cooldown = cooldown
+        self._clock = clock
+        self._on_change = on_change
+        self._state = BreakerState.CLOSED
+        self._failures = 0
+        self._opened_at = 0.0
+        self._probing = False
+
+    @property
+    def state(self) -> BreakerState:
+        """The current state (an open breaker past its cool-down reports half-open)."""
+        if self._state is BreakerState.OPEN and self._clock() - self._opened_at >= self.cooldown:
+            return BreakerState.HALF_OPEN
+        return self._state
+
+    def allow(self) -> bool:
+        """May a call go out now? In half-open only the first caller (the probe) may."""
+        if self._state is BreakerState.CLOSED:
+            return True
+        if self._state is BreakerState.OPEN:
+            if self._clock() - self._opened_at < self.cooldown:
+                return False
+            self._move(BreakerState.HALF_OPEN)
+        if self._probing:
+            return False
+        self._probing = True
+        return True
+
+    def record_success(self) -> None:
+        """The service answered: reset the failure count; a successful probe closes the breaker."""
+        self._failures = 0
+        if self._state is not BreakerState.CLOSED:
+            self._probing = False
+            self._move(BreakerState.CLOSED)
+
+    def record_failure(self) -> None:
+        """The service failed: count it; a failed probe reopens the breaker."""
+        if self._state is BreakerState.HALF_OPEN:
+            self._probing = False
+            self._open()
+            return
+        if self._state is BreakerState.OPEN:
+            return  # a call admitted before the breaker opened; the cool-down already runs
+        self._failures += 1
+        if self._failures >= self.failure_threshold:
+            self._open()
+
+    def release(self) -> None:
+        """The call ended without a verdict (cancelled, or refused before sending): free the probe."""
+        if self._state is BreakerState.HALF_OPEN:
+            self._probing = False
+
+    def _open(self) -> None:
+        self._opened_at = self._clock()
+        self._failures = 0
+        self._move(BreakerState.OPEN)
+
+    def _move(self, state: BreakerState) -> None:
+        if state is self._state:
+            return
+        self._state = state
+        if self._on_change is not None:
+            self._on_change(self.name, state)

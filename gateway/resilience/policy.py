@@ -1,0 +1,204 @@
+"""How one domain service is called: total deadline, breaker, read-only retries, metrics, spans, logs.
+
+``BackendPolicy.run`` wraps the attempts of one logical call. Only GETs are retried (a command is
+sent once: retrying it is the caller's business, through its idempotency key). Every attempt is
+counted in ``gateway_backend_requests_total`` and timed, gets a CLIENT span, and a failed one logs
+one JSON line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
+
+import httpx
+
+from gateway.errors import BackendBadResponse, BackendError, BackendTimeout, BackendUnavailable
+from gateway.resilience.breaker import BreakerState, CircuitBreaker
+from gateway.resilience.retry import RetryBudget, backoff_delay
+from gateway.telemetry import metrics, tracing
+from gateway.telemetry.logging import log_backend_failure
+
+Result = TypeVar("Result")
+
+# Identical GETs in flight within the request being served: key -> the shared task.
+inflight_reads: contextvars.ContextVar[dict[Any, asyncio.Future[Any]] | None] = contextvars.ContextVar(
+    "gateway_inflight_reads", default=None
+)
+
+
+class PolicySettings(Protocol):
+    """The per-backend knobs (``gateway.settings.BackendSettings``)."""
+
+    total_timeout: float
+    retries: int
+    retry_backoff: float
+    retry_backoff_max: float
+    retry_budget: float
+    breaker_failures: int
+    breaker_cooldown: float
+
+
+def _breaker_changed(domain: str, state: BreakerState) -> None:
+    metrics.BREAKER_STATE.labels(domain).set(state.value)
+    metrics.BREAKER_TRANSITIONS.labels(domain, state.name.lower()).inc()
+
+
+def _outcome(error: BackendError) -> str:
+    if isinstance(error, BackendTimeout):
+        return "timeout"
+    if isinstance(error, BackendUnavailable):
+        return "unavailable"
+    status = getattr(error, "http_status", None)
+    return "client_error" if isinstance(status, int) and 400 <= status < 500 else "bad_response"
+
+
+class BackendPolicy:
+    """Deadline, circuit breaker, retry budget and instrumentation of one domain service."""
+
+    def __init__(
+        self,
+        domain: str,
+        settings: PolicySettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        record_metrics: bool = True,
+    ) -> None:
+        self.domain = domain
+        self.record_metrics = record_metrics  # per-attempt counters and histograms (GATEWAY_METRICS)
+        self.settings = settings
+        self.breaker = CircuitBreaker(
+            domain, failure_threshold=settings.breaker_failures, cooldown=settings.breaker_cooldown,
+            clock=clock, on_change=_breaker_changed,
+        )
+        self.budget = RetryBudget(ratio=settings.retry_budget, clock=clock)
+        self._rng = rng or random.Random()
+        self._sleep = sleep
+        metrics.BREAKER_STATE.labels(domain).set(BreakerState.CLOSED.value)
+
+    async def run(self, method: str, endpoint: str, attempt: Callable[[], Awaitable[Result]]) -> Result:
+        """Call ``attempt`` until it succeeds, may not be retried, or the total deadline passes."""
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.settings.total_timeout) as deadline:
+                return await self._attempts(method, endpoint, attempt, deadline)
+        except TimeoutError:
+            log_backend_failure(domain=self.domain, method=method, endpoint=endpoint, code=BackendTimeout.code,
+                                status=None, attempt=0, duration_ms=(time.perf_counter() - started) * 1000)
+            raise BackendTimeout(
+                f"the {self.domain} service did not answer within {self.settings.total_timeout:g}s",
+                service=self.domain,
+            ) from None
+
+    async def _attempts(
+        self, method: str, endpoint: str, attempt: Callable[[], Awaitable[Result]], deadline: asyncio.Timeout
+    ) -> Result:
+        retries = self.settings.retries if method == "GET" else 0
+        self.budget.record_call()
+        number = 0
+        last_error: BackendError | None = None
+        while True:
+            number += 1
+            if not self.breaker.allow():
+                metrics.BACKEND_SHORT_CIRCUITED.labels(self.domain).inc()
+                if last_error is not None:
+                    raise last_error
+                raise BackendUnavailable(
+                    f"the {self.domain} service is unavailable (failing fast while its circuit breaker is open)",
+                    service=self.domain,
+                )
+            try:
+                return await self._attempt(method, endpoint, attempt, number, deadline)
+            except (BackendUnavailable, BackendTimeout) as error:
+                last_error = error
+                if number > retries:
+                    raise
+                if not self.budget.try_spend():
+                    metrics.BACKEND_RETRIES_DENIED.labels(self.domain, "budget").inc()
+                    raise
+                delay = backoff_delay(
+                    number, base=self.settings.retry_backoff, cap=self.settings.retry_backoff_max, rng=self._rng
+                )
+                when = deadline.when()
+                if when is not None and when - asyncio.get_running_loop().time() <= delay:
+                    metrics.BACKEND_RETRIES_DENIED.labels(self.domain, "deadline").inc()
+                    raise
+                metrics.BACKEND_RETRIES.labels(self.domain).inc()
+                await self._sleep(delay)
+
+    async def _attempt(
+        self, method: str, endpoint: str, attempt: Callable[[], Awaitable[Result]], number: int,
+        deadline: asyncio.Timeout,
+    ) -> Result:
+        started = time.perf_counter()
+        outcome = "cancelled"
+        try:
+            with tracing.span(
+                f"{method} {self.domain}{endpoint}",
+                {"http.request.method": method, "url.template": endpoint, "server.service": self.domain,
+                 "gateway.attempt": number},
+                kind="client",
+            ):
+                result = await attempt()
+            outcome = "client_error" if isinstance(result, httpx.Response) and result.status_code >= 400 else "ok"
+            self.breaker.record_success()
+            return result
+        except BackendError as error:
+            outcome = _outcome(error)
+            if isinstance(error, BackendUnavailable | BackendTimeout):
+                self.breaker.record_failure()
+            else:
+                self.breaker.record_success()  # it answered; the answer was wrong
+            log_backend_failure(
+                domain=self.domain, method=method, endpoint=endpoint, code=error.code,
+                status=getattr(error, "http_status", None), attempt=number,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+            raise
+        except asyncio.CancelledError:
+            if deadline.expired():  # the total deadline cut this attempt short: a timeout
+                outcome = "timeout"
+                self.breaker.record_failure()
+            else:
+                self.breaker.release()
+            raise
+        except BaseException:
+            self.breaker.release()
+            raise
+        finally:
+            if self.record_metrics:
+                self._count(method, endpoint, outcome, time.perf_counter() - started)
+
+    def _count(self, method: str, endpoint: str, outcome: str, elapsed: float) -> None:
+        metrics.BACKEND_CALLS.labels(self.domain, endpoint, method, outcome).inc()
+        metrics.BACKEND_LATENCY.labels(self.domain, endpoint, method).observe(elapsed)
+
+
+async def shared_read(key: Any, domain: str, read: Callable[[], Awaitable[Result]]) -> Result:
+    """Run ``read`` once for all identical concurrent reads of the current request."""
+    table = inflight_reads.get()
+    if table is None:
+        return await read()
+    task = table.get(key)
+    if task is not None:
+        metrics.BACKEND_DEDUPLICATED.labels(domain).inc()
+    else:
+        task = table[key] = asyncio.ensure_future(read())
+        task.add_done_callback(lambda done: _forget(table, key, done))
+    return await asyncio.shield(task)
+
+
+def _forget(table: dict[Any, asyncio.Future[Any]], key: Any, done: asyncio.Future[Any]) -> None:
+    if table.get(key) is done:
+        del table[key]
+    if not done.cancelled():
+        done.exception()  # retrieved here so a reader that gave up leaves no "never retrieved" warning
+
+
+__all__ = ["BackendBadResponse", "BackendPolicy", "inflight_reads", "shared_read"]

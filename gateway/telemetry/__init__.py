@@ -1,0 +1,1 @@
+"""Operator-facing telemetry: Prometheus metrics, OpenTelemetry tracing, structured JSON logs."""

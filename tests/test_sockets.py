@@ -1,0 +1,191 @@
+"""The gateway and the reference services as real processes on loopback sockets."""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.ids import encode_global_id
+from gateway.settings import DOMAINS
+
+pytestmark = pytest.mark.socket
+
+BIN = Path(sys.executable).parent
+STARTUP_SECONDS = 30.0
+
+
+def free_port(consecutive: int = 1) -> int:
+    """A port whose next ``consecutive - 1`` neighbours are free too (bound and released)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + consecutive > 65535:
+            continue
+        try:
+            for port in range(base, base + consecutive):
+                with socket.socket() as taken:
+                    taken.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free loopback ports")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The test's environment without any GATEWAY_* setting, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    return {**env, "PYTHONUNBUFFERED": "1", **extra}
+
+
+def start(*argv: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def read_until(process: subprocess.Popen[bytes], last: str) -> list[str]:
+    """Lines the process prints up to and including one starting with ``last`` (bounded wait)."""
+    assert process.stdout is not None
+    fd = process.stdout.fileno()  # raw reads: a buffered reader would hide lines from select()
+    received = b""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            received += chunk
+            lines = received.decode(errors="replace").splitlines()
+            for index, line in enumerate(lines):
+                if line.startswith(last) and (received.endswith(b"\n") or index < len(lines) - 1):
+                    return lines[: index + 1]
+        elif process.poll() is not None:
+            break
+    raise AssertionError(f"{process.args[0]} did not print {last!r}; output so far: {received.decode()!r}")
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    """Poll ``url`` until it answers 200 (bounded)."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"{process.args[0]} exited with {process.returncode}"
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"{url} did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def services() -> Iterator[dict[str, str]]:
+    """``reference-services serve`` on free consecutive ports: GATEWAY_<DOMAIN>_URL -> URL."""
+    process = start(str(BIN / "reference-services"), "serve", "--base-port", str(free_port(len(DOMAINS))),
+                    env=clean_env())
+    try:
+        lines = read_until(process, "ready")
+        urls = dict(line.split("=", 1) for line in lines if line.startswith("GATEWAY_"))
+        assert set(urls) == {f"GATEWAY_{d.upper()}_URL" for d in DOMAINS}
+        for url in urls.values():
+            wait_healthy(f"{url}/healthz", process)
+        yield urls
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def gateway_url(services: dict[str, str]) -> Iterator[str]:
+    """``gateway serve`` pointed at the socket services, development viewer header on."""
+    port = free_port()
+    env = clean_env(**services, GATEWAY_DEV_VIEWER_HEADER="1", GATEWAY_REPORT_BACKEND_CALLS="1",
+                    GATEWAY_LOG_LEVEL="warning")
+    process = start(str(BIN / "gateway"), "serve", "--port", str(port), env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(f"{url}/healthz", process)
+        yield url
+    finally:
+        stop(process)
+
+
+def post(url: str, query: str, variables: dict[str, object] | None = None) -> dict[str, object]:
+    response = httpx.post(f"{url}/graphql", json={"query": query, "variables": variables},
+                          headers={"x-dev-viewer": "u-tara"}, timeout=10.0)
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_reference_services_serve_their_openapi_documents(services: dict[str, str]) -> None:
+    for variable, url in services.items():
+        document = httpx.get(f"{url}/openapi.json", timeout=5.0).json()
+        assert document["openapi"].startswith("3.")
+        domain = variable.removeprefix("GATEWAY_").removesuffix("_URL").lower()
+        assert document["info"]["title"].lower().startswith(domain)
+    workloads = httpx.get(f"{services['GATEWAY_WORKLOADS_URL']}/openapi.json", timeout=5.0).json()
+    assert {"/v1/workloads", "/v1/workloads/{id}", "/v1/workload-events"} <= set(workloads["paths"])
+
+
+def test_workloads_page_over_real_sockets(gateway_url: str) -> None:
+    body = post(gateway_url, """{ workloads(first: 50) { totalCount edges { node {
+      name kind status node { hostname } project { name } tabs { storage { mounts { bucket { name } } } }
+    } } } }""")
+    assert "errors" not in body
+    rows = [edge["node"] for edge in body["data"]["workloads"]["edges"]]  # type: ignore[index]
+    assert len(rows) == 50 and body["data"]["workloads"]["totalCount"] == 64  # type: ignore[index]
+    assert {row["kind"] for row in rows} == {"COMPUTE", "JUPYTER", "VLLM", "TRAINING"}
+    assert any(row["node"] for row in rows) and any(row["tabs"]["storage"]["mounts"] for row in rows)
+    # Cold request: the viewer lookup plus the page, each resource fetched once over the wire.
+    calls = body["extensions"]["backendCalls"]  # type: ignore[index]
+    assert "platform /v1/nodes" in calls and set(calls.values()) == {1}
+
+
+def test_bucket_detail_over_real_sockets(gateway_url: str) -> None:
+    body = post(gateway_url, """query($id: ID!) { bucket(id: $id) {
+      name usage { usedBytes quotaBytes state } provider { provider capabilities { name validated } }
+      tabs { objects { availability { state link } objects { key } } mountedWorkloads { workload { name } }
+             accessAudiences { kind project { name } } lifecycle { availability { state } rules { prefix } }
+             events { message } }
+    } }""", {"id": encode_global_id("Bucket", "bk-0001")})
+    assert "errors" not in body
+    bucket = body["data"]["bucket"]  # type: ignore[index]
+    assert bucket["provider"]["provider"] == "WEKA"
+    assert bucket["usage"]["quotaBytes"] > 0
+    assert bucket["tabs"]["mountedWorkloads"] and bucket["tabs"]["accessAudiences"][0]["kind"] == "OWNER"
+
+
+def test_gateway_serve_on_the_embedded_default_serves_graphiql() -> None:
+    port = free_port()
+    process = start(str(BIN / "gateway"), "serve", "--port", str(port), env=clean_env(GATEWAY_LOG_LEVEL="warning"))
+    try:
+        lines = read_until(process, "Control-plane gateway")
+        assert f"GraphiQL: http://127.0.0.1:{port}/graphql" in lines[-1]
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
+        page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"accept": "text/html"}, timeout=5.0)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert "graphiql" in page.text.lower()
+        data = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ viewer { persona } }"}, timeout=10.0)
+        assert data.json()["data"] == {"viewer": {"persona": "TENANT_ADMIN"}}
+    finally:
+        stop(process)
