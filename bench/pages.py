@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.documents import DEFAULT_OPERATIONS_DIR
+
 
 @dataclass(frozen=True)
 class Lookup:
@@ -104,6 +106,9 @@ RUNNING_VLLM = Lookup(
 PAGES: dict[str, tuple[str, dict[str, Any]]] = {
     "workloads": (WORKLOADS_PAGE, {"first": 50}),
     "workload_detail": (WORKLOAD_DETAIL_PAGE, {"id": RUNNING_VLLM}),
+    # The persona landings, as committed (operations/index.json); the bench's viewer is the tenant admin.
+    "tenant_overview": ((DEFAULT_OPERATIONS_DIR / "landings/TenantOverviewPage.graphql").read_text(), {}),
+    "project_overview": ((DEFAULT_OPERATIONS_DIR / "landings/ProjectOverviewPage.graphql").read_text(), {}),
 }
 
 

@@ -34,6 +34,10 @@ CONFIGS: dict[str, dict[str, str]] = {
     "metrics+logs": {"GATEWAY_METRICS": "true", "GATEWAY_LOG_LEVEL": "info"},
     "metrics+logs+tracing": {"GATEWAY_METRICS": "true", "GATEWAY_LOG_LEVEL": "info", "OTEL_TRACES_EXPORTER": "otlp",
                              "OTEL_SERVICE_NAME": "gateway-bench"},
+    # Head sampling, as a busy deployment would run it: unsampled requests make no-op spans.
+    "metrics+logs+tracing-10%": {"GATEWAY_METRICS": "true", "GATEWAY_LOG_LEVEL": "info",
+                                 "OTEL_TRACES_EXPORTER": "otlp", "OTEL_SERVICE_NAME": "gateway-bench",
+                                 "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"},
 }
 
 
@@ -147,9 +151,10 @@ async def run_in_process(pages: tuple[str, ...], configs: list[str], requests: i
                 env = CONFIGS[config]
                 app = apps[env["GATEWAY_METRICS"] == "true"]
                 logger.setLevel(logging.INFO if env["GATEWAY_LOG_LEVEL"] == "info" else logging.WARNING)
-                if "OTEL_TRACES_EXPORTER" in env:
-                    tracing.configure_from_env({**env, "OTEL_EXPORTER_OTLP_ENDPOINT":
-                                                f"http://{HOST}:{sink.server_address[1]}"})
+                otel = {k: v for k, v in env.items() if k.startswith("OTEL_")}
+                if otel:  # the SDK reads some variables (the sampler) from the environment itself
+                    os.environ.update(otel, OTEL_EXPORTER_OTLP_ENDPOINT=f"http://{HOST}:{sink.server_address[1]}")
+                    tracing.configure_from_env()
                 async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
                     for name in pages:
                         body = await page_body(client, name)
@@ -162,6 +167,8 @@ async def run_in_process(pages: tuple[str, ...], configs: list[str], requests: i
                             assert response.status_code == 200 and b'"errors"' not in response.content
                         samples[config][name].append(1000 * (time.process_time() - started) / requests)
                 tracing.uninstall()  # flushes the batch processor: its export cost lands in this config
+                for variable in [*otel, "OTEL_EXPORTER_OTLP_ENDPOINT"] if otel else []:
+                    os.environ.pop(variable, None)
     finally:
         sink.shutdown()
         logger.removeHandler(handler)

@@ -30,18 +30,19 @@ from gateway.embedded import embedded_transports
 from gateway.events.bus import Live
 from gateway.guard import RequestGuard
 from gateway.guarded_view import GuardedViewMixin
-from gateway.http_security import security_middleware
 from gateway.health import StoreCheck
+from gateway.http_security import security_middleware
 from gateway.idempotency.factory import open_store
 from gateway.idempotency.store import IdempotencyStore
 from gateway.loaders import Loaders
 from gateway.resilience.policy import inflight_reads
 from gateway.settings import Settings, SettingsError
 from gateway.telemetry import tracing
+from gateway.telemetry.extension import trace_root_fields
 from gateway.telemetry.loaders import instrument_loaders
 from gateway.telemetry.middleware import TelemetryMiddleware
 from gateway.viewer import ViewerDirectory
-from gateway.websocket import LiveConnection
+from gateway.websocket import LiveConnection, LiveContext
 
 
 class GatewayGraphQL(GuardedViewMixin, GraphQL):
@@ -83,16 +84,18 @@ class GatewayGraphQL(GuardedViewMixin, GraphQL):
         calls: Counter[tuple[str, str]] = Counter()
         call_log.set(calls)
         inflight_reads.set({})
-        loaders = Loaders(self.backends)
-        instrument_loaders(loaders, self.settings.metrics)
+        websocket = request.scope["type"] == "websocket"
+        loaders = None if websocket else Loaders(self.backends)  # a connection's are made when first needed
+        if loaders is not None:
+            instrument_loaders(loaders, self.settings.metrics)
         principal = getattr(request.state, "principal", None)
         forwarded_identity.set(ForwardedIdentity(principal.user_id, principal.tenant_id) if principal else None)
-        return RequestContext(
+        return (LiveContext if websocket else RequestContext)(
             request=request,
             response=response,
             settings=self.settings,
             backends=self.backends,
-            loaders=loaders,
+            loaders=loaders,  # type: ignore[arg-type]
             directory=self.directory,
             backend_calls=calls,
             principal=principal,
@@ -141,7 +144,9 @@ def create_app(
     # default counts it: GATEWAY_READINESS_REQUIRED narrows what readiness requires).
     idempotency_store = open_store(settings.idempotency, embedded=settings.embedded)
     live = Live.create(backends, settings.events)  # subscriptions' events (gateway.events)
-    graphql = GatewayGraphQL(load_schema(settings.schema), settings, backends, idempotency_store, live)
+    schema = load_schema(settings.schema)
+    trace_root_fields(schema._schema)  # spans per root field while tracing is on; a flag test when off
+    graphql = GatewayGraphQL(schema, settings, backends, idempotency_store, live)
     tracing.configure_from_env()
     # Stores' readiness checks (name -> async callable that raises when the store is unusable).
     store_checks: dict[str, StoreCheck] = {"idempotency": idempotency_store.ping}

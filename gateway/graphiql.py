@@ -1,8 +1,9 @@
 """GraphiQL with a persona picker: in development the page carries a token for each demo persona.
 
-The picker sets the ``Authorization`` header GraphiQL's fetcher sends (a header typed into GraphiQL's
-own headers editor still wins). Tokens are minted when the page is served, signed by the gateway's
-local key, with the persona's tenant and roles as the access service knows them.
+The picker sets the ``Authorization`` header GraphiQL's fetcher sends, and the ``connection_init`` payload of
+its subscriptions (a header typed into GraphiQL's own headers editor still wins). Tokens are minted when
+the page is served, signed by the gateway's local key, with the persona's tenant and roles as the access
+service knows them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from gateway.settings import Settings
 from gateway.viewer import ViewerDirectory
 
 MARKER = "const defaultHeaders = {};"
+WS_FETCHER = "        subscriptionUrl,"  # in GraphiQL.createFetcher({...}) of Strawberry's page
 PICKER_STYLE = (
     "position:fixed;right:12px;bottom:12px;z-index:10;padding:6px 10px;border-radius:6px;"
     "background:#fff;border:1px solid #ccc;font:13px system-ui,sans-serif"
@@ -64,4 +66,6 @@ def with_persona_picker(page: str, tokens: dict[str, str]) -> str:
         "        window.location.reload();\n"
         "      });"
     )
-    return page.replace("<body>", "<body>\n    " + picker, 1).replace(MARKER, script, 1)
+    page = page.replace("<body>", "<body>\n    " + picker, 1).replace(MARKER, script, 1)
+    # Subscriptions (graphql-transport-ws) carry the persona's token in connection_init, like queries do.
+    return page.replace(WS_FETCHER, WS_FETCHER + "\n        wsConnectionParams: defaultHeaders,", 1)

@@ -18,7 +18,6 @@ same key goes through.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import re
@@ -159,7 +158,7 @@ class Command:
         return 201 if self.action is None else 200
 
 
-def command_routes(commands: Sequence[Command], store: DocumentStore, settings: Any) -> list[Route]:
+def command_routes(commands: Sequence[Command], store: DocumentStore) -> list[Route]:
     """The POST routes of the commands, with the idempotency table they share."""
     if not commands:
         return []
@@ -168,10 +167,10 @@ def command_routes(commands: Sequence[Command], store: DocumentStore, settings: 
             f'CREATE TABLE IF NOT EXISTS "{IDEMPOTENCY_TABLE}" (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, '
             "status INTEGER NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL)"
         )
-    return [Route(c.path, _endpoint(c, store, settings), methods=["POST"]) for c in commands]
+    return [Route(c.path, _endpoint(c, store), methods=["POST"]) for c in commands]
 
 
-def _endpoint(command: Command, store: DocumentStore, settings: Any):
+def _endpoint(command: Command, store: DocumentStore):
     async def endpoint(request: Request) -> Response:
         raw = await request.body()
         key = request.headers.get("idempotency-key")
@@ -192,10 +191,6 @@ def _endpoint(command: Command, store: DocumentStore, settings: Any):
         ).hexdigest()
         context = CommandRequest(store=store, body=body, target_id=target, actor_id=request.headers.get("x-actor-id"))
         status, document, replayed = _execute(command, store, context, key, request_hash)
-        delay = getattr(settings, "command_latency_ms", 0.0)
-        if delay > 0 and not replayed:
-            # Test and benchmark knob: the command has committed, its answer is late (a "timeout after success").
-            await asyncio.sleep(delay / 1000)
         response = _json(status, document)
         if replayed:
             response.headers["idempotent-replayed"] = "true"

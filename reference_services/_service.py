@@ -61,8 +61,6 @@ class ServiceSettings:
     """Knobs for a running service: the latency added to every API call (for benchmarks)."""
 
     latency_ms: float = 0.0
-    # Delay between a command's commit and its response (tests and benchmarks: a timeout after success).
-    command_latency_ms: float = 0.0
     # How long the event stream (``GET /v1/events``) keeps events: resuming from an older id answers 410.
     event_retention_days: float = 90.0
 
@@ -93,7 +91,7 @@ def create_service(
         store.define(resource.name.replace("-", "_"), (*resource.filters, *resource.range_filters))
         routes.append(Route(f"/v1/{resource.name}", _list_endpoint(resource, store)))
         routes.append(Route(f"/v1/{resource.name}/{{id}}", _get_endpoint(resource, store)))
-    routes.extend(command_routes(commands, store, settings))
+    routes.extend(command_routes(commands, store))
     faults = FaultState()
     app = Starlette(
         routes=routes,

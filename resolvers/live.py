@@ -58,6 +58,7 @@ async def _subscribe(ctx: RequestContext, topics: Iterable[str]) -> Subscription
     if ctx.events is None:
         raise RuntimeError("this gateway has no event hub")  # create_app always makes one
     await ctx.events.wait_ready()
+    _fresh_loaders(ctx)  # an idle subscription holds no cache (resolving the viewer filled one)
     connection = ctx.connection
     reason = "slow consumer: too many undelivered events; reconnect and resume with `after`"
     on_overflow = (lambda: connection.close_slow_consumer(reason)) if connection is not None else None
@@ -73,6 +74,10 @@ async def _viewer_now(ctx: RequestContext) -> Viewer:
 
 def _fresh_loaders(ctx: RequestContext) -> None:
     """Loaders cache for one request; a long-lived subscription reads each event's objects afresh."""
+    reset = getattr(ctx, "reset_loaders", None)
+    if reset is not None:
+        reset()  # a websocket's context makes new ones only if a field needs them
+        return
     ctx.loaders = Loaders(ctx.backends)
     instrument_loaders(ctx.loaders, ctx.settings.metrics)
 
@@ -177,6 +182,7 @@ async def workload_status_changes(
                     _fresh_loaders(ctx)
                     yield change
         while True:
+            _fresh_loaders(ctx)  # nothing cached while waiting, nothing stale once the event is here
             event = await subscription.next()
             if _already_sent(event, last):
                 continue
@@ -193,8 +199,8 @@ async def unread_counts(ctx: RequestContext) -> AsyncIterator[int]:
     viewer = await ctx.viewer()
     subscription = await _subscribe(ctx, [f"user:{viewer.user.id}"])
     try:
-        _fresh_loaders(ctx)
         count = await notifications.unread_count(ctx)
+        _fresh_loaders(ctx)
         yield count
         while True:
             events = [await subscription.next(), *subscription.pending()]
@@ -203,6 +209,7 @@ async def unread_counts(ctx: RequestContext) -> AsyncIterator[int]:
             await _viewer_now(ctx)  # the user must still exist
             _fresh_loaders(ctx)
             fresh = await notifications.unread_count(ctx)
+            _fresh_loaders(ctx)
             if fresh != count:
                 count = fresh
                 yield count

@@ -49,9 +49,13 @@ class Overview:
 
     ctx: RequestContext
     scope: AccessScope
-    tenant: Tenant
+    tenant_id: str
     project: Project | None = None
     _workloads: asyncio.Task[tuple[list[Workload], int]] | None = field(default=None, repr=False)
+
+    async def tenant(self) -> Tenant | None:
+        """The tenant (through the tenant loader)."""
+        return await self.ctx.loaders.tenants.load(self.tenant_id)
 
     @property
     def projects(self) -> list[Project]:
@@ -93,11 +97,8 @@ async def tenant_overview(ctx: RequestContext, tenant_id: str | None) -> Overvie
         if not found:
             raise NotFound("there is no tenant yet")
         tenant_id = found[0].id
-    scope = await access_scope(ctx, tenant_id)
-    tenant = await ctx.loaders.tenants.load(scope.tenant_ids[0])
-    if tenant is None:
-        raise not_found("tenant")
-    return Overview(ctx, scope, tenant)
+    scope = await access_scope(ctx, tenant_id)  # a tenant admin's own tenant needs no backend call
+    return Overview(ctx, scope, scope.tenant_ids[0])
 
 
 async def project_overview(ctx: RequestContext, project_id: str | None) -> Overview:
@@ -113,10 +114,7 @@ async def project_overview(ctx: RequestContext, project_id: str | None) -> Overv
             raise not_found("project")
         project = found
     scope = (await access_scope(ctx, project.tenant_id if viewer.is_operator else None)).narrow(project.id)
-    tenant = await ctx.loaders.tenants.load(project.tenant_id)
-    if tenant is None:
-        raise not_found("project")
-    return Overview(ctx, scope, tenant, project)
+    return Overview(ctx, scope, project.tenant_id, project)
 
 
 # --- governance: quotas and entitlements, policies, members, invites (access domain) -------------------
@@ -182,7 +180,7 @@ class Spend:
 
 async def spend(overview: Overview) -> Spend:
     """From the tenant's billing account (one call; the same loader the workload rows use)."""
-    accounts = await overview.ctx.loaders.billing_by_tenant.load(overview.tenant.id)
+    accounts = await overview.ctx.loaders.billing_by_tenant.load(overview.tenant_id)
     if not accounts:
         reason = "No billing account is set up for this tenant yet."
         return Spend(Availability(AvailabilityState.UNAVAILABLE, reason, "/docs/account/billing"), None, None, None,

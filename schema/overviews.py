@@ -161,10 +161,11 @@ class LandingOverview:
 
     subject: strawberry.Private[resolve.Overview]
 
-    @strawberry.field(description="The tenant.")
-    def tenant(self) -> Tenant:
-        """Resolved with the overview."""
-        return Tenant.of(self.subject.tenant)
+    @strawberry.field(description="The tenant (null with an error when the access service fails).")
+    async def tenant(self) -> Tenant | None:
+        """Through the tenant loader."""
+        found = await self.subject.tenant()
+        return Tenant.of(found) if found else None
 
     @strawberry.field(description="The console route of this overview.")
     def route(self) -> str:

@@ -26,6 +26,8 @@ from tests.idempotency_support import (
 from tests.support import GatewayHarness
 
 WORKLOAD_POST = ("workloads", "/v1/workloads")
+# Tests that hold a backend call open must not meet the call's total deadline on a busy machine.
+PATIENT = {"GATEWAY_WORKLOADS_TOTAL_TIMEOUT": "120"}
 
 
 @pytest.fixture(params=STORES)
@@ -37,7 +39,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[StoreConfig
 
 @pytest.fixture
 async def gateway(store: StoreConfig) -> AsyncIterator[tuple[GatewayHarness, Commands]]:
-    harness, commands = harness_with(store.env)
+    harness, commands = harness_with({**store.env, **PATIENT})
     yield harness, commands
     await harness.app.state.idempotency_store.aclose()  # no lifespan in-process: close the store here
 
@@ -157,6 +159,7 @@ async def test_a_request_still_running_answers_in_progress_with_a_retry_hint(gat
     entered, release = asyncio.Event(), asyncio.Event()
 
     async def hold(request: httpx.Request, inner: httpx.AsyncBaseTransport) -> httpx.Response:
+        del commands.faults[WORKLOAD_POST]  # only the first request is held
         entered.set()
         await release.wait()
         return await inner.handle_async_request(request)
@@ -166,9 +169,11 @@ async def test_a_request_still_running_answers_in_progress_with_a_retry_hint(gat
     async with harness.client() as client:
         first = asyncio.create_task(post(client, LAUNCH_COMPUTE, {"input": compute_input()},
                                          headers={"Idempotency-Key": the_key}))
-        await asyncio.wait_for(entered.wait(), 10)
-        busy = await post(client, LAUNCH_COMPUTE, {"input": compute_input()}, headers={"Idempotency-Key": the_key})
-        release.set()
+        try:
+            await asyncio.wait_for(entered.wait(), 10)
+            busy = await post(client, LAUNCH_COMPUTE, {"input": compute_input()}, headers={"Idempotency-Key": the_key})
+        finally:
+            release.set()
         done = await first
         after = await post(client, LAUNCH_COMPUTE, {"input": compute_input()}, headers={"Idempotency-Key": the_key})
     (error,) = busy["errors"]
@@ -250,11 +255,12 @@ async def test_a_retried_action_whose_answer_was_lost_replays_the_action(gateway
 
 
 async def test_a_long_request_keeps_its_lease_renewed(store: StoreConfig):
-    # A 0.3 s lease, a backend call held for several leases: renewal keeps the key in progress throughout.
-    harness, commands = harness_with({**store.env, "GATEWAY_IDEMPOTENCY_LEASE_SECONDS": "0.3"})
+    # A 1 s lease, a backend call held for several leases: renewal keeps the key in progress throughout.
+    harness, commands = harness_with({**store.env, **PATIENT, "GATEWAY_IDEMPOTENCY_LEASE_SECONDS": "1"})
     entered, release = asyncio.Event(), asyncio.Event()
 
     async def hold(request: httpx.Request, inner: httpx.AsyncBaseTransport) -> httpx.Response:
+        del commands.faults[WORKLOAD_POST]  # only the first request is held
         entered.set()
         await release.wait()
         return await inner.handle_async_request(request)
@@ -265,10 +271,13 @@ async def test_a_long_request_keeps_its_lease_renewed(store: StoreConfig):
         async with harness.client() as client:
             first = asyncio.create_task(post(client, LAUNCH_COMPUTE, {"input": compute_input()},
                                              headers={"Idempotency-Key": the_key}))
-            await asyncio.wait_for(entered.wait(), 10)
-            await asyncio.sleep(1.0)  # three leases' worth
-            busy = await post(client, LAUNCH_COMPUTE, {"input": compute_input()}, headers={"Idempotency-Key": the_key})
-            release.set()
+            try:
+                await asyncio.wait_for(entered.wait(), 10)
+                await asyncio.sleep(2.5)  # two and a half leases
+                busy = await post(client, LAUNCH_COMPUTE, {"input": compute_input()},
+                                  headers={"Idempotency-Key": the_key})
+            finally:
+                release.set()
             launched(await first)
         assert codes(busy) == ["IDEMPOTENCY_REQUEST_IN_PROGRESS"]
         assert commands.take() == [WORKLOAD_POST]

@@ -235,3 +235,12 @@ async def test_resuming_from_a_malformed_or_foreign_event_id_is_bad_user_input(g
             if message["type"] == "next":
                 assert await client.receive() == {"id": operation, "type": "complete"}
         assert harness.app.state.live.hub.count == 0  # refused before anything was registered
+
+
+async def test_graphiql_subscriptions_carry_the_picked_personas_token(gateway):
+    harness, _ = gateway
+    async with harness.client() as http:
+        page = (await http.get("/graphql", headers={"accept": "text/html"})).text
+    # Queries send defaultHeaders (the picked persona's token); subscriptions must send the same, or a
+    # subscription would run as another viewer than the mutation that should reach it.
+    assert "GATEWAY_PERSONA_TOKENS" in page and "wsConnectionParams: defaultHeaders" in page

@@ -127,7 +127,8 @@ class RedisStore:
 
     async def _call(self, operation: Awaitable[Result]) -> Result:
         try:
-            return await asyncio.wait_for(operation, self._timeout * 2)
+            async with asyncio.timeout(self._timeout * 2):
+                return await operation
         except (RedisError, OSError, TimeoutError) as error:
             raise StoreUnavailable(f"the Redis idempotency store failed: {type(error).__name__}") from error
 

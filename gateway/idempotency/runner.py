@@ -108,8 +108,9 @@ async def _run_holding(
 ) -> tuple[MutationOutcome, str | None]:
     """Run while holding the record; the outcome and when it completed (None when it was not recorded)."""
     settings = ctx.settings.idempotency
+    done = asyncio.Event()
     renewal = asyncio.create_task(_keep_lease(store, record, token, settings.lease_seconds,
-                                              settings.store_timeout_seconds))
+                                              settings.store_timeout_seconds, done))
     try:
         outcome = await execute(key)
     except MutationRejected as rejected:
@@ -120,6 +121,7 @@ async def _run_holding(
         await asyncio.shield(_release(store, record, token, settings.store_timeout_seconds))
         raise
     finally:
+        done.set()  # the renewal loop ends at its next check, even if a store client swallowed the cancellation
         renewal.cancel()
     if CRASH_AFTER_BACKEND_CALL in settings.test_faults:  # test-only fault hook (GATEWAY_TEST_FAULTS)
         os.kill(os.getpid(), signal.SIGKILL)
@@ -127,19 +129,20 @@ async def _run_holding(
     try:
         stored = await _store(store.complete(record, token, outcome.to_json(), completed_at,
                                              ttl_seconds=settings.ttl_seconds), settings.store_timeout_seconds)
+        if not stored:
+            log.warning("idempotency outcome not recorded: the record is held by a newer token")
     except IdempotencyStoreUnavailable:
         # The work is done and the backend holds its result under the key: a retry takes over and replays it.
         log.warning("idempotency outcome not recorded: store unavailable")
-        stored = False
-    if not stored:
-        log.warning("idempotency outcome not recorded: the record is held by a newer token")
     return outcome, completed_at
 
 
-async def _keep_lease(store: Any, record: str, token: int, lease: float, timeout: float) -> None:
+async def _keep_lease(store: Any, record: str, token: int, lease: float, timeout: float, done: asyncio.Event) -> None:
     """Renew the lease every third of it while the mutation runs; stop once another holder fenced us out."""
-    while True:
+    while not done.is_set():
         await asyncio.sleep(lease / 3)
+        if done.is_set():
+            return
         try:
             if not await _store(store.renew(record, token, lease_seconds=lease), timeout):
                 log.warning("idempotency lease lost to a newer holder")
@@ -156,7 +159,8 @@ async def _release(store: Any, record: str, token: int, timeout: float) -> None:
 async def _store(operation: Awaitable[Result], timeout: float) -> Result:
     """A store call with a deadline; any failure is ``IdempotencyStoreUnavailable`` (fail closed)."""
     try:
-        return await asyncio.wait_for(operation, timeout * 2)
+        async with asyncio.timeout(timeout * 2):  # in this task: no inner task left behind on cancellation
+            return await operation
     except (StoreUnavailable, TimeoutError) as error:
         log.warning("idempotency store unavailable: %s", error or type(error).__name__)
         raise IdempotencyStoreUnavailable(

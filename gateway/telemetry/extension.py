@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from graphql import GraphQLResolveInfo
+from graphql import GraphQLResolveInfo, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 
 from gateway.telemetry import tracing
@@ -42,26 +42,42 @@ class OperationTelemetry(SchemaExtension):
         )
 
 
-class TracedOperationTelemetry(OperationTelemetry):
-    """``OperationTelemetry`` plus a span around each root field (created only while tracing is on)."""
-
-    def resolve(
-        self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any
-    ) -> Any:
-        """Root fields run inside a span named after them; other fields are not wrapped."""
-        if info.path.prev is not None:
-            return _next(root, info, *args, **kwargs)
-        return _traced(info.field_name, _next(root, info, *args, **kwargs))
-
-
-async def _traced(field: str, result: Any) -> Any:
-    with tracing.span(f"resolve Query.{field}", {"graphql.field.name": field}):
-        return await result if isinstance(result, Awaitable) else result
-
-
 def operation_telemetry() -> OperationTelemetry:
-    """The extension for one request: the traced variant only while tracing is on (no cost when off)."""
-    return TracedOperationTelemetry() if tracing.enabled() else OperationTelemetry()
+    """The extension for one request (a factory, as Strawberry's ``extensions=[...]`` takes)."""
+    return OperationTelemetry()
+
+
+def trace_root_fields(graphql_schema: GraphQLSchema) -> None:
+    """Wrap every root field's resolver so that, while tracing is on, it runs inside a span of its own.
+
+    Done on the resolvers (once per schema) rather than with an extension's ``resolve`` hook, which
+    would wrap every field of every response; with tracing off the wrapper is one flag test per root field.
+    """
+    for root in (graphql_schema.query_type, graphql_schema.mutation_type):
+        if root is None:
+            continue
+        for name, field in root.fields.items():
+            if field.resolve is not None and not getattr(field.resolve, "_traced", False):
+                field.resolve = _root_resolver(f"resolve {root.name}.{name}", name, field.resolve)
+
+
+def _root_resolver(span_name: str, field_name: str, resolve: Callable[..., Any]) -> Callable[..., Any]:
+    def traced(root: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
+        if not tracing.enabled():
+            return resolve(root, info, **arguments)
+        return _in_span(span_name, field_name, resolve, root, info, arguments)
+
+    traced._traced = True  # type: ignore[attr-defined]
+    return traced
+
+
+async def _in_span(
+    span_name: str, field_name: str, resolve: Callable[..., Any], root: Any, info: GraphQLResolveInfo,
+    arguments: dict[str, Any],
+) -> Any:
+    with tracing.span(span_name, {"graphql.field.name": field_name}):
+        result = resolve(root, info, **arguments)
+        return await result if isinstance(result, Awaitable) else result
 
 
 def _viewer_id(context: Any) -> str | None:

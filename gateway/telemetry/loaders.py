@@ -12,8 +12,15 @@ from gateway.telemetry import metrics, tracing
 BatchFn = Callable[[list[Any]], Awaitable[list[Any]]]
 
 
+_histograms: dict[str, Any] = {}
+
+
 def _instrumented(name: str, batch: BatchFn, record_metrics: bool) -> BatchFn:
-    histogram = metrics.LOADER_BATCH_SIZE.labels(name) if record_metrics else None
+    histogram = None
+    if record_metrics:
+        histogram = _histograms.get(name)
+        if histogram is None:
+            histogram = _histograms[name] = metrics.LOADER_BATCH_SIZE.labels(name)
 
     async def instrumented(keys: list[Any]) -> list[Any]:
         if histogram is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,10 +25,8 @@ class TelemetryMiddleware:
         if scope["type"] != "http" or scope["path"] in QUIET_PATHS:
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        record = RequestRecord(
-            request_id=request_id_from(headers.get("x-request-id")), method=scope["method"], path=scope["path"]
-        )
+        given = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), None)
+        record = RequestRecord(request_id=request_id_from(given), method=scope["method"], path=scope["path"])
         token = current_request.set(record)
         status = 500
         raw_id = record.request_id.encode("latin-1")
@@ -43,16 +40,18 @@ class TelemetryMiddleware:
 
         trace_id = None
         try:
-            with tracing.server_span(
-                f"{scope['method']} {scope['path']}", headers,
-                {"http.request.method": scope["method"], "url.path": scope["path"],
-                 "gateway.request_id": record.request_id},
-            ):
-                trace_id = tracing.current_trace_id()
-                try:
-                    await self.app(scope, receive, send_with_id)
-                finally:
-                    tracing.set_attributes(http__response__status_code=status)
+            if not tracing.enabled():
+                await self.app(scope, receive, send_with_id)
+            else:
+                headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+                attributes = {"http.request.method": scope["method"], "url.path": scope["path"],
+                              "gateway.request_id": record.request_id}
+                with tracing.server_span(f"{scope['method']} {scope['path']}", headers, attributes):
+                    trace_id = tracing.current_trace_id()
+                    try:
+                        await self.app(scope, receive, send_with_id)
+                    finally:
+                        tracing.set_attributes(http__response__status_code=status)
         finally:
             current_request.reset(token)
             elapsed = time.perf_counter() - record.started
@@ -67,8 +66,3 @@ def _count(record: RequestRecord, status: int, elapsed: float) -> None:
     operation = metrics.bounded_operation(record.operation)
     metrics.REQUESTS.labels(operation, record.outcome).inc()
     metrics.REQUEST_LATENCY.labels(operation).observe(elapsed)
-
-
-def install(app: Any) -> Any:
-    """The app wrapped in the middleware (outermost, so refusals by other layers are logged too)."""
-    return TelemetryMiddleware(app)
