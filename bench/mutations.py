@@ -28,7 +28,8 @@ from bench.processes import Stack
 REDIS_URL = "redis://127.0.0.1:6379/9"
 
 
-async def _drive(url: str, name: str, *, concurrency: int, requests: int, same_key: bool) -> dict[str, Any]:
+async def _drive(url: str, name: str, *, concurrency: int, requests: int, same_key: bool,
+                 auth: dict[str, str]) -> dict[str, Any]:
     document, make_variables = MUTATIONS[name]
     fixed_key = f"bench-{uuid.uuid4()}"
     latencies: list[float] = []
@@ -41,7 +42,7 @@ async def _drive(url: str, name: str, *, concurrency: int, requests: int, same_k
             variables = make_variables(0 if same_key else n, unique)
             started = time.perf_counter()
             response = await client.post(url, json={"query": document, "variables": variables},
-                                         headers={"x-dev-viewer": "u-tara", "idempotency-key": unique})
+                                         headers={**auth, "idempotency-key": unique})
             latencies.append(time.perf_counter() - started)
             body = response.json()
             payload = next(iter((body.get("data") or {}).values()), None) or {}
@@ -62,14 +63,15 @@ async def _drive(url: str, name: str, *, concurrency: int, requests: int, same_k
 async def measure(stack: Stack, options: argparse.Namespace) -> dict[str, Any]:
     """Every mutation of ``MUTATIONS`` against one running stack."""
     url = stack.gateway_url + "/graphql"
+    auth = stack.auth_headers()  # the tenant admin's bearer token, minted once per stack
     figures: dict[str, Any] = {}
     for name in MUTATIONS:
-        await _drive(url, name, concurrency=2, requests=10, same_key=False)  # warm-up
+        await _drive(url, name, concurrency=2, requests=10, same_key=False, auth=auth)  # warm-up
         figures[name] = {
-            "serial": await _drive(url, name, concurrency=1, requests=options.requests, same_key=False),
+            "serial": await _drive(url, name, concurrency=1, requests=options.requests, same_key=False, auth=auth),
             "concurrent": await _drive(url, name, concurrency=options.concurrency, requests=options.requests * 2,
-                                       same_key=False),
-            "replay": await _drive(url, name, concurrency=1, requests=options.requests, same_key=True),
+                                       same_key=False, auth=auth),
+            "replay": await _drive(url, name, concurrency=1, requests=options.requests, same_key=True, auth=auth),
         }
     return figures
 

@@ -1,7 +1,9 @@
 """Subprocesses of a benchmark run: the reference services and the gateway, on loopback only.
 
 Each subprocess starts in its own session (process group) so that stopping it also stops the
-uvicorn workers it forked; ``Stack`` is a context manager that always does so.
+uvicorn workers it forked; ``Stack`` is a context manager that always does so. The gateway runs on
+backend URLs, so it takes bearer tokens only: the stack mints development tokens the way ``gateway
+token`` does, with a signing key in a data directory of its own that the gateway is pointed at.
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -22,6 +27,7 @@ from typing import IO
 HOST = "127.0.0.1"
 SERVICE_COUNT = 5  # reference services take consecutive ports from the base port
 BIN = Path(sys.executable).parent
+BENCH_VIEWER = "u-tara"  # the tenant admin: every page and mutation of the bench is theirs to see or do
 
 
 def _bindable(port: int) -> bool:
@@ -103,6 +109,8 @@ class Stack:
     gateway: Process | None = None
     backend_urls: dict[str, str] = field(default_factory=dict)
     gateway_url: str = ""
+    data_dir: Path | None = None  # GATEWAY_DATA_DIR: the development signing key, shared with the gateway
+    _tokens: dict[str, str] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
 
     def __enter__(self) -> Stack:
@@ -129,12 +137,14 @@ class Stack:
         )
         self._logs.append(log)
         self.backend_urls = self._wait_for_services(self.services)
+        self.data_dir = Path(tempfile.mkdtemp(prefix="bench-gateway-data-"))
+        self.token_for(BENCH_VIEWER)  # minted once per run, before the clock starts
         if not self.with_gateway:
             return
         port = free_port_range(1)
         gateway_env = {
-            **env, **self.backend_urls,
-            "GATEWAY_DEV_VIEWER_HEADER": "1", "GATEWAY_REPORT_BACKEND_CALLS": "1", **self.gateway_env,
+            **env, **self.backend_urls, "GATEWAY_DATA_DIR": str(self.data_dir),
+            "GATEWAY_REPORT_BACKEND_CALLS": "1", **self.gateway_env,
         }
         self.gateway, log = _start(
             "gateway",
@@ -144,6 +154,29 @@ class Stack:
         self._logs.append(log)
         self.gateway_url = f"http://{HOST}:{port}"
         self._wait_for_health(self.gateway, self.gateway_url + "/healthz")
+
+    def gateway_settings_env(self) -> dict[str, str]:
+        """The ``GATEWAY_*`` variables of a gateway on this stack's services and signing key."""
+        assert self.data_dir is not None, "the stack is not started"
+        return {**self.backend_urls, "GATEWAY_DATA_DIR": str(self.data_dir)}
+
+    def token_for(self, user: str = BENCH_VIEWER) -> str:
+        """A development bearer token for ``user``, minted once per stack by ``gateway token``'s code."""
+        if user not in self._tokens:
+            from gateway.auth.tokens_cli import mint_for
+            from gateway.settings import Settings
+
+            settings = Settings.from_env(self.gateway_settings_env())
+            # mint_for runs an event loop of its own, and the bench may call from inside one: use a thread.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                self._tokens[user] = pool.submit(
+                    mint_for, settings, persona=None, user_id=user, ttl_seconds=24 * 3600
+                ).result()
+        return self._tokens[user]
+
+    def auth_headers(self, user: str = BENCH_VIEWER) -> dict[str, str]:
+        """``Authorization: Bearer ...`` for ``user``."""
+        return {"authorization": f"Bearer {self.token_for(user)}"}
 
     def _wait_for_services(self, process: Process) -> dict[str, str]:
         deadline = time.monotonic() + self.startup_timeout
@@ -186,6 +219,8 @@ class Stack:
         for log in self._logs:
             log.close()
         self._logs.clear()
+        if self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def children(pid: int) -> list[int]:

@@ -74,7 +74,7 @@ async def profile_page(args: argparse.Namespace) -> None:
     from gateway.settings import Settings
 
     with Stack(latency_ms=args.latency_ms, scale=args.scale, with_gateway=False) as stack:
-        env = {**stack.backend_urls, "GATEWAY_DEV_VIEWER_HEADER": "1", "GATEWAY_REPORT_BACKEND_CALLS": "1"}
+        env = {**stack.gateway_settings_env(), "GATEWAY_REPORT_BACKEND_CALLS": "1"}
         app = create_app(Settings.from_env(env))
         freeze_startup_heap()  # as `gateway serve` does
         port = free_port_range(1)
@@ -87,7 +87,9 @@ async def profile_page(args: argparse.Namespace) -> None:
                 await asyncio.sleep(0.05)
             url = f"http://{HOST}:{port}/graphql"
             query, variables = PAGES[args.page]
-            request = encode_request(url, query, await asyncio.to_thread(resolve_variables, url, variables))
+            headers = stack.auth_headers()  # minted once, when the stack started
+            resolved = await asyncio.to_thread(resolve_variables, url, variables, headers)
+            request = encode_request(url, query, resolved, headers)
             await run_phase(url, request, concurrency=args.concurrency, duration=1.0)
             profiler = Profiler(interval=args.interval, async_mode="disabled")
             profiler.start()

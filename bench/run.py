@@ -80,10 +80,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
     )
 
 
-def post_graphql(url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+def post_graphql(url: str, query: str, variables: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> dict[str, Any]:
     """One GraphQL request (setup only; not timed)."""
     data = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})
+    request = urllib.request.Request(url, data=data, headers={"content-type": "application/json", **(headers or {})})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
@@ -101,12 +102,12 @@ def _at_path(value: Any, path: tuple[str, ...]) -> Any:
     return _at_path(value.get(head) if isinstance(value, dict) else None, rest)
 
 
-def resolve_variables(url: str, variables: dict[str, Any]) -> dict[str, Any]:
+def resolve_variables(url: str, variables: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
     """Variables with every ``Lookup`` replaced by the value its query finds."""
     resolved = {}
     for name, value in variables.items():
         if isinstance(value, Lookup):
-            body = post_graphql(url, value.query, value.variables)
+            body = post_graphql(url, value.query, value.variables, headers)
             found = _at_path(body.get("data"), value.path)
             if found is None:
                 raise RuntimeError(f"lookup for ${name} found nothing: {json.dumps(body)[:500]}")
@@ -161,8 +162,9 @@ async def measure_page(stack: Stack, name: str, options: Options, *, serial_only
     """Warm up, then measure one page at concurrency 1 and at the fixed concurrency."""
     url = stack.gateway_url + "/graphql"
     query, variables = PAGES[name]
-    resolved = resolve_variables(url, variables)
-    request = encode_request(url, query, resolved)
+    headers = stack.auth_headers()  # the bench viewer's bearer token, minted when the stack started
+    resolved = resolve_variables(url, variables, headers)
+    request = encode_request(url, query, resolved, headers)
     workers = stack.gateway_workers()
     port = int(stack.gateway_url.rsplit(":", 1)[1])
     balancer = Balancer(workers=workers, owners=lambda: connection_owners(workers, port))

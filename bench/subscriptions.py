@@ -55,23 +55,23 @@ def active_subscriptions(gateway_url: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-async def open_connection(ws_url: str, user: str, subscriptions: int) -> ClientConnection:
-    """A connection for ``user`` with ``subscriptions`` notificationAdded subscriptions."""
+async def open_connection(ws_url: str, token: str, subscriptions: int) -> ClientConnection:
+    """A connection for the bearer of ``token`` with ``subscriptions`` notificationAdded subscriptions."""
     ws = await connect(ws_url, subprotocols=["graphql-transport-ws"], proxy=None, compression=None,
                        open_timeout=30, ping_interval=None, max_queue=None)
-    await ws.send(json.dumps({"type": "connection_init", "payload": {"X-Dev-Viewer": user}}))
+    await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
     assert json.loads(await ws.recv())["type"] == "connection_ack"
     for number in range(subscriptions):
         await ws.send(json.dumps({"type": "subscribe", "id": str(number), "payload": {"query": ADDED}}))
     return ws
 
 
-async def open_many(ws_url: str, user: str, connections: int, per_connection: int) -> list[ClientConnection]:
+async def open_many(ws_url: str, token: str, connections: int, per_connection: int) -> list[ClientConnection]:
     """Open connections in batches (no connect storm)."""
     opened: list[ClientConnection] = []
     for start in range(0, connections, 100):
         batch = range(start, min(start + 100, connections))
-        opened.extend(await asyncio.gather(*(open_connection(ws_url, user, per_connection) for _ in batch)))
+        opened.extend(await asyncio.gather(*(open_connection(ws_url, token, per_connection) for _ in batch)))
     return opened
 
 
@@ -94,7 +94,7 @@ async def create_notification(account_url: str, title: str) -> None:
 async def fanout(stack: Stack, subscribers: int, events: int) -> dict[str, Any]:
     """Latency from creating a notification to its delivery on each of ``subscribers`` connections."""
     ws_url = stack.gateway_url.replace("http://", "ws://") + "/graphql"
-    connections = await open_many(ws_url, FANOUT_USER, subscribers, 1)
+    connections = await open_many(ws_url, stack.token_for(FANOUT_USER), subscribers, 1)
     await wait_for_subscriptions(stack.gateway_url, subscribers)
     received: dict[str, list[float]] = defaultdict(list)
 
@@ -122,20 +122,25 @@ async def fanout(stack: Stack, subscribers: int, events: int) -> dict[str, Any]:
     missing = subscribers * events - len(deliveries)
     return {
         "subscribers": subscribers, "events": events, "deliveries": len(deliveries), "missing": missing,
-        "delivery_ms": {"p50": percentile(deliveries, 0.5), "p95": percentile(deliveries, 0.95), "max": max(deliveries)},
-        "whole_fanout_ms": {"p50": percentile(slowest, 0.5), "p95": percentile(slowest, 0.95), "max": max(slowest)},
+        "delivery_ms": summary(deliveries), "whole_fanout_ms": summary(slowest),
     }
+
+
+def summary(values: list[float]) -> dict[str, float | None]:
+    """p50, p95 and max of milliseconds."""
+    return {"p50": percentile(values, 0.5), "p95": percentile(values, 0.95), "max": max(values, default=None)}
 
 
 async def idle_memory(stack: Stack, subscriptions: int, per_connection: int) -> dict[str, Any]:
     """The gateway's RSS growth for ``subscriptions`` idle subscriptions, per 1,000."""
     assert stack.gateway is not None
     ws_url = stack.gateway_url.replace("http://", "ws://") + "/graphql"
-    warm = await open_many(ws_url, IDLE_USER, 1, 1)  # the first connection pays one-off costs (imports, caches)
+    token = stack.token_for(IDLE_USER)
+    warm = await open_many(ws_url, token, 1, 1)  # the first connection pays one-off costs (imports, caches)
     await wait_for_subscriptions(stack.gateway_url, 1)
     await asyncio.sleep(1.0)
     before = rss_mb(stack.gateway.pid)
-    connections = await open_many(ws_url, IDLE_USER, subscriptions // per_connection, per_connection)
+    connections = await open_many(ws_url, token, subscriptions // per_connection, per_connection)
     await wait_for_subscriptions(stack.gateway_url, 1 + subscriptions)
     await asyncio.sleep(1.0)
     after = rss_mb(stack.gateway.pid)
@@ -182,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     for key, memory in results.items():
         if key.startswith("idle_"):
             print(f"idle, {memory['per_connection']:>2} per connection: {memory['mb_per_1000']:.2f} MiB RSS per 1,000 "
-                  f"subscriptions ({memory['rss_before_mb']} -> {memory['rss_after_mb']} MiB for {memory['subscriptions']})")
+                  f"subscriptions ({memory['rss_before_mb']} -> {memory['rss_after_mb']} MiB "
+                  f"for {memory['subscriptions']})")
     print(f"written to {RESULTS}")
     return 0
 

@@ -75,10 +75,10 @@ class Settings:
 
     @property
     def dev_viewer_enabled(self) -> bool:
-        """The development viewer header is honoured: on by default only in embedded mode."""
-        if self.security.production:
-            return False  # never in production mode, whatever GATEWAY_DEV_VIEWER_HEADER says
-        return self.embedded if self.dev_viewer_header is None else self.dev_viewer_header
+        """The development viewer header is honoured: only on the embedded default, unless switched off."""
+        if self.security.production or not self.embedded:
+            return False  # never with backend URLs or in production mode (``validate`` refuses asking for it)
+        return self.dev_viewer_header is not False
 
     @property
     def graphiql_enabled(self) -> bool:
@@ -121,6 +121,12 @@ class Settings:
             raise SettingsError(f"GATEWAY_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         if self.security.production and self.dev_viewer_header:
             raise SettingsError("GATEWAY_DEV_VIEWER_HEADER cannot be on in production mode")
+        if self.dev_viewer_header and not self.embedded:
+            raise SettingsError(
+                "GATEWAY_DEV_VIEWER_HEADER=1 is honoured only on the embedded default (no GATEWAY_<DOMAIN>_URL): "
+                "with backend URLs send bearer tokens, from `gateway token --persona ...` (development key in "
+                "GATEWAY_DATA_DIR) or an identity provider (GATEWAY_JWKS_URL and GATEWAY_JWT_ISSUER)"
+            )
         try:
             self.security.validate(embedded=self.embedded)
         except SecuritySettingsError as error:

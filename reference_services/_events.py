@@ -249,7 +249,9 @@ def events_endpoint(log: EventLog) -> Callable[[Request], Any]:
     return endpoint
 
 
-async def _sse(log: EventLog, request: Request, after: int | None, filters: Mapping[str, Sequence[str]]) -> AsyncIterator[str]:
+async def _sse(
+    log: EventLog, request: Request, after: int | None, filters: Mapping[str, Sequence[str]]
+) -> AsyncIterator[str]:
     position = log.head() if after is None else after
     yield f"retry: 1000\nevent: stream\ndata: {json.dumps({'stream': log.stream})}\n\n"
     idle = 0.0

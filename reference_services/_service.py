@@ -11,6 +11,9 @@ Every resource gets the same REST contract, documented in the service's OpenAPI 
 Services that accept writes also take ``commands`` (see ``_commands``): ``POST /v1/{resource}`` creates,
 ``POST /v1/{resource}/{id}/{action}`` acts on one document, ``POST /v1/{resource}:{action}`` on several; every
 command honours ``Idempotency-Key``. Domain handlers live in the ``commands_*`` modules.
+
+Services with ``event_sources`` (``events.EVENT_SOURCES``) also serve their event stream, ``GET /v1/events``:
+what changed, in commit order, for a retention window (see ``_events``).
 """
 
 from __future__ import annotations

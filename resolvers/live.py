@@ -152,7 +152,9 @@ def _visible_change(event: LiveEvent, viewer: Viewer, project_id: str | None) ->
         return None
     if project_id is not None and payload.project_id != project_id:
         return None
-    if not viewer.can_see_project(payload.project_id) or (not viewer.is_operator and payload.tenant_id != viewer.tenant_id):
+    if not viewer.can_see_project(payload.project_id):
+        return None
+    if not viewer.is_operator and payload.tenant_id != viewer.tenant_id:
         return None
     return WorkloadStatusChange(event.event_id, payload, datetime.fromisoformat(event.at.replace("Z", "+00:00")))
 

@@ -19,7 +19,9 @@ MAX_TITLE = 120
 MAX_BODY = 1000
 
 
-async def send_test_notification(ctx: RequestContext, title: str, body: str, severity: str, key: str) -> MutationOutcome:
+async def send_test_notification(
+    ctx: RequestContext, title: str, body: str, severity: str, key: str
+) -> MutationOutcome:
     """Create a notification for the viewer themself (category ``system``)."""
     reject_if([
         *([error(f"The title must be 1-{MAX_TITLE} characters.", "INVALID", "input", "title")]

@@ -118,7 +118,8 @@ def bearer(token: str) -> dict[str, str]:
 async def create_notification(services: dict[str, Starlette], user_id: str, title: str, *,
                               tenant_id: str | None = "t-acme", body: str = "") -> dict[str, Any]:
     """A notification created on the account service directly (as another service would)."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=services["account"]), base_url="http://account") as c:
+    transport = httpx.ASGITransport(app=services["account"])
+    async with httpx.AsyncClient(transport=transport, base_url="http://account") as c:
         response = await c.post("/v1/notifications", json={
             "user_id": user_id, "tenant_id": tenant_id, "category": "system", "severity": "info",
             "title": title, "body": body})

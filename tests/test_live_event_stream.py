@@ -22,7 +22,8 @@ from tests.support import build_harness
 @pytest.fixture
 async def services() -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     apps = create_services()
-    clients = {d: httpx.AsyncClient(transport=httpx.ASGITransport(app=a), base_url=f"http://{d}") for d, a in apps.items()}
+    clients = {domain: httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{domain}")
+               for domain, app in apps.items()}
     yield clients
     for client in clients.values():
         await client.aclose()
@@ -46,7 +47,8 @@ async def test_the_streams_are_documented_and_start_empty(services):
 async def test_notifications_created_and_read_are_events_in_commit_order(services):
     account = services["account"]
     created = (await account.post("/v1/notifications", json={
-        "user_id": "u-marco", "tenant_id": "t-acme", "category": "system", "severity": "warning", "title": "Hi"})).json()
+        "user_id": "u-marco", "tenant_id": "t-acme", "category": "system", "severity": "warning", "title": "Hi",
+    })).json()
     await account.post("/v1/notifications:mark-read", json={"user_id": "u-marco", "ids": [created["id"]]})
     page = await events(account, after="0")
     assert [(e["type"], e["subject_id"], e["user_id"]) for e in page["items"]] == [

@@ -140,7 +140,8 @@ async def test_subscribe_documents_pass_the_same_checks_as_http():
 
 async def test_graphql_over_sse_delivers_the_same_events_through_the_http_guard():
     harness = harness_with()
-    async with serving(harness.app) as address, httpx.AsyncClient(base_url=f"http://{address}", timeout=TIMEOUT) as http:
+    async with serving(harness.app) as address, \
+            httpx.AsyncClient(base_url=f"http://{address}", timeout=TIMEOUT) as http:
         refused = await http.post("/graphql", json={"query": BADGE},
                                   headers={"accept": "text/event-stream", "authorization": "Bearer nope"})
         assert refused.status_code == 401 and refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -31,7 +31,8 @@ ADDED = "subscription($after: String) { notificationAdded(after: $after) { event
 STATUS = """subscription($project: ID) { workloadStatusChanged(project: $project) {
   eventId workloadId name previousStatus status workload { id status } } }"""
 SEND = """mutation($key: String!, $title: String!) {
-  sendTestNotification(input: {title: $title, idempotencyKey: $key}) { notification { id title } userErrors { code } } }"""
+  sendTestNotification(input: {title: $title, idempotencyKey: $key}) {
+    notification { id title } userErrors { code } } }"""
 
 
 async def registered(harness: GatewayHarness, count: int) -> None:

@@ -53,8 +53,9 @@ class Gateway:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         variables = {f"GATEWAY_{d.upper()}_URL": u for d, u in services.items()}
-        environment = clean_env(**variables, GATEWAY_DEV_VIEWER_HEADER="1", GATEWAY_LOG_LEVEL="info",
-                                GATEWAY_IDEMPOTENCY_STORE=f"sqlite:///{log.parent / 'idempotency.sqlite3'}", **env)
+        defaults = {"GATEWAY_DEV_VIEWER_HEADER": "1", "GATEWAY_LOG_LEVEL": "info",
+                    "GATEWAY_IDEMPOTENCY_STORE": f"sqlite:///{log.parent / 'idempotency.sqlite3'}"}
+        environment = clean_env(**variables, **{**defaults, **env})
         self._log_file = log.open("wb")
         self.process = subprocess.Popen(
             [str(BIN / "gateway"), "serve", "--port", str(self.port)], env=environment,

@@ -1,4 +1,4 @@
-"""From request headers to a ``Principal``: a bearer token, or (development only) the viewer header.
+"""From request headers to a ``Principal``: a bearer token, or (embedded development only) the viewer header.
 
 One path for everything downstream: principal -> user id -> viewer (``gateway.viewer``), with the
 token's tenant and role claims cross-checked against the access service there.
@@ -65,8 +65,10 @@ class Authenticator:
         requested = headers.get(DEV_VIEWER_HEADER)
         if requested is not None:
             if not self.settings.dev_viewer_enabled:
+                hint = " (`gateway token --persona member` prints one)" if self.signer is not None else ""
                 raise Unauthenticated(
-                    "the X-Dev-Viewer header is a development aid this gateway refuses: send a bearer token",
+                    "the X-Dev-Viewer header is honoured only by the embedded development gateway: "
+                    f"send 'Authorization: Bearer <token>'{hint}",
                     reason="dev_header_refused",
                 )
             return Principal(user_id=_user_id(requested), source="dev-header")

@@ -12,6 +12,11 @@ DEFAULT_DATA_DIR = ".data"
 
 def mint_for(settings: Settings, *, persona: str | None, user_id: str | None, ttl_seconds: int | None) -> str:
     """A token signed by the key the gateway on this machine verifies, with the user's tenant and roles."""
+    return asyncio.run(mint(settings, persona=persona, user_id=user_id, ttl_seconds=ttl_seconds))
+
+
+async def mint(settings: Settings, *, persona: str | None, user_id: str | None, ttl_seconds: int | None) -> str:
+    """``mint_for`` for callers already inside an event loop (the bench, async tests)."""
     security = settings.security
     if not security.local_tokens_enabled:
         raise SettingsError("development tokens are off here (production mode, or GATEWAY_LOCAL_TOKENS=0)")
@@ -20,7 +25,7 @@ def mint_for(settings: Settings, *, persona: str | None, user_id: str | None, tt
     subject = DEV_PERSONAS[persona] if persona else user_id
     if not subject:
         raise SettingsError("name a --persona or a --user")
-    tenant, roles = asyncio.run(_claims(settings, subject))
+    tenant, roles = await _claims(settings, subject)
     return LocalSigner.load_or_create(security.data_dir).mint(
         subject,
         audience=security.jwt_audience,

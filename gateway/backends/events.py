@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from gateway.backends._client import AllowListModel, ServiceClient
 from gateway.backends.workloads import WorkloadKind, WorkloadStatus
@@ -33,7 +32,7 @@ class StreamEvent(AllowListModel):
     tenant_id: str | None = None
     project_id: str | None = None
     user_id: str | None = None
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = Field(default_factory=dict)
 
 
 class StreamPage(AllowListModel):

@@ -62,7 +62,7 @@ async def follow(
             continue
         except BackendError as error:
             STREAM_ERRORS.labels(domain).inc()
-            delay = random.uniform(backoff / 2, backoff)  # noqa: S311 - jitter, not security
+            delay = random.uniform(backoff / 2, backoff)
             log.warning("reading the %s event stream failed (%s); retrying in %.2f s", domain, error.code, delay)
             await asyncio.sleep(delay)
             backoff = min(backoff * 2, settings.backoff_max_seconds)

@@ -20,6 +20,7 @@ several racing publishers a subscriber could see event 6 before 5). How:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import secrets
@@ -104,12 +105,11 @@ class RedisBus:
 
     async def stop(self) -> None:
         """Stop, hand the leases back (so another replica takes over at once) and close the connections."""
+        held = list(self.leading)  # the readers forget their domains as they are cancelled
         await cancel_all(self._tasks)
-        for domain in list(self.leading):
-            try:
+        for domain in held:
+            with contextlib.suppress(RedisError):
                 await self._release(keys=[self._lease[domain]], args=[self.replica])
-            except RedisError:
-                pass
         await self._redis.aclose()
         await self._listener.aclose()
 
@@ -121,7 +121,7 @@ class RedisBus:
                     await self._lead(domain)
             except (RedisError, LeaseLost) as error:
                 log.info("not reading the %s event stream: %s", domain, error or type(error).__name__)
-            await asyncio.sleep(self._settings.lease_seconds / 3 * random.uniform(0.8, 1.0))  # noqa: S311
+            await asyncio.sleep(self._settings.lease_seconds / 3 * random.uniform(0.8, 1.0))
 
     async def _lead(self, domain: str) -> None:
         """Read the stream while holding its lease."""
@@ -190,13 +190,11 @@ class RedisBus:
                         self.hub.publish(event)
             except RedisError as error:
                 log.warning("the Redis event channel failed (%s); re-subscribing", type(error).__name__)
-                await asyncio.sleep(random.uniform(backoff / 2, backoff))  # noqa: S311
+                await asyncio.sleep(random.uniform(backoff / 2, backoff))
                 backoff = min(backoff * 2, self._settings.backoff_max_seconds)
             finally:
-                try:
+                with contextlib.suppress(RedisError):
                     await pubsub.aclose()
-                except RedisError:
-                    pass
 
     async def _catch_up(self) -> None:
         """Deliver what the services' streams hold after this hub's last positions (missed while away)."""
