@@ -7,6 +7,7 @@ add an entry to ``PAGES``; ``--pages`` selects entries by name.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,74 +26,11 @@ class Lookup:
     variables: dict[str, Any] | None = None
 
 
-WORKLOADS_PAGE = """
-query WorkloadsPage($first: Int!) {
-  workloads(first: $first) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    edges {
-      cursor
-      node {
-        id name kind status statusReason ageSeconds
-        gpu { model count }
-        cost { hourly { amount currency } accrued { amount currency } billing }
-        node { id hostname gpuModel status }
-        project { id name }
-        primaryAction { kind label enabled reason route }
-        actions { kind enabled reason }
-        suggestedNextSteps { title description route }
-        tabs { storage { mounts { mountPath readOnly bucket { id name purpose } } } }
-      }
-    }
-  }
-}
-"""
+def route_operation(route: str) -> str:
+    """The committed operation of a console route (operations/index.json): the bench measures real pages."""
+    index = json.loads((DEFAULT_OPERATIONS_DIR / "index.json").read_text())
+    return (DEFAULT_OPERATIONS_DIR / index["routes"][route]["file"]).read_text()
 
-WORKLOAD_DETAIL_PAGE = """
-query WorkloadDetailPage($id: ID!) {
-  workload(id: $id) {
-    id name kind status statusReason createdAt ageSeconds
-    gpu { model count memoryGib }
-    cost { hourly { amount currency } accrued { amount currency } billing }
-    node { id hostname region gpuModel gpuCount status }
-    project { id name }
-    owner { id name }
-    primaryAction { kind label enabled reason route }
-    actions { kind label enabled reason route }
-    suggestedNextSteps { title description route }
-    ... on VllmWorkload {
-      serving { modelName maxModelLength tensorParallelSize replicas route tokensPerSecond }
-    }
-    ... on TrainingWorkload {
-      training {
-        framework epochsTotal epochCurrent fractionComplete loss
-        checkpointBucket { id name }
-        datasetBucket { id name }
-      }
-    }
-    tabs {
-      overview {
-        timeline { status state at }
-        recentActivity { id type message at }
-      }
-      connect { methods { kind label command url credentialHint availability { state reason link } } }
-      metrics {
-        availability { state reason link }
-        latest { gpuUtilization gpuMemoryUsedGib powerWatts sampledAt }
-        sources { label href }
-      }
-      events { id type message at fromStatus toStatus }
-      storage {
-        mounts {
-          mountPath readOnly
-          bucket { id name purpose usage { usedBytes quotaBytes state } provider { provider displayName } }
-        }
-      }
-      config { image command gpuModel gpuCount environment { name value redacted } }
-    }
-  }
-}
-"""
 
 RUNNING_VLLM = Lookup(
     query="""
@@ -104,11 +42,11 @@ RUNNING_VLLM = Lookup(
 )
 
 PAGES: dict[str, tuple[str, dict[str, Any]]] = {
-    "workloads": (WORKLOADS_PAGE, {"first": 50}),
-    "workload_detail": (WORKLOAD_DETAIL_PAGE, {"id": RUNNING_VLLM}),
-    # The persona landings, as committed (operations/index.json); the bench's viewer is the tenant admin.
-    "tenant_overview": ((DEFAULT_OPERATIONS_DIR / "landings/TenantOverviewPage.graphql").read_text(), {}),
-    "project_overview": ((DEFAULT_OPERATIONS_DIR / "landings/ProjectOverviewPage.graphql").read_text(), {}),
+    "workloads": (route_operation("/workloads"), {"first": 50}),
+    "workload_detail": (route_operation("/workloads/{id}"), {"id": RUNNING_VLLM}),
+    # The persona landings; the bench's viewer is the tenant admin.
+    "tenant_overview": (route_operation("/tenant/overview"), {}),
+    "project_overview": (route_operation("/project/overview"), {}),
 }
 
 

@@ -128,7 +128,7 @@ def _split(value: str) -> list[str]:
     return [part for part in value.split(",") if part]
 
 
-def _list_endpoint(resource: Resource, store: DocumentStore):  # noqa: ANN202 - Starlette endpoint
+def _list_endpoint(resource: Resource, store: DocumentStore):
     table = resource.name.replace("-", "_")
 
     async def endpoint(request: Request) -> Response:
@@ -162,7 +162,7 @@ def _list_endpoint(resource: Resource, store: DocumentStore):  # noqa: ANN202 - 
     return endpoint
 
 
-def _get_endpoint(resource: Resource, store: DocumentStore):  # noqa: ANN202 - Starlette endpoint
+def _get_endpoint(resource: Resource, store: DocumentStore):
     table = resource.name.replace("-", "_")
 
     async def endpoint(request: Request) -> Response:
@@ -178,7 +178,7 @@ async def _healthz(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def _openapi_endpoint(  # noqa: ANN202
+def _openapi_endpoint(
     title: str, description: str, resources: Sequence[Resource], commands: Sequence[Command] = (),
     events: bool = False,
 ):

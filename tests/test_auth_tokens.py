@@ -150,10 +150,10 @@ async def test_the_development_header_is_refused_outside_embedded_mode() -> None
     urls = {f"GATEWAY_{d.upper()}_URL": f"http://{d}.internal" for d in DOMAINS}
     harness = build_harness(settings=Settings.from_env(urls, viewer_cache_seconds=0))
     response = await post(harness, VIEWER, headers={"x-dev-viewer": "u-olivia"})
-    assert response.status_code == 401
+    assert response.status_code == 401 and response.json().get("data") is None
     [error] = response.json()["errors"]
-    assert error["extensions"]["reason"] == "dev_header_refused"
-    assert "X-Dev-Viewer" in error["message"]
+    assert error["extensions"] == {"code": "UNAUTHENTICATED", "reason": "dev_header_refused"}
+    assert "X-Dev-Viewer" in error["message"] and "gateway token --persona" in error["message"]
     with pytest.raises(SettingsError, match="DEV_VIEWER_HEADER"):
         Settings.from_env({"GATEWAY_MODE": "production", "GATEWAY_DEV_VIEWER_HEADER": "1",
                            "GATEWAY_JWKS_URL": "https://idp.test/jwks", "GATEWAY_JWT_ISSUER": ISSUER})

@@ -19,7 +19,7 @@ from bench.pages import Lookup
 from gateway.app import create_app
 from gateway.settings import DOMAINS, Settings
 from tests.fault_support import FAULTS, PAGES, assert_partial_result, lookup_value
-from tests.test_sockets import BIN, clean_env, free_port, read_until, start, stop, wait_healthy
+from tests.test_sockets import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
 
 pytestmark = pytest.mark.socket
 
@@ -44,39 +44,53 @@ def services() -> Iterator[dict[str, str]]:
         stop(process)
 
 
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """GATEWAY_DATA_DIR: the signing key the gateway verifies and the test mints development tokens with."""
+    return str(tmp_path_factory.mktemp("gateway-data"))
+
+
+@pytest.fixture(scope="module")
+def tara(services: dict[str, str], data_dir: str) -> dict[str, str]:
+    """The tenant admin's bearer token (a gateway on backend URLs takes no development header)."""
+    return bearer({**{f"GATEWAY_{d.upper()}_URL": u for d, u in services.items()}, "GATEWAY_DATA_DIR": data_dir},
+                  "u-tara")
+
+
 def set_fault(url: str, spec: dict[str, Any]) -> dict[str, Any]:
     response = httpx.post(f"{url}/_faults", json={**spec, "reset_stats": True}, timeout=5.0)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def gateway_settings(urls: dict[str, str], **backend: Any) -> Settings:
-    env = {f"GATEWAY_{d.upper()}_URL": u for d, u in urls.items()}
-    base = Settings.from_env(env, viewer_cache_seconds=3600, dev_viewer_header=True, report_backend_calls=True)
+def gateway_settings(urls: dict[str, str], data_dir: str, **backend: Any) -> Settings:
+    env = {**{f"GATEWAY_{d.upper()}_URL": u for d, u in urls.items()}, "GATEWAY_DATA_DIR": data_dir}
+    base = Settings.from_env(env, viewer_cache_seconds=3600, report_backend_calls=True)
     knobs = {"read_timeout": 0.3, "total_timeout": 0.6, "retry_backoff": 0.0, "breaker_failures": 10_000, **backend}
     return dataclasses.replace(base, backends={d: dataclasses.replace(b, **knobs) for d, b in base.backends.items()})
 
 
 async def post(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None) -> tuple[int, Any]:
-    response = await client.post("/graphql", json={"query": query, "variables": variables},
-                                 headers={"x-dev-viewer": "u-tara"})
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
     return response.status_code, response.json()
 
 
-def gateway_client(app: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test")
+def gateway_client(app: Any, auth: dict[str, str]) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test", headers=auth)
 
 
-async def test_start_up_latency_and_a_refused_port_null_only_their_sections(services: dict[str, str]) -> None:
+async def test_start_up_latency_and_a_refused_port_null_only_their_sections(
+    services: dict[str, str], data_dir: str, tara: dict[str, str]
+) -> None:
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: connection refused
-    app = create_app(gateway_settings({**services, "storage": closed}))
+    app = create_app(gateway_settings({**services, "storage": closed}, data_dir))
     query, variables = PAGES["workloads"]
     timeouts = REGISTRY.get_sample_value(
         "gateway_backend_requests_total",
         {"domain": "platform", "endpoint": "/v1/nodes", "method": "GET", "outcome": "timeout"},
     ) or 0.0
     try:
-        async with gateway_client(app) as client:
+        async with gateway_client(app, tara) as client:
             status, body = await post(client, query, variables)
     finally:
         await app.state.backends.aclose()
@@ -96,11 +110,13 @@ async def test_start_up_latency_and_a_refused_port_null_only_their_sections(serv
     ) > timeouts
 
 
-async def test_faults_set_at_run_time_keep_every_page_partial(services: dict[str, str]) -> None:
+async def test_faults_set_at_run_time_keep_every_page_partial(
+    services: dict[str, str], data_dir: str, tara: dict[str, str]
+) -> None:
     set_fault(services["platform"], {})  # the start-up latency is lifted through the admin endpoint
-    app = create_app(gateway_settings(services))
+    app = create_app(gateway_settings(services, data_dir))
     try:
-        async with gateway_client(app) as client:
+        async with gateway_client(app, tara) as client:
             baselines = {}
             for name, (query, variables) in PAGES.items():
                 resolved = {}

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
+from gateway.documents import DEFAULT_OPERATIONS_DIR
 from gateway.settings import Settings
 from tests.live_support import (
     PROTOCOL,
@@ -136,6 +137,17 @@ async def test_subscribe_documents_pass_the_same_checks_as_http():
         errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
         assert refused["id"] == operation and [e["extensions"]["code"] for e in errors] == ["MAX_ALIASES_EXCEEDED"]
         assert harness.app.state.live.hub.count == 0
+
+
+async def test_trusted_documents_mode_runs_the_committed_subscriptions():
+    committed = (DEFAULT_OPERATIONS_DIR / "live/NotificationAdded.graphql").read_text()
+    harness = harness_with(GATEWAY_TRUSTED_DOCUMENTS="1")
+    async with serving(harness.app) as address, live_client(address) as client:
+        await client.init(bearer(harness.token("member")))
+        operation = await client.subscribe(committed)
+        await until(lambda: harness.app.state.live.hub.count == 1, "the committed subscription is live")
+        await create_notification(harness.services, "u-marco", "trusted and live")
+        assert (await client.next_data(operation))["notificationAdded"]["notification"]["title"] == "trusted and live"
 
 
 async def test_graphql_over_sse_delivers_the_same_events_through_the_http_guard():

@@ -6,10 +6,12 @@ and nothing is lost.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +21,7 @@ import redis as redis_sync
 from tests.idempotency_support import REDIS_REQUIRED, REDIS_URL_BASE
 from tests.live_support import live_client, until
 from tests.test_idempotency_processes import healthy
-from tests.test_sockets import BIN, clean_env, free_port, read_until, start, stop, wait_healthy
+from tests.test_sockets import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
 
 pytestmark = [pytest.mark.socket, pytest.mark.redis]
 REDIS_DB = 10
@@ -50,7 +52,7 @@ def replica(services: dict[str, str], prefix: str) -> tuple[str, Any]:
     port = free_port()
     env = clean_env(**services, GATEWAY_EVENTS=f"{REDIS_URL_BASE}/{REDIS_DB}", GATEWAY_EVENTS_PREFIX=prefix,
                     GATEWAY_EVENTS_LEASE_SECONDS="1", GATEWAY_EVENTS_POLL_SECONDS="2",
-                    GATEWAY_DEV_VIEWER_HEADER="1", GATEWAY_LOG_LEVEL="warning")
+                    GATEWAY_LOG_LEVEL="warning")
     return f"127.0.0.1:{port}", start(str(BIN / "gateway"), "serve", "--port", str(port), env=env)
 
 
@@ -61,14 +63,16 @@ def reads_stream(address: str, domain: str) -> bool:
     return found is not None and float(found.group(1)) == 1.0
 
 
-async def send(address: str, key: str, title: str) -> None:
+async def send(address: str, key: str, title: str, auth: dict[str, str]) -> None:
     async with httpx.AsyncClient(timeout=10) as http:
         body = (await http.post(f"http://{address}/graphql", json={"query": SEND, "variables": {
-            "key": key, "title": title}}, headers={"x-dev-viewer": "u-marco"})).json()
+            "key": key, "title": title}}, headers=auth)).json()
     assert body["data"]["sendTestNotification"]["userErrors"] == [], body
 
 
-async def test_an_event_created_through_one_replica_reaches_a_subscriber_on_the_other_exactly_once(prefix: str):
+async def test_an_event_created_through_one_replica_reaches_a_subscriber_on_the_other_exactly_once(
+    prefix: str, tmp_path: Path
+):
     services_process = start(str(BIN / "reference-services"), "serve", "--base-port", str(free_port(5)),
                              env=clean_env())
     started: list[tuple[str, Any]] = []
@@ -76,20 +80,22 @@ async def test_an_event_created_through_one_replica_reaches_a_subscriber_on_the_
         urls = dict(line.split("=", 1) for line in read_until(services_process, "ready") if line.startswith("GATEWAY_"))
         for url in urls.values():
             wait_healthy(f"{url}/healthz", services_process)
-        started = [replica(urls, prefix) for _ in range(2)]
+        gateway_env = {**urls, "GATEWAY_DATA_DIR": str(tmp_path)}  # the replicas' (and the token's) signing key
+        marco = await asyncio.to_thread(bearer, gateway_env, "u-marco")  # mint_for runs a loop of its own
+        started = [replica(gateway_env, prefix) for _ in range(2)]
         healthy(*[(f"http://{address}", process) for address, process in started])
         await until(lambda: sum(reads_stream(a, "account") for a, _ in started) == 1, "one account stream reader")
         reader, follower = sorted(started, key=lambda r: not reads_stream(r[0], "account"))
         assert reads_stream(reader[0], "account") and not reads_stream(follower[0], "account")
 
         async with live_client(follower[0]) as client:
-            await client.init({"X-Dev-Viewer": "u-marco"})
+            await client.init(marco)
             added = await client.subscribe(ADDED)
             await client.subscribe("subscription { unreadCount }")  # its first answer: the subscriptions are up
             first = await client.receive()
             assert "unreadCount" in first["payload"]["data"]
-            await send(reader[0], f"replica-key-{uuid.uuid4().hex}", "through the reader")
-            await send(follower[0], f"replica-key-{uuid.uuid4().hex}", "through the follower")
+            await send(reader[0], f"replica-key-{uuid.uuid4().hex}", "through the reader", marco)
+            await send(follower[0], f"replica-key-{uuid.uuid4().hex}", "through the follower", marco)
             titles = []
             while len(titles) < 2:
                 message = await client.receive()
@@ -101,7 +107,7 @@ async def test_an_event_created_through_one_replica_reaches_a_subscriber_on_the_
             reader[1].send_signal(signal.SIGKILL)
             reader[1].wait(timeout=10)
             await until(lambda: reads_stream(follower[0], "account"), "the follower to take the stream over")
-            await send(follower[0], f"replica-key-{uuid.uuid4().hex}", "after the failover")
+            await send(follower[0], f"replica-key-{uuid.uuid4().hex}", "after the failover", marco)
             while True:
                 message = await client.receive()
                 if message["id"] == added:

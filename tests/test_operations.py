@@ -20,7 +20,7 @@ import pytest
 
 from gateway.settings import DOMAINS
 from tests.fault_support import BUCKETS_PAGE
-from tests.test_sockets import BIN, clean_env, free_port, read_until, start, stop, wait_healthy
+from tests.test_sockets import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
 
 pytestmark = pytest.mark.socket
 
@@ -52,8 +52,11 @@ class Gateway:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        variables = {f"GATEWAY_{d.upper()}_URL": u for d, u in services.items()}
-        defaults = {"GATEWAY_DEV_VIEWER_HEADER": "1", "GATEWAY_LOG_LEVEL": "info",
+        # The signing key of development tokens lives in GATEWAY_DATA_DIR: the test mints with the same key.
+        variables = {**{f"GATEWAY_{d.upper()}_URL": u for d, u in services.items()},
+                     "GATEWAY_DATA_DIR": str(log.parent / "gateway-data")}
+        self.auth = bearer(variables, "u-tara")  # backend URLs: bearer tokens only, no development header
+        defaults = {"GATEWAY_LOG_LEVEL": "info",
                     "GATEWAY_IDEMPOTENCY_STORE": f"sqlite:///{log.parent / 'idempotency.sqlite3'}"}
         environment = clean_env(**variables, **{**defaults, **env})
         self._log_file = log.open("wb")
@@ -64,7 +67,7 @@ class Gateway:
         wait_healthy(f"{self.url}/healthz", self.process)
 
     def post(self, query: str, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
-        sent = {"x-dev-viewer": "u-tara", **(headers or {})}
+        sent = {**self.auth, **(headers or {})}
         return httpx.post(f"{self.url}/graphql", json={"query": query}, headers=sent, timeout=30.0, **kwargs)
 
     def log_lines(self) -> list[dict[str, Any]]:
@@ -176,7 +179,7 @@ def test_metrics_add_up_across_workers(services: dict[str, str], tmp_path: Path)
         for _ in range(12):
             with httpx.Client(timeout=30.0) as client:  # a new connection each time: both workers get some
                 response = client.post(f"{workers.url}/graphql", json={"query": "query Both { viewer { persona } }"},
-                                       headers={"x-dev-viewer": "u-tara"})
+                                       headers=workers.auth)
                 assert response.status_code == 200
         for _ in range(3):
             text = httpx.get(f"{workers.url}/metrics", timeout=5.0).text

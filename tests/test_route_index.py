@@ -22,10 +22,11 @@ def test_the_index_lists_every_route_of_the_navigation_with_its_personas() -> No
 
 
 def test_every_committed_document_is_indexed_once() -> None:
-    indexed = [ops.INDEX["shell"]["file"], *(entry["file"] for entry in ops.ROUTES.values())]
+    subscriptions = ops.INDEX["subscriptions"].values()
+    indexed = [ops.INDEX["shell"]["file"], *(e["file"] for e in ops.ROUTES.values()), *(e["file"] for e in subscriptions)]
     committed = [p.relative_to(DEFAULT_OPERATIONS_DIR).as_posix() for p in ops.all_operation_files()]
     assert sorted(indexed) == sorted(committed)
-    names = [entry["operation"] for entry in (ops.INDEX["shell"], *ops.ROUTES.values())]
+    names = [entry["operation"] for entry in (ops.INDEX["shell"], *ops.ROUTES.values())] + list(ops.INDEX["subscriptions"])
     assert len(names) == len(set(names)), "operation names are unique"
 
 
@@ -45,6 +46,18 @@ def test_index_entry_matches_its_document(route: str) -> None:
             optional[name] = print_ast(definition.type)
     assert set(required) == set(entry["variables"]) == set(re.findall(r"\{(\w+)\}", route)), "path fills them"
     assert optional == entry["optionalVariables"]
+
+
+@pytest.mark.parametrize("name", sorted(ops.INDEX["subscriptions"]))
+def test_subscription_entry_matches_its_document(name: str) -> None:
+    entry = ops.INDEX["subscriptions"][name]
+    parsed = parse((DEFAULT_OPERATIONS_DIR / entry["file"]).read_text())
+    (operation,) = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+    assert operation.operation.value == "subscription" and operation.name is not None
+    assert operation.name.value == name
+    variables = {d.variable.name.value: print_ast(d.type) for d in operation.variable_definitions or ()}
+    assert variables == entry["optionalVariables"]
+    assert entry["personas"] == sorted(navigation.EVERYONE)
 
 
 @pytest.mark.parametrize("path", ops.all_operation_files(), ids=lambda p: p.name)

@@ -29,7 +29,7 @@ def test_gateway_variables_are_parsed() -> None:
         "GATEWAY_PORT": "9000",
         "GATEWAY_WORKERS": "2",
         "GATEWAY_GRAPHIQL": "off",
-        "GATEWAY_DEV_VIEWER_HEADER": "yes",
+        "GATEWAY_DEV_VIEWER_HEADER": "no",
         "GATEWAY_DEV_DEFAULT_USER": "u-priya",
         "GATEWAY_VIEWER_CACHE_SECONDS": "2.5",
         "GATEWAY_REPORT_BACKEND_CALLS": "true",
@@ -40,7 +40,7 @@ def test_gateway_variables_are_parsed() -> None:
     })
     assert (settings.host, settings.port, settings.workers) == ("0.0.0.0", 9000, 2)
     assert not settings.embedded and not settings.graphiql_enabled
-    assert settings.dev_viewer_enabled and settings.dev_default_user == "u-priya"
+    assert not settings.dev_viewer_enabled and settings.dev_default_user == "u-priya"
     assert settings.viewer_cache_seconds == 2.5 and settings.report_backend_calls and settings.log_level == "warning"
     storage = settings.backends["storage"]
     assert (storage.url, storage.connect_timeout, storage.read_timeout, storage.max_connections) == (
@@ -49,8 +49,24 @@ def test_gateway_variables_are_parsed() -> None:
     assert settings.backends["workloads"].read_timeout == 5.0  # the others keep their defaults
 
 
-def test_configured_backends_turn_the_development_header_off_by_default() -> None:
+def test_configured_backends_turn_the_development_header_off() -> None:
     assert not Settings.from_env(ALL_URLS).dev_viewer_enabled
+    assert not Settings.from_env({**ALL_URLS, "GATEWAY_DEV_VIEWER_HEADER": "0"}).dev_viewer_enabled
+
+
+def test_the_development_header_cannot_be_turned_on_with_backend_urls() -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({**ALL_URLS, "GATEWAY_DEV_VIEWER_HEADER": "1"})
+    message = str(raised.value)
+    assert message.startswith("GATEWAY_DEV_VIEWER_HEADER=1 is honoured only on the embedded default")
+    assert "gateway token --persona" in message and "GATEWAY_JWKS_URL" in message
+    with pytest.raises(SettingsError, match="GATEWAY_DEV_VIEWER_HEADER"):
+        Settings.from_env(ALL_URLS, dev_viewer_header=True)  # a caller's override is refused alike
+
+
+def test_the_embedded_default_may_switch_the_development_header_off() -> None:
+    assert Settings.from_env({"GATEWAY_DEV_VIEWER_HEADER": "1"}).dev_viewer_enabled
+    assert not Settings.from_env({"GATEWAY_DEV_VIEWER_HEADER": "0"}).dev_viewer_enabled
 
 
 def test_cli_flags_override_the_environment() -> None:
@@ -119,3 +135,11 @@ def test_gateway_serve_reports_a_bad_setting_and_exits() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("gateway: GATEWAY_PORT")
     assert "Traceback" not in result.stderr
+
+
+def test_gateway_serve_refuses_the_development_header_with_backend_urls() -> None:
+    result = run_gateway("serve", **ALL_URLS, GATEWAY_DEV_VIEWER_HEADER="1")
+    assert result.returncode == 2
+    assert result.stderr.startswith("gateway: GATEWAY_DEV_VIEWER_HEADER=1 is honoured only on the embedded default")
+    assert "gateway token --persona" in result.stderr
+    assert "GraphiQL" not in result.stdout and "Traceback" not in result.stderr  # refused before serving anything

@@ -10,12 +10,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from gateway.auth.tokens_cli import mint_for
 from gateway.ids import encode_global_id
-from gateway.settings import DOMAINS
+from gateway.settings import DOMAINS, Settings
 
 pytestmark = pytest.mark.socket
 
@@ -45,6 +47,13 @@ def clean_env(**extra: str) -> dict[str, str]:
     """The test's environment without any GATEWAY_* setting, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     return {**env, "PYTHONUNBUFFERED": "1", **extra}
+
+
+def bearer(gateway_env: dict[str, str], user: str) -> dict[str, str]:
+    """``Authorization`` for ``user``: a token minted as ``gateway token --user`` does, with the signing key in
+    ``gateway_env``'s GATEWAY_DATA_DIR (a gateway on backend URLs takes tokens only). Not inside an event loop."""
+    token = mint_for(Settings.from_env(gateway_env), persona=None, user_id=user, ttl_seconds=3600)
+    return {"authorization": f"Bearer {token}"}
 
 
 def start(*argv: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -116,11 +125,16 @@ def services() -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def gateway_url(services: dict[str, str]) -> Iterator[str]:
-    """``gateway serve`` pointed at the socket services, development viewer header on."""
+def gateway_env(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The socket services' URLs and the data directory holding the development signing key."""
+    return {**services, "GATEWAY_DATA_DIR": str(tmp_path_factory.mktemp("gateway-data"))}
+
+
+@pytest.fixture(scope="module")
+def gateway_url(gateway_env: dict[str, str]) -> Iterator[str]:
+    """``gateway serve`` pointed at the socket services (bearer tokens only)."""
     port = free_port()
-    env = clean_env(**services, GATEWAY_DEV_VIEWER_HEADER="1", GATEWAY_REPORT_BACKEND_CALLS="1",
-                    GATEWAY_LOG_LEVEL="warning")
+    env = clean_env(**gateway_env, GATEWAY_REPORT_BACKEND_CALLS="1", GATEWAY_LOG_LEVEL="warning")
     process = start(str(BIN / "gateway"), "serve", "--port", str(port), env=env)
     try:
         url = f"http://127.0.0.1:{port}"
@@ -130,9 +144,16 @@ def gateway_url(services: dict[str, str]) -> Iterator[str]:
         stop(process)
 
 
-def post(url: str, query: str, variables: dict[str, object] | None = None) -> dict[str, object]:
-    response = httpx.post(f"{url}/graphql", json={"query": query, "variables": variables},
-                          headers={"x-dev-viewer": "u-tara"}, timeout=10.0)
+@pytest.fixture(scope="module")
+def tara(gateway_env: dict[str, str]) -> dict[str, str]:
+    """The tenant admin's credentials."""
+    return bearer(gateway_env, "u-tara")
+
+
+def post(url: str, query: str, variables: dict[str, object] | None = None, *,
+         headers: dict[str, str]) -> dict[str, object]:
+    response = httpx.post(f"{url}/graphql", json={"query": query, "variables": variables}, headers=headers,
+                          timeout=10.0)
     assert response.status_code == 200
     return response.json()
 
@@ -147,10 +168,10 @@ def test_reference_services_serve_their_openapi_documents(services: dict[str, st
     assert {"/v1/workloads", "/v1/workloads/{id}", "/v1/workload-events"} <= set(workloads["paths"])
 
 
-def test_workloads_page_over_real_sockets(gateway_url: str) -> None:
+def test_workloads_page_over_real_sockets(gateway_url: str, tara: dict[str, str]) -> None:
     body = post(gateway_url, """{ workloads(first: 50) { totalCount edges { node {
       name kind status node { hostname } project { name } tabs { storage { mounts { bucket { name } } } }
-    } } } }""")
+    } } } }""", headers=tara)
     assert "errors" not in body
     rows = [edge["node"] for edge in body["data"]["workloads"]["edges"]]  # type: ignore[index]
     assert len(rows) == 50 and body["data"]["workloads"]["totalCount"] == 64  # type: ignore[index]
@@ -161,13 +182,13 @@ def test_workloads_page_over_real_sockets(gateway_url: str) -> None:
     assert "platform /v1/nodes" in calls and set(calls.values()) == {1}
 
 
-def test_bucket_detail_over_real_sockets(gateway_url: str) -> None:
+def test_bucket_detail_over_real_sockets(gateway_url: str, tara: dict[str, str]) -> None:
     body = post(gateway_url, """query($id: ID!) { bucket(id: $id) {
       name usage { usedBytes quotaBytes state } provider { provider capabilities { name validated } }
       tabs { objects { availability { state link } objects { key } } mountedWorkloads { workload { name } }
              accessAudiences { kind project { name } } lifecycle { availability { state } rules { prefix } }
              events { message } }
-    } }""", {"id": encode_global_id("Bucket", "bk-0001")})
+    } }""", {"id": encode_global_id("Bucket", "bk-0001")}, headers=tara)
     assert "errors" not in body
     bucket = body["data"]["bucket"]  # type: ignore[index]
     assert bucket["provider"]["provider"] == "WEKA"
@@ -189,3 +210,30 @@ def test_gateway_serve_on_the_embedded_default_serves_graphiql() -> None:
         assert data.json()["data"] == {"viewer": {"persona": "TENANT_ADMIN"}}
     finally:
         stop(process)
+
+
+def test_a_gateway_on_backend_urls_refuses_the_development_header(gateway_url: str) -> None:
+    def refusal(headers: dict[str, str]) -> dict[str, Any]:
+        response = httpx.post(f"{gateway_url}/graphql", json={"query": "{ viewer { user { name } } }"},
+                              headers=headers, timeout=10.0)
+        assert response.status_code == 401
+        body = response.json()
+        assert body.get("data") is None
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+        return error
+
+    refused = refusal({"x-dev-viewer": "u-olivia"})
+    assert refused["extensions"]["reason"] == "dev_header_refused"
+    assert "X-Dev-Viewer" in refused["message"] and "gateway token --persona" in refused["message"]
+    assert refusal({})["extensions"]["reason"] == "missing"  # no development default viewer either
+
+
+def test_gateway_token_is_accepted_by_gateway_serve_on_socket_backends(
+    gateway_url: str, gateway_env: dict[str, str]
+) -> None:
+    printed = subprocess.run([str(BIN / "gateway"), "token", "--persona", "member"], env=clean_env(**gateway_env),
+                             capture_output=True, timeout=60, check=True)
+    token = printed.stdout.decode().strip()
+    body = post(gateway_url, "{ viewer { persona user { id } } }", headers={"authorization": f"Bearer {token}"})
+    assert body["data"] == {"viewer": {"persona": "MEMBER", "user": {"id": encode_global_id("User", "u-marco")}}}

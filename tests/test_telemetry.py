@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
-from bench.pages import WORKLOAD_DETAIL_PAGE
+from bench.pages import route_operation
 from gateway.security_settings import SecuritySettings
 from gateway.settings import Settings
 from gateway.telemetry import metrics
@@ -77,7 +77,7 @@ async def test_no_token_or_backend_secret_reaches_the_log(caplog: pytest.LogCapt
     # with a SEEDSECRET marker in its body; one request carries a bearer token.
     first = await post(harness, "{ workloads(first: 1) { edges { node { id } } } }")
     workload_id = first.json()["data"]["workloads"]["edges"][0]["node"]["id"]
-    await post(harness, WORKLOAD_DETAIL_PAGE, {"id": workload_id})
+    await post(harness, route_operation("/workloads/{id}"), {"id": workload_id})
     harness.services["storage"].state.faults.set(FaultSpec(malformed=True))
     await post(harness, BUCKETS_PAGE)
     harness.services["storage"].state.faults.set(FaultSpec(error_rate=1.0))
