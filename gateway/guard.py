@@ -9,6 +9,7 @@ variables' size, the batch size and the operation type (only queries over GET).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
@@ -84,6 +85,10 @@ class RequestGuard:
                     f"the variables take {size} bytes; the limit is {self.security.max_variables_bytes}",
                     maxBytes=self.security.max_variables_bytes,
                 )
+        if query is not None and data.operation_name is None and _several_operations(query, self.security.max_tokens):
+            raise RequestRejected(
+                400, "BAD_REQUEST", "the document holds several operations: name the one to run in `operationName`"
+            )
         if method == "GET" and query is not None and _operation_type(
             query, data.operation_name, self.security.max_tokens
         ) not in (None, OperationType.QUERY):
@@ -106,6 +111,20 @@ class RequestGuard:
         await self.authenticator.aclose()
         if self.limiter is not None:
             await self.limiter.aclose()
+
+
+_OPERATION_KEYWORD = re.compile(r"\b(?:query|mutation|subscription)\b")
+
+
+def _several_operations(query: str, max_tokens: int) -> bool:
+    """True when the document defines more than one operation (parsed only when it might)."""
+    if len(_OPERATION_KEYWORD.findall(query)) < 2:
+        return False
+    try:
+        document = parse(query, max_tokens=max_tokens, no_location=True)
+    except GraphQLError:
+        return False  # validation reports the syntax error
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions) > 1
 
 
 def _operation_type(query: str, operation_name: str | None, max_tokens: int) -> OperationType | None:

@@ -65,6 +65,22 @@ async def test_deeply_nested_json_is_a_400_not_a_crash(harness: GatewayHarness) 
     assert response.status_code == 400 and code_of(response) == "BAD_REQUEST"
 
 
+async def test_several_operations_need_an_operation_name(harness: GatewayHarness) -> None:
+    document = "query First { viewer { persona } } query Second { shell { persona } }"
+    async with harness.client() as client:
+        unnamed = await client.post("/graphql", json={"query": document}, headers=auth(harness))
+        named = await client.post("/graphql", json={"query": document, "operationName": "Second"},
+                                  headers=auth(harness))
+        mentions_query = await client.post(
+            "/graphql", json={"query": "query Only { viewer { persona } } # a query, not a mutation"},
+            headers=auth(harness),
+        )
+    assert unnamed.status_code == 400 and code_of(unnamed) == "BAD_REQUEST"
+    assert "operationName" in unnamed.json()["errors"][0]["message"] and "data" not in unnamed.json()
+    assert named.status_code == 200 and named.json()["data"]["shell"]["persona"] == "TENANT_ADMIN"
+    assert mentions_query.status_code == 200 and "errors" not in mentions_query.json()
+
+
 async def test_a_mutation_over_get_is_405(harness: GatewayHarness) -> None:
     async with harness.client() as client:
         response = await client.get("/graphql", params={"query": "mutation { anything }"}, headers=auth(harness))
