@@ -19,7 +19,7 @@ from bench.pages import Lookup
 from gateway.app import create_app
 from gateway.settings import DOMAINS, Settings
 from tests.fault_support import FAULTS, PAGES, assert_partial_result, lookup_value
-from tests.test_sockets import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
+from tests.processes import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
 
 pytestmark = pytest.mark.socket
 

@@ -16,7 +16,7 @@ import pytest
 from gateway.ids import encode_global_id
 from gateway.settings import DOMAINS
 from tests.idempotency_support import LAUNCH_COMPUTE, STORES, compute_input, fresh_public_key, key, store_config
-from tests.test_sockets import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
+from tests.processes import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
 
 pytestmark = pytest.mark.socket
 CONCURRENT = 50

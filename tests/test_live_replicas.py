@@ -21,7 +21,7 @@ import redis as redis_sync
 from tests.idempotency_support import REDIS_REQUIRED, REDIS_URL_BASE
 from tests.live_support import live_client, until
 from tests.test_idempotency_processes import healthy
-from tests.test_sockets import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
+from tests.processes import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
 
 pytestmark = [pytest.mark.socket, pytest.mark.redis]
 REDIS_DB = 10

@@ -20,7 +20,7 @@ import pytest
 
 from gateway.settings import DOMAINS
 from tests.fault_support import BUCKETS_PAGE
-from tests.test_sockets import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
+from tests.processes import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
 
 pytestmark = pytest.mark.socket
 

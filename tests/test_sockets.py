@@ -2,110 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import select
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from gateway.auth.tokens_cli import mint_for
 from gateway.ids import encode_global_id
-from gateway.settings import DOMAINS, Settings
+from gateway.settings import DOMAINS
+from tests.processes import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
 
 pytestmark = pytest.mark.socket
-
-BIN = Path(sys.executable).parent
-STARTUP_SECONDS = 30.0
-
-
-def free_port(consecutive: int = 1) -> int:
-    """A port whose next ``consecutive - 1`` neighbours are free too (bound and released)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + consecutive > 65535:
-            continue
-        try:
-            for port in range(base, base + consecutive):
-                with socket.socket() as taken:
-                    taken.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free loopback ports")
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The test's environment without any GATEWAY_* setting, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    return {**env, "PYTHONUNBUFFERED": "1", **extra}
-
-
-def bearer(gateway_env: dict[str, str], user: str) -> dict[str, str]:
-    """``Authorization`` for ``user``: a token minted as ``gateway token --user`` does, with the signing key in
-    ``gateway_env``'s GATEWAY_DATA_DIR (a gateway on backend URLs takes tokens only). Not inside an event loop."""
-    token = mint_for(Settings.from_env(gateway_env), persona=None, user_id=user, ttl_seconds=3600)
-    return {"authorization": f"Bearer {token}"}
-
-
-def start(*argv: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    if process.stdout is not None:
-        process.stdout.close()
-
-
-def read_until(process: subprocess.Popen[bytes], last: str) -> list[str]:
-    """Lines the process prints up to and including one starting with ``last`` (bounded wait)."""
-    assert process.stdout is not None
-    fd = process.stdout.fileno()  # raw reads: a buffered reader would hide lines from select()
-    received = b""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if ready:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            received += chunk
-            lines = received.decode(errors="replace").splitlines()
-            for index, line in enumerate(lines):
-                if line.startswith(last) and (received.endswith(b"\n") or index < len(lines) - 1):
-                    return lines[: index + 1]
-        elif process.poll() is not None:
-            break
-    raise AssertionError(f"{process.args[0]} did not print {last!r}; output so far: {received.decode()!r}")
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    """Poll ``url`` until it answers 200 (bounded)."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"{process.args[0]} exited with {process.returncode}"
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"{url} did not become healthy")
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from gateway.telemetry.logging import JsonFormatter
 from reference_services.faults import FaultSpec
 from tests.fault_support import BUCKETS_PAGE
 from tests.idempotency_support import LAUNCH_COMPUTE, codes, compute_input, harness_with, key
+from tests.processes import free_port
 from tests.support import PERSONA_USERS, GatewayHarness, build_harness
 
 TOKEN = "Bearer tok-SECRET-do-not-log-5c1d"
@@ -173,12 +174,6 @@ async def test_rate_limit_refusals_are_counted() -> None:
     assert REGISTRY.get_sample_value("gateway_rate_limit_rejections_total", {"key": "user"}) == before + 1
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _answers(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -188,7 +183,7 @@ def _answers(port: int) -> bool:
 async def test_with_redis_stopped_reads_go_on_mutations_fail_closed_and_operators_see_it(tmp_path: Path) -> None:
     server = shutil.which("redis-server")
     assert server, "redis-server is required (.ci/run installs and starts Redis)"
-    port = _free_port()  # a Redis of this test's own, never the shared one on 6379
+    port = free_port()  # a Redis of this test's own, never the shared one on 6379
     process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                 "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
