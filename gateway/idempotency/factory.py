@@ -24,12 +24,12 @@ def open_store(settings: IdempotencySettings, *, embedded: bool) -> IdempotencyS
 
     url = settings.store
     if url is not None and url.startswith(("redis://", "rediss://")):
-        return RedisStore(url, prefix=settings.key_prefix, timeout_seconds=settings.store_timeout_seconds)
+        return RedisStore(url, prefix=settings.key_prefix, timeout_seconds=settings.store_timeout)
     if url is not None:
-        return SqliteStore(sqlite_path(url), timeout_seconds=settings.store_timeout_seconds)
+        return SqliteStore(sqlite_path(url), timeout_seconds=settings.store_timeout)
     if embedded:
         # The embedded demo data lives in memory: outcomes must not outlive it, so the file is temporary.
         directory = Path(tempfile.gettempdir()) / f"gateway-idempotency-{secrets.token_hex(8)}"
-        return SqliteStore(directory / "idempotency.sqlite3", timeout_seconds=settings.store_timeout_seconds,
+        return SqliteStore(directory / "idempotency.sqlite3", timeout_seconds=settings.store_timeout,
                            remove_on_close=True)
-    return SqliteStore(Path(settings.data_dir) / "idempotency.sqlite3", timeout_seconds=settings.store_timeout_seconds)
+    return SqliteStore(Path(settings.data_dir) / "idempotency.sqlite3", timeout_seconds=settings.store_timeout)

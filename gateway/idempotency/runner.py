@@ -82,7 +82,7 @@ async def _run_mutation(
     if store is None:
         raise IdempotencyStoreUnavailable("No idempotency store is configured; the mutation was not sent.")
     begin = await _store(store.begin(record, fingerprint(info), lease_seconds=settings.lease_seconds,
-                                     ttl_seconds=settings.ttl_seconds), settings.store_timeout_seconds)
+                                     ttl_seconds=settings.ttl_seconds), settings.store_timeout)
     if isinstance(begin, Replay):
         _report(ctx, info, replayed=True, completed_at=begin.completed_at)
         return MutationOutcome.from_json(begin.outcome)
@@ -110,15 +110,15 @@ async def _run_holding(
     settings = ctx.settings.idempotency
     done = asyncio.Event()
     renewal = asyncio.create_task(_keep_lease(store, record, token, settings.lease_seconds,
-                                              settings.store_timeout_seconds, done))
+                                              settings.store_timeout, done))
     try:
         outcome = await execute(key)
     except MutationRejected as rejected:
-        await _release(store, record, token, settings.store_timeout_seconds)
+        await _release(store, record, token, settings.store_timeout)
         return MutationOutcome(user_errors=rejected.errors), None
     except BaseException:
         # Auth failures and backend faults are not outcomes: free the key for the retry (the backend dedupes).
-        await asyncio.shield(_release(store, record, token, settings.store_timeout_seconds))
+        await asyncio.shield(_release(store, record, token, settings.store_timeout))
         raise
     finally:
         done.set()  # the renewal loop ends at its next check, even if a store client swallowed the cancellation
@@ -128,7 +128,7 @@ async def _run_holding(
     completed_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     try:
         stored = await _store(store.complete(record, token, outcome.to_json(), completed_at,
-                                             ttl_seconds=settings.ttl_seconds), settings.store_timeout_seconds)
+                                             ttl_seconds=settings.ttl_seconds), settings.store_timeout)
         if not stored:
             log.warning("idempotency outcome not recorded: the record is held by a newer token")
     except IdempotencyStoreUnavailable:

@@ -34,7 +34,7 @@ class IdempotencySettings:
     data_dir: str = ".data"
     ttl_seconds: float = 86400.0
     lease_seconds: float = 10.0
-    store_timeout_seconds: float = 1.0
+    store_timeout_seconds: float | None = None  # None: by store kind (see ``store_timeout``)
     key_prefix: str = "gateway:idempotency:"
     test_faults: frozenset[str] = field(default_factory=frozenset)
 
@@ -44,7 +44,7 @@ class IdempotencySettings:
             raise IdempotencySettingsError(
                 "GATEWAY_IDEMPOTENCY_STORE must be sqlite:///path or redis://host:port/db"
             )
-        if self.ttl_seconds <= 0 or self.lease_seconds <= 0 or self.store_timeout_seconds <= 0:
+        if self.ttl_seconds <= 0 or self.lease_seconds <= 0 or self.store_timeout <= 0:
             raise IdempotencySettingsError(
                 "GATEWAY_IDEMPOTENCY_TTL_SECONDS, _LEASE_SECONDS and _STORE_TIMEOUT_SECONDS must be positive"
             )
@@ -52,6 +52,18 @@ class IdempotencySettings:
         if unknown:
             raise IdempotencySettingsError(f"GATEWAY_TEST_FAULTS has unknown fault(s): {', '.join(unknown)}")
         return self
+
+    @property
+    def store_timeout(self) -> float:
+        """How long a store call may take before the store counts as unavailable (and mutations fail closed).
+
+        Redis is across a network: 1 s by default. SQLite is a local file, and under a burst its calls queue
+        behind each other and behind other processes' write locks: waiting is contention, not an outage,
+        so its default is 5 s.
+        """
+        if self.store_timeout_seconds is not None:
+            return self.store_timeout_seconds
+        return 1.0 if self.store is not None and self.store.startswith(("redis://", "rediss://")) else 5.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> IdempotencySettings:
@@ -69,7 +81,10 @@ class IdempotencySettings:
             data_dir=env.get("GATEWAY_DATA_DIR") or ".data",
             ttl_seconds=number("GATEWAY_IDEMPOTENCY_TTL_SECONDS", 86400.0),
             lease_seconds=number("GATEWAY_IDEMPOTENCY_LEASE_SECONDS", 10.0),
-            store_timeout_seconds=number("GATEWAY_IDEMPOTENCY_STORE_TIMEOUT_SECONDS", 1.0),
+            store_timeout_seconds=(
+                number("GATEWAY_IDEMPOTENCY_STORE_TIMEOUT_SECONDS", 0.0)
+                if env.get("GATEWAY_IDEMPOTENCY_STORE_TIMEOUT_SECONDS") else None
+            ),
             key_prefix=env.get("GATEWAY_IDEMPOTENCY_KEY_PREFIX") or "gateway:idempotency:",
             test_faults=faults,
         ).validate()
