@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test bench schema lint services clean
+.PHONY: run test test-fast lint bench schema services clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -20,6 +21,10 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	@touch $@ $(STAMP)
 
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@ $(TEST_STAMP) $(STAMP)
+
 ## Install and start the gateway on its embedded demo backends (GraphiQL URL is printed).
 run: $(STAMP)
 	$(BIN)/gateway serve
@@ -27,6 +32,16 @@ run: $(STAMP)
 ## Install the test dependencies and run the whole suite.
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
+
+## The inner loop: the suite without the socket and Redis suites (they start processes and servers).
+test-fast: $(TEST_STAMP)
+	$(BIN)/python -m pytest -m "not socket and not redis"
+
+## Lint, format and type checks (pinned in the dev extra): ruff check, ruff format --check, mypy --strict.
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## Benchmarks: reference services on loopback with injected latency, gateway with two workers.
 bench: $(TEST_STAMP)

@@ -143,8 +143,15 @@ async def open_balanced(
 
 
 async def _worker(
-    connection: Connection, host: str, port: int, request: bytes, deadline: float, result: PhaseResult, *,
-    keep_bodies: bool, max_requests: int | None,
+    connection: Connection,
+    host: str,
+    port: int,
+    request: bytes,
+    deadline: float,
+    result: PhaseResult,
+    *,
+    keep_bodies: bool,
+    max_requests: int | None,
 ) -> None:
     reader, writer = connection
     try:
@@ -171,8 +178,14 @@ async def _worker(
 
 
 async def run_phase(
-    url: str, request: bytes, *, concurrency: int, duration: float, keep_bodies: bool = False,
-    max_requests: int | None = None, balancer: Balancer | None = None,
+    url: str,
+    request: bytes,
+    *,
+    concurrency: int,
+    duration: float,
+    keep_bodies: bool = False,
+    max_requests: int | None = None,
+    balancer: Balancer | None = None,
 ) -> PhaseResult:
     """Send ``request`` from ``concurrency`` connections for ``duration`` seconds (or ``max_requests``)."""
     parts = urlsplit(url)
@@ -186,11 +199,21 @@ async def run_phase(
     deadline = started + duration
     # Bounded: every worker stops at the deadline; the timeout covers a request stuck past it.
     await asyncio.wait_for(
-        asyncio.gather(*(
-            _worker(connection, host, port, request, deadline, result, keep_bodies=keep_bodies,
-                    max_requests=max_requests)
-            for connection in connections
-        )),
+        asyncio.gather(
+            *(
+                _worker(
+                    connection,
+                    host,
+                    port,
+                    request,
+                    deadline,
+                    result,
+                    keep_bodies=keep_bodies,
+                    max_requests=max_requests,
+                )
+                for connection in connections
+            )
+        ),
         timeout=duration + 30,
     )
     result.duration = time.perf_counter() - started

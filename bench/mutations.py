@@ -28,8 +28,9 @@ from bench.processes import Stack
 REDIS_URL = "redis://127.0.0.1:6379/9"
 
 
-async def _drive(url: str, name: str, *, concurrency: int, requests: int, same_key: bool,
-                 auth: dict[str, str]) -> dict[str, Any]:
+async def _drive(
+    url: str, name: str, *, concurrency: int, requests: int, same_key: bool, auth: dict[str, str]
+) -> dict[str, Any]:
     document, make_variables = MUTATIONS[name]
     fixed_key = f"bench-{uuid.uuid4()}"
     latencies: list[float] = []
@@ -41,8 +42,9 @@ async def _drive(url: str, name: str, *, concurrency: int, requests: int, same_k
             unique = fixed_key if same_key else f"bench-{uuid.uuid4()}"
             variables = make_variables(0 if same_key else n, unique)
             started = time.perf_counter()
-            response = await client.post(url, json={"query": document, "variables": variables},
-                                         headers={**auth, "idempotency-key": unique})
+            response = await client.post(
+                url, json={"query": document, "variables": variables}, headers={**auth, "idempotency-key": unique}
+            )
             latencies.append(time.perf_counter() - started)
             body = response.json()
             payload = next(iter((body.get("data") or {}).values()), None) or {}
@@ -54,7 +56,10 @@ async def _drive(url: str, name: str, *, concurrency: int, requests: int, same_k
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     return {
-        "concurrency": concurrency, "requests": len(latencies), "errors": len(errors), "error_samples": errors[:3],
+        "concurrency": concurrency,
+        "requests": len(latencies),
+        "errors": len(errors),
+        "error_samples": errors[:3],
         "throughput_rps": round(len(latencies) / elapsed, 1),
         **{f"p{int(q * 100)}_ms": round(1000 * (percentile(latencies, q) or 0), 1) for q in (0.5, 0.95, 0.99)},
     }
@@ -69,8 +74,9 @@ async def measure(stack: Stack, options: argparse.Namespace) -> dict[str, Any]:
         await _drive(url, name, concurrency=2, requests=10, same_key=False, auth=auth)  # warm-up
         figures[name] = {
             "serial": await _drive(url, name, concurrency=1, requests=options.requests, same_key=False, auth=auth),
-            "concurrent": await _drive(url, name, concurrency=options.concurrency, requests=options.requests * 2,
-                                       same_key=False, auth=auth),
+            "concurrent": await _drive(
+                url, name, concurrency=options.concurrency, requests=options.requests * 2, same_key=False, auth=auth
+            ),
             "replay": await _drive(url, name, concurrency=1, requests=options.requests, same_key=True, auth=auth),
         }
     return figures
@@ -81,9 +87,14 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"latency_ms": options.latency_ms, "workers": options.workers, "stores": {}}
     for store in options.stores:
         with tempfile.TemporaryDirectory(prefix="bench-idempotency-") as directory:
-            env = ({"GATEWAY_IDEMPOTENCY_STORE": f"sqlite:///{directory}/idempotency.sqlite3"} if store == "sqlite"
-                   else {"GATEWAY_IDEMPOTENCY_STORE": REDIS_URL,
-                         "GATEWAY_IDEMPOTENCY_KEY_PREFIX": f"bench:{uuid.uuid4().hex}:"})
+            env = (
+                {"GATEWAY_IDEMPOTENCY_STORE": f"sqlite:///{directory}/idempotency.sqlite3"}
+                if store == "sqlite"
+                else {
+                    "GATEWAY_IDEMPOTENCY_STORE": REDIS_URL,
+                    "GATEWAY_IDEMPOTENCY_KEY_PREFIX": f"bench:{uuid.uuid4().hex}:",
+                }
+            )
             print(f"measuring mutations with the {store} store ...", file=sys.stderr, flush=True)
             with Stack(latency_ms=options.latency_ms, workers=options.workers, gateway_env=env) as stack:
                 results["stores"][store] = asyncio.run(measure(stack, options))
@@ -92,14 +103,18 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
 
 def report(results: dict[str, Any]) -> str:
     """A readable table."""
-    lines = [f"mutations (backend latency {results['latency_ms']:g} ms per call, {results['workers']} gateway "
-             "workers; fresh key per request unless 'replay')"]
+    lines = [
+        f"mutations (backend latency {results['latency_ms']:g} ms per call, {results['workers']} gateway "
+        "workers; fresh key per request unless 'replay')"
+    ]
     for store, figures in results["stores"].items():
         for name, phases in figures.items():
             for phase, f in phases.items():
-                lines.append(f"  {store:6} {name:22} {phase:10} c={f['concurrency']:<3} p50 {f['p50_ms']:7.1f} ms  "
-                             f"p95 {f['p95_ms']:7.1f} ms  p99 {f['p99_ms']:7.1f} ms  {f['throughput_rps']:7.1f} req/s"
-                             f"  errors {f['errors']}")
+                lines.append(
+                    f"  {store:6} {name:22} {phase:10} c={f['concurrency']:<3} p50 {f['p50_ms']:7.1f} ms  "
+                    f"p95 {f['p95_ms']:7.1f} ms  p99 {f['p99_ms']:7.1f} ms  {f['throughput_rps']:7.1f} req/s"
+                    f"  errors {f['errors']}"
+                )
     return "\n".join(lines)
 
 

@@ -54,17 +54,27 @@ PAGES: dict[str, tuple[str, dict[str, Any]]] = {
 # request's number and its idempotency key (a fresh key per request, or one key repeated to measure replays)
 # and must give equal variables for equal keys.
 def _launch_compute(_: int, key: str) -> dict[str, Any]:
-    return {"input": {
-        "basics": {"projectId": "UHJvamVjdDpwLXJlc2VhcmNo", "name": f"bench-{key[-12:]}"},  # p-research
-        "hardware": {"gpuModel": "NVIDIA L40S 48GB", "gpuCount": 1, "region": "us-east-1"},
-        "image": {"image": "nvcr.io/nvidia/pytorch:24.10-py3"},
-        "access": {"sshKeyId": "Q3JlZGVudGlhbDpjcmVkLXRhcmEtc3No"},  # u-tara's SSH key
-    }}
+    return {
+        "input": {
+            "basics": {"projectId": "UHJvamVjdDpwLXJlc2VhcmNo", "name": f"bench-{key[-12:]}"},  # p-research
+            "hardware": {"gpuModel": "NVIDIA L40S 48GB", "gpuCount": 1, "region": "us-east-1"},
+            "image": {"image": "nvcr.io/nvidia/pytorch:24.10-py3"},
+            "access": {"sshKeyId": "Q3JlZGVudGlhbDpjcmVkLXRhcmEtc3No"},  # u-tara's SSH key
+        }
+    }
 
 
 def _create_bucket(_: int, key: str) -> dict[str, Any]:
-    return {"input": {"projectId": "UHJvamVjdDpwLXJlc2VhcmNo", "name": f"bench-{key[-12:]}", "purpose": "artifact",
-                      "provider": "weka", "region": "us-east-1", "quotaBytes": 1024**3}}
+    return {
+        "input": {
+            "projectId": "UHJvamVjdDpwLXJlc2VhcmNo",
+            "name": f"bench-{key[-12:]}",
+            "purpose": "artifact",
+            "provider": "weka",
+            "region": "us-east-1",
+            "quotaBytes": 1024**3,
+        }
+    }
 
 
 MUTATIONS: dict[str, tuple[str, Any]] = {

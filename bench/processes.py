@@ -131,9 +131,20 @@ class Stack:
         base = free_port_range(SERVICE_COUNT)
         self.services, log = _start(
             "services",
-            [str(BIN / "reference-services"), "serve", "--host", HOST, "--base-port", str(base),
-             "--latency-ms", str(self.latency_ms), "--scale", str(self.scale)],
-            env, self.log_dir,
+            [
+                str(BIN / "reference-services"),
+                "serve",
+                "--host",
+                HOST,
+                "--base-port",
+                str(base),
+                "--latency-ms",
+                str(self.latency_ms),
+                "--scale",
+                str(self.scale),
+            ],
+            env,
+            self.log_dir,
         )
         self._logs.append(log)
         self.backend_urls = self._wait_for_services(self.services)
@@ -143,13 +154,17 @@ class Stack:
             return
         port = free_port_range(1)
         gateway_env = {
-            **env, **self.backend_urls, "GATEWAY_DATA_DIR": str(self.data_dir),
-            "GATEWAY_REPORT_BACKEND_CALLS": "1", **self.gateway_env,
+            **env,
+            **self.backend_urls,
+            "GATEWAY_DATA_DIR": str(self.data_dir),
+            "GATEWAY_REPORT_BACKEND_CALLS": "1",
+            **self.gateway_env,
         }
         self.gateway, log = _start(
             "gateway",
             [str(BIN / "gateway"), "serve", "--host", HOST, "--port", str(port), "--workers", str(self.workers)],
-            gateway_env, self.log_dir,
+            gateway_env,
+            self.log_dir,
         )
         self._logs.append(log)
         self.gateway_url = f"http://{HOST}:{port}"

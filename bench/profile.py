@@ -99,9 +99,11 @@ async def profile_page(args: argparse.Namespace) -> None:
             server.should_exit = True
             await asyncio.wait_for(serving, timeout=10)
     p50 = percentile(result.latencies, 0.5)
-    print(f"{args.page}: {result.requests} requests at concurrency {args.concurrency} in {result.duration:.1f} s "
-          f"({result.throughput:.1f} req/s, p50 {1000 * (p50 or 0):.1f} ms, {result.errors} errors), "
-          f"backend latency {args.latency_ms:g} ms, one process on {type(asyncio.get_running_loop()).__module__}\n")
+    print(
+        f"{args.page}: {result.requests} requests at concurrency {args.concurrency} in {result.duration:.1f} s "
+        f"({result.throughput:.1f} req/s, p50 {1000 * (p50 or 0):.1f} ms, {result.errors} errors), "
+        f"backend latency {args.latency_ms:g} ms, one process on {type(asyncio.get_running_loop()).__module__}\n"
+    )
     session = profiler.last_session
     root = session.root_frame() if session else None
     if root is None:

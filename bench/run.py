@@ -54,16 +54,24 @@ def parse_args(argv: list[str] | None = None) -> Options:
     """Options from the command line."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds at the fixed concurrency per page")
-    parser.add_argument("--serial-duration", type=float, default=None,
-                        help="seconds at concurrency 1 per page (default: half of --duration)")
+    parser.add_argument(
+        "--serial-duration",
+        type=float,
+        default=None,
+        help="seconds at concurrency 1 per page (default: half of --duration)",
+    )
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of unmeasured load per page")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--latency-ms", type=float, default=20.0, help="latency per backend call (default 20)")
     parser.add_argument("--workers", type=int, default=2, help="gateway worker processes (default 2)")
     parser.add_argument("--scale", type=int, default=1, help="reference data scale (default 1: 64 acme workloads)")
     parser.add_argument("--pages", default=",".join(PAGES), help=f"comma-separated pages of {', '.join(PAGES)}")
-    parser.add_argument("--no-baseline", dest="baseline", action="store_false",
-                        help="skip the zero-latency run that measures the gateway's own time per page")
+    parser.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_false",
+        help="skip the zero-latency run that measures the gateway's own time per page",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.json", help="where to write JSON")
     args = parser.parse_args(argv)
     pages = tuple(p.strip() for p in args.pages.split(",") if p.strip())
@@ -75,13 +83,20 @@ def parse_args(argv: list[str] | None = None) -> Options:
     return Options(
         duration=args.duration,
         serial_duration=args.serial_duration if args.serial_duration is not None else max(args.duration / 2, 0.5),
-        warmup=args.warmup, concurrency=args.concurrency, latency_ms=args.latency_ms, workers=args.workers,
-        scale=args.scale, pages=pages, baseline=args.baseline, output=args.output,
+        warmup=args.warmup,
+        concurrency=args.concurrency,
+        latency_ms=args.latency_ms,
+        workers=args.workers,
+        scale=args.scale,
+        pages=pages,
+        baseline=args.baseline,
+        output=args.output,
     )
 
 
-def post_graphql(url: str, query: str, variables: dict[str, Any] | None = None,
-                 headers: dict[str, str] | None = None) -> dict[str, Any]:
+def post_graphql(
+    url: str, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     """One GraphQL request (setup only; not timed)."""
     data = json.dumps({"query": query, "variables": variables or {}}).encode()
     request = urllib.request.Request(url, data=data, headers={"content-type": "application/json", **(headers or {})})
@@ -168,18 +183,27 @@ async def measure_page(stack: Stack, name: str, options: Options, *, serial_only
     workers = stack.gateway_workers()
     port = int(stack.gateway_url.rsplit(":", 1)[1])
     balancer = Balancer(workers=workers, owners=lambda: connection_owners(workers, port))
-    await run_phase(url, request, concurrency=max(len(workers), min(options.concurrency, 4)),
-                    duration=options.warmup, balancer=balancer)
+    await run_phase(
+        url,
+        request,
+        concurrency=max(len(workers), min(options.concurrency, 4)),
+        duration=options.warmup,
+        balancer=balancer,
+    )
     serial = await run_phase(url, request, concurrency=1, duration=options.serial_duration, keep_bodies=True)
-    figures: dict[str, Any] = {"variables": resolved, "serial": phase_figures(serial),
-                               "backend_calls": backend_calls(serial.bodies)}
+    figures: dict[str, Any] = {
+        "variables": resolved,
+        "serial": phase_figures(serial),
+        "backend_calls": backend_calls(serial.bodies),
+    }
     if serial_only:
         return figures
     services = [stack.services.pid] if stack.services else []
     before = (_cpu(workers), _cpu(services), time.process_time())
     per_worker_before = [_cpu([pid]) for pid in workers]
-    concurrent = await run_phase(url, request, concurrency=options.concurrency, duration=options.duration,
-                                 balancer=balancer)
+    concurrent = await run_phase(
+        url, request, concurrency=options.concurrency, duration=options.duration, balancer=balancer
+    )
     after = (_cpu(workers), _cpu(services), time.process_time())
     per_worker = [
         round((_cpu([pid]) - b) / concurrent.duration, 2) for pid, b in zip(workers, per_worker_before, strict=True)
@@ -194,8 +218,10 @@ async def measure_page(stack: Stack, name: str, options: Options, *, serial_only
     # CPU per request does not depend on how much of the machine others use; the projection is what the
     # page would reach with every core to itself (services and client included), assuming CPU-bound.
     done = max(concurrent.requests, 1)
-    cpu_ms = {part: round(1000 * (a - b) / done, 1)
-              for part, b, a in zip(("gateway", "services", "bench_client"), before, after, strict=True)}
+    cpu_ms = {
+        part: round(1000 * (a - b) / done, 1)
+        for part, b, a in zip(("gateway", "services", "bench_client"), before, after, strict=True)
+    }
     figures["cpu_ms_per_request"] = cpu_ms
     figures["projected_rps_all_cores"] = round(1000 * (os.cpu_count() or 1) / max(sum(cpu_ms.values()), 0.1), 1)
     return figures
@@ -217,24 +243,33 @@ async def run(options: Options) -> dict[str, Any]:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "loadavg": os.getloadavg()},
         "targets": {
             "p50_c1_ms_max": options.latency_ms * TARGET_HOPS + SLACK_ABOVE_CHAIN_MS,
-            "rps_min": TARGET_RPS, "peak_rss_mb_per_worker_max": TARGET_RSS_MB,
+            "rps_min": TARGET_RPS,
+            "peak_rss_mb_per_worker_max": TARGET_RSS_MB,
         },
         "pages": {},
     }
     started = time.monotonic()
-    with Stack(latency_ms=options.latency_ms, scale=options.scale, workers=options.workers,
-               log_dir=RESULTS_DIR) as stack:
+    with Stack(
+        latency_ms=options.latency_ms, scale=options.scale, workers=options.workers, log_dir=RESULTS_DIR
+    ) as stack:
         for name in options.pages:
             results["pages"][name] = await measure_page(stack, name, options)
         results["memory_mb"] = memory(stack)
-        results["processes"] = {"services": stack.services.pid if stack.services else None,
-                                "gateway": stack.gateway.pid if stack.gateway else None,
-                                "gateway_workers": stack.gateway_workers()}
+        results["processes"] = {
+            "services": stack.services.pid if stack.services else None,
+            "gateway": stack.gateway.pid if stack.gateway else None,
+            "gateway_workers": stack.gateway_workers(),
+        }
     if options.baseline and options.latency_ms > 0:
         # Same pages with no injected latency: the gateway's and services' own time per page, so the
         # dependency chain of each page is measured (difference of the fastest requests) rather than assumed.
-        baseline_options = Options(**{**options.__dict__, "serial_duration": min(options.serial_duration, 3.0),
-                                      "warmup": min(options.warmup, 0.5)})
+        baseline_options = Options(
+            **{
+                **options.__dict__,
+                "serial_duration": min(options.serial_duration, 3.0),
+                "warmup": min(options.warmup, 0.5),
+            }
+        )
         with Stack(latency_ms=0, scale=options.scale, workers=options.workers, log_dir=RESULTS_DIR) as stack:
             for name in options.pages:
                 base = await measure_page(stack, name, baseline_options, serial_only=True)
@@ -252,10 +287,23 @@ async def run(options: Options) -> dict[str, Any]:
 def reproduce_command(options: Options) -> str:
     """The command line that repeats this run."""
     argv = [
-        ".venv/bin/python", "-m", "bench", "--duration", f"{options.duration:g}",
-        "--serial-duration", f"{options.serial_duration:g}", "--concurrency", str(options.concurrency),
-        "--latency-ms", f"{options.latency_ms:g}", "--workers", str(options.workers), "--scale", str(options.scale),
-        "--pages", ",".join(options.pages),
+        ".venv/bin/python",
+        "-m",
+        "bench",
+        "--duration",
+        f"{options.duration:g}",
+        "--serial-duration",
+        f"{options.serial_duration:g}",
+        "--concurrency",
+        str(options.concurrency),
+        "--latency-ms",
+        f"{options.latency_ms:g}",
+        "--workers",
+        str(options.workers),
+        "--scale",
+        str(options.scale),
+        "--pages",
+        ",".join(options.pages),
     ]
     if not options.baseline:
         argv.append("--no-baseline")

@@ -57,8 +57,11 @@ async def samples_of(fn: Callable[[], Awaitable[Any]], count: int) -> list[float
 
 def summary(samples: list[float]) -> dict[str, float]:
     samples = sorted(samples)
-    return {"mean_us": round(statistics.fmean(samples) * 1e6, 1), "p50_us": round(samples[len(samples) // 2] * 1e6, 1),
-            "p95_us": round(samples[int(len(samples) * 0.95)] * 1e6, 1)}
+    return {
+        "mean_us": round(statistics.fmean(samples) * 1e6, 1),
+        "p50_us": round(samples[len(samples) // 2] * 1e6, 1),
+        "p95_us": round(samples[int(len(samples) * 0.95)] * 1e6, 1),
+    }
 
 
 async def gateway_requests(count: int, rounds: int = 5) -> dict[str, Any]:
@@ -69,24 +72,34 @@ async def gateway_requests(count: int, rounds: int = 5) -> dict[str, Any]:
         "bearer ES256 + rate limit (memory)": {"rate_limit": "1000000/s burst 1000000"},
     }
     if await _redis_answers():
-        variants["bearer ES256 + rate limit (redis)"] = {"rate_limit": "1000000/s burst 1000000",
-                                                          "rate_limit_store": "redis://127.0.0.1:6379/0"}
+        variants["bearer ES256 + rate limit (redis)"] = {
+            "rate_limit": "1000000/s burst 1000000",
+            "rate_limit_store": "redis://127.0.0.1:6379/0",
+        }
     calls: dict[str, Callable[[], Awaitable[Any]]] = {}
     clients, harnesses = [], []
     for name, security in variants.items():
         settings = Settings.from_env({}, security=dataclasses.replace(SecuritySettings(), **security))
         harness = build_harness(settings=settings)
         harnesses.append(harness)
-        headers = ({"x-dev-viewer": "u-tara"} if name.startswith("dev")
-                   else {"authorization": f"Bearer {harness.token('tenant-admin')}"})
+        headers = (
+            {"x-dev-viewer": "u-tara"}
+            if name.startswith("dev")
+            else {"authorization": f"Bearer {harness.token('tenant-admin')}"}
+        )
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=harness.app), base_url="http://g")
         clients.append(client)
-        for label, query, variables in (("small query", SMALL, None), ("workloads page (first 20)", PAGE,
-                                                                       {"first": 20})):
-            async def call(c: httpx.AsyncClient = client, q: str = query, v: Any = variables,
-                           h: dict[str, str] = headers) -> None:
+        for label, query, variables in (
+            ("small query", SMALL, None),
+            ("workloads page (first 20)", PAGE, {"first": 20}),
+        ):
+
+            async def call(
+                c: httpx.AsyncClient = client, q: str = query, v: Any = variables, h: dict[str, str] = headers
+            ) -> None:
                 response = await c.post("/graphql", json={"query": q, "variables": v}, headers=h)
                 assert response.status_code == 200 and "errors" not in response.json(), response.text
+
             calls[f"{name} | {label}"] = call
     samples: dict[str, list[float]] = {name: [] for name in calls}
     for call in calls.values():  # warm-up
@@ -110,16 +123,18 @@ async def pieces(count: int) -> dict[str, Any]:
     es_key = VerificationKey(signer.kid, signer.public_key, "EC", "iss", "aud")
     rsa_private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     rs_key = VerificationKey("rs", rsa_private.public_key(), "RSA", "iss", "aud")
-    verifier = TokenVerifier([StaticKeySet(es_key), StaticKeySet(rs_key)], algorithms=["ES256", "RS256"],
-                             leeway_seconds=30)
+    verifier = TokenVerifier(
+        [StaticKeySet(es_key), StaticKeySet(rs_key)], algorithms=["ES256", "RS256"], leeway_seconds=30
+    )
     claims = {"iss": "iss", "aud": "aud", "sub": "u-tara", "exp": int(time.time()) + 3600}
     es_token = jwt.encode(claims, signer._private_key, algorithm="ES256", headers={"kid": signer.kid})
     rs_token = jwt.encode(claims, rsa_private, algorithm="RS256", headers={"kid": "rs"})
     page_document = parse(PAGE)
 
     async def analysis() -> None:
-        analyse(page_document, schema=schema._schema, operation_name=None, variables={"first": 100},
-                default_list_size=10)
+        analyse(
+            page_document, schema=schema._schema, operation_name=None, variables={"first": 100}, default_list_size=10
+        )
 
     return {
         "verify ES256 token": await per_call(lambda: verifier.verify(es_token), count),
@@ -156,8 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     for section, rows in results.items():
         print(f"\n{section}")
         for name, figures in rows.items():
-            print(f"  {name:<70} mean {figures['mean_us']:>8} us  p50 {figures['p50_us']:>8} us  "
-                  f"p95 {figures['p95_us']:>8} us")
+            print(
+                f"  {name:<70} mean {figures['mean_us']:>8} us  p50 {figures['p50_us']:>8} us  "
+                f"p95 {figures['p95_us']:>8} us"
+            )
     return 0
 
 

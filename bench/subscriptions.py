@@ -57,8 +57,15 @@ def active_subscriptions(gateway_url: str) -> float:
 
 async def open_connection(ws_url: str, token: str, subscriptions: int) -> ClientConnection:
     """A connection for the bearer of ``token`` with ``subscriptions`` notificationAdded subscriptions."""
-    ws = await connect(ws_url, subprotocols=["graphql-transport-ws"], proxy=None, compression=None,
-                       open_timeout=30, ping_interval=None, max_queue=None)
+    ws = await connect(
+        ws_url,
+        subprotocols=["graphql-transport-ws"],
+        proxy=None,
+        compression=None,
+        open_timeout=30,
+        ping_interval=None,
+        max_queue=None,
+    )
     await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
     assert json.loads(await ws.recv())["type"] == "connection_ack"
     for number in range(subscriptions):
@@ -84,10 +91,12 @@ async def wait_for_subscriptions(gateway_url: str, expected: int, timeout: float
 
 
 async def create_notification(account_url: str, title: str) -> None:
-    body = json.dumps({"user_id": FANOUT_USER, "tenant_id": "t-acme", "category": "system", "severity": "info",
-                       "title": title}).encode()
-    request = urllib.request.Request(f"{account_url}/v1/notifications", data=body, method="POST",
-                                     headers={"content-type": "application/json"})
+    body = json.dumps(
+        {"user_id": FANOUT_USER, "tenant_id": "t-acme", "category": "system", "severity": "info", "title": title}
+    ).encode()
+    request = urllib.request.Request(
+        f"{account_url}/v1/notifications", data=body, method="POST", headers={"content-type": "application/json"}
+    )
     await asyncio.to_thread(lambda: urllib.request.urlopen(request, timeout=10).read())
 
 
@@ -121,8 +130,12 @@ async def fanout(stack: Stack, subscribers: int, events: int) -> dict[str, Any]:
     slowest = [(max(times) - sent[title]) * 1000 for title, times in received.items() if times]
     missing = subscribers * events - len(deliveries)
     return {
-        "subscribers": subscribers, "events": events, "deliveries": len(deliveries), "missing": missing,
-        "delivery_ms": summary(deliveries), "whole_fanout_ms": summary(slowest),
+        "subscribers": subscribers,
+        "events": events,
+        "deliveries": len(deliveries),
+        "missing": missing,
+        "delivery_ms": summary(deliveries),
+        "whole_fanout_ms": summary(slowest),
     }
 
 
@@ -145,20 +158,33 @@ async def idle_memory(stack: Stack, subscriptions: int, per_connection: int) -> 
     await asyncio.sleep(1.0)
     after = rss_mb(stack.gateway.pid)
     await asyncio.gather(*(ws.close() for ws in [*warm, *connections]), return_exceptions=True)
-    return {"subscriptions": subscriptions, "per_connection": per_connection, "rss_before_mb": round(before, 1),
-            "rss_after_mb": round(after, 1), "mb_per_1000": round((after - before) * 1000 / subscriptions, 2)}
+    return {
+        "subscriptions": subscriptions,
+        "per_connection": per_connection,
+        "rss_before_mb": round(before, 1),
+        "rss_after_mb": round(after, 1),
+        "mb_per_1000": round((after - before) * 1000 / subscriptions, 2),
+    }
 
 
 def stack(events_bus: str) -> Stack:
-    env = {"GATEWAY_SUBSCRIPTION_QUEUE_SIZE": "1000", "GATEWAY_LOG_LEVEL": "warning", "GATEWAY_METRICS": "1",
-           "GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION": "100", "GATEWAY_EVENTS": events_bus,
-           "GATEWAY_EVENTS_PREFIX": f"bench-events-{time.time_ns()}", "GATEWAY_RATE_LIMIT": "off"}
+    env = {
+        "GATEWAY_SUBSCRIPTION_QUEUE_SIZE": "1000",
+        "GATEWAY_LOG_LEVEL": "warning",
+        "GATEWAY_METRICS": "1",
+        "GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION": "100",
+        "GATEWAY_EVENTS": events_bus,
+        "GATEWAY_EVENTS_PREFIX": f"bench-events-{time.time_ns()}",
+        "GATEWAY_RATE_LIMIT": "off",
+    }
     return Stack(latency_ms=0.0, workers=1, gateway_env=env)
 
 
 async def run(options: argparse.Namespace) -> dict[str, Any]:
-    results: dict[str, Any] = {"command": "python -m bench.subscriptions " + " ".join(sys.argv[1:]),
-                               "events_bus": options.events_bus}
+    results: dict[str, Any] = {
+        "command": "python -m bench.subscriptions " + " ".join(sys.argv[1:]),
+        "events_bus": options.events_bus,
+    }
     with stack(options.events_bus) as running:
         results["fanout"] = await fanout(running, options.subscribers, options.events)
     for per_connection in (1, options.per_connection):
@@ -168,8 +194,9 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.subscriptions", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.subscriptions", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--subscribers", type=int, default=100, help="connections receiving each event")
     parser.add_argument("--events", type=int, default=50, help="notifications created, one after another")
     parser.add_argument("--idle", type=int, default=1000, help="idle subscriptions for the memory figure")
@@ -186,9 +213,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:16} p50 {figures['p50']:7.1f}  p95 {figures['p95']:7.1f}  max {figures['max']:7.1f}")
     for key, memory in results.items():
         if key.startswith("idle_"):
-            print(f"idle, {memory['per_connection']:>2} per connection: {memory['mb_per_1000']:.2f} MiB RSS per 1,000 "
-                  f"subscriptions ({memory['rss_before_mb']} -> {memory['rss_after_mb']} MiB "
-                  f"for {memory['subscriptions']})")
+            print(
+                f"idle, {memory['per_connection']:>2} per connection: {memory['mb_per_1000']:.2f} MiB RSS per 1,000 "
+                f"subscriptions ({memory['rss_before_mb']} -> {memory['rss_after_mb']} MiB "
+                f"for {memory['subscriptions']})"
+            )
     print(f"written to {RESULTS}")
     return 0
 

@@ -32,12 +32,21 @@ CONFIGS: dict[str, dict[str, str]] = {
     "off": {"GATEWAY_METRICS": "false", "GATEWAY_LOG_LEVEL": "warning"},
     "metrics": {"GATEWAY_METRICS": "true", "GATEWAY_LOG_LEVEL": "warning"},
     "metrics+logs": {"GATEWAY_METRICS": "true", "GATEWAY_LOG_LEVEL": "info"},
-    "metrics+logs+tracing": {"GATEWAY_METRICS": "true", "GATEWAY_LOG_LEVEL": "info", "OTEL_TRACES_EXPORTER": "otlp",
-                             "OTEL_SERVICE_NAME": "gateway-bench"},
+    "metrics+logs+tracing": {
+        "GATEWAY_METRICS": "true",
+        "GATEWAY_LOG_LEVEL": "info",
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_SERVICE_NAME": "gateway-bench",
+    },
     # Head sampling, as a busy deployment would run it: unsampled requests make no-op spans.
-    "metrics+logs+tracing-10%": {"GATEWAY_METRICS": "true", "GATEWAY_LOG_LEVEL": "info",
-                                 "OTEL_TRACES_EXPORTER": "otlp", "OTEL_SERVICE_NAME": "gateway-bench",
-                                 "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"},
+    "metrics+logs+tracing-10%": {
+        "GATEWAY_METRICS": "true",
+        "GATEWAY_LOG_LEVEL": "info",
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_SERVICE_NAME": "gateway-bench",
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": "0.1",
+    },
 }
 
 
@@ -62,20 +71,33 @@ async def run(options: Options, configs: list[str]) -> dict[str, Any]:
     sink = ThreadingHTTPServer((HOST, 0), _Sink)
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     endpoint = f"http://{HOST}:{sink.server_address[1]}"
-    results: dict[str, Any] = {"options": {"duration": options.duration, "serial_duration": options.serial_duration,
-                                           "concurrency": options.concurrency, "latency_ms": options.latency_ms,
-                                           "workers": options.workers, "pages": list(options.pages)},
-                               "configs": {}}
+    results: dict[str, Any] = {
+        "options": {
+            "duration": options.duration,
+            "serial_duration": options.serial_duration,
+            "concurrency": options.concurrency,
+            "latency_ms": options.latency_ms,
+            "workers": options.workers,
+            "pages": list(options.pages),
+        },
+        "configs": {},
+    }
     try:
         for name in configs:
             env = dict(CONFIGS[name])
             if "OTEL_TRACES_EXPORTER" in env:
                 env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
             print(f"[{name}] starting ...", file=sys.stderr, flush=True)
-            with Stack(latency_ms=options.latency_ms, scale=options.scale, workers=options.workers,
-                       log_dir=RESULTS_DIR, gateway_env=env) as stack:
-                results["configs"][name] = {page: _figures(await measure_page(stack, page, options))
-                                            for page in options.pages}
+            with Stack(
+                latency_ms=options.latency_ms,
+                scale=options.scale,
+                workers=options.workers,
+                log_dir=RESULTS_DIR,
+                gateway_env=env,
+            ) as stack:
+                results["configs"][name] = {
+                    page: _figures(await measure_page(stack, page, options)) for page in options.pages
+                }
         results["otlp_batches_received"] = _Sink.received
     finally:
         sink.shutdown()
@@ -83,15 +105,22 @@ async def run(options: Options, configs: list[str]) -> dict[str, Any]:
 
 
 def _figures(page: dict[str, Any]) -> dict[str, Any]:
-    return {"p50_c1_ms": page["serial"]["p50_ms"], "p95_c1_ms": page["serial"]["p95_ms"],
-            "rps": page["concurrent"]["rps"], "errors": page["serial"]["errors"] + page["concurrent"]["errors"],
-            "gateway_cpu_ms_per_request": page["cpu_ms_per_request"]["gateway"]}
+    return {
+        "p50_c1_ms": page["serial"]["p50_ms"],
+        "p95_c1_ms": page["serial"]["p95_ms"],
+        "rps": page["concurrent"]["rps"],
+        "errors": page["serial"]["errors"] + page["concurrent"]["errors"],
+        "gateway_cpu_ms_per_request": page["cpu_ms_per_request"]["gateway"],
+    }
 
 
 def report(results: dict[str, Any]) -> str:
     options = results["options"]
-    lines = [f"Telemetry overhead: {options['workers']} worker(s), backend latency {options['latency_ms']:g} ms, "
-             f"concurrency {options['concurrency']}", ""]
+    lines = [
+        f"Telemetry overhead: {options['workers']} worker(s), backend latency {options['latency_ms']:g} ms, "
+        f"concurrency {options['concurrency']}",
+        "",
+    ]
     base = results["configs"].get("off", {})
     for config, pages in results["configs"].items():
         for page, f in pages.items():
@@ -100,8 +129,10 @@ def report(results: dict[str, Any]) -> str:
             if ref and config != "off" and ref["gateway_cpu_ms_per_request"]:
                 cpu = 100 * (f["gateway_cpu_ms_per_request"] / ref["gateway_cpu_ms_per_request"] - 1)
                 delta = f"  (CPU/request {cpu:+.0f}% vs off)"
-            lines.append(f"{config:22} {page:16} p50 {f['p50_c1_ms']} ms  p95 {f['p95_c1_ms']} ms  {f['rps']} req/s  "
-                         f"gateway CPU {f['gateway_cpu_ms_per_request']} ms/request  errors {f['errors']}{delta}")
+            lines.append(
+                f"{config:22} {page:16} p50 {f['p50_c1_ms']} ms  p95 {f['p95_c1_ms']} ms  {f['rps']} req/s  "
+                f"gateway CPU {f['gateway_cpu_ms_per_request']} ms/request  errors {f['errors']}{delta}"
+            )
     lines.append(f"\nOTLP export batches received by the sink: {results.get('otlp_batches_received')}")
     return "\n".join(lines)
 
@@ -125,8 +156,9 @@ async def run_in_process(pages: tuple[str, ...], configs: list[str], requests: i
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     services = create_services()
     transports = {d: httpx.ASGITransport(app=services[d]) for d in DOMAINS}
-    apps = {metrics: create_app(Settings.from_env({}, metrics=metrics), transports=transports)
-            for metrics in (False, True)}
+    apps = {
+        metrics: create_app(Settings.from_env({}, metrics=metrics), transports=transports) for metrics in (False, True)
+    }
     handler = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the run
     handler.setFormatter(JsonFormatter())
     logger = logging.getLogger("gateway")
@@ -172,16 +204,24 @@ async def run_in_process(pages: tuple[str, ...], configs: list[str], requests: i
     finally:
         sink.shutdown()
         logger.removeHandler(handler)
-    return {"mode": "in-process", "requests_per_sample": requests, "rounds": rounds,
-            "cpu_ms_per_request": {c: {p: round(statistics.median(v), 2) for p, v in by_page.items()}
-                                   for c, by_page in samples.items()},
-            "otlp_batches_received": _Sink.received}
+    return {
+        "mode": "in-process",
+        "requests_per_sample": requests,
+        "rounds": rounds,
+        "cpu_ms_per_request": {
+            c: {p: round(statistics.median(v), 2) for p, v in by_page.items()} for c, by_page in samples.items()
+        },
+        "otlp_batches_received": _Sink.received,
+    }
 
 
 def report_in_process(results: dict[str, Any]) -> str:
     figures = results["cpu_ms_per_request"]
-    lines = [f"Telemetry overhead in-process: CPU ms per request, median of {results['rounds']} interleaved rounds "
-             f"of {results['requests_per_sample']} requests", ""]
+    lines = [
+        f"Telemetry overhead in-process: CPU ms per request, median of {results['rounds']} interleaved rounds "
+        f"of {results['requests_per_sample']} requests",
+        "",
+    ]
     for config, pages in figures.items():
         for page, cpu in pages.items():
             off = figures.get("off", {}).get(page)
@@ -215,8 +255,15 @@ def main(argv: list[str] | None = None) -> int:
         args.output.write_text(json.dumps(results, indent=2) + "\n")
         print(report_in_process(results))
         return 0
-    options = Options(duration=args.duration, serial_duration=args.serial_duration, warmup=1.0,
-                      concurrency=args.concurrency, latency_ms=args.latency_ms, workers=args.workers, pages=pages)
+    options = Options(
+        duration=args.duration,
+        serial_duration=args.serial_duration,
+        warmup=1.0,
+        concurrency=args.concurrency,
+        latency_ms=args.latency_ms,
+        workers=args.workers,
+        pages=pages,
+    )
     results = asyncio.run(run(options, configs))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")

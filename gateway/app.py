@@ -55,11 +55,16 @@ class GatewayGraphQL(GuardedViewMixin, GraphQL):
     graphql_transport_ws_handler_class = LiveConnection
 
     def __init__(
-        self, schema: BaseSchema, settings: Settings, backends: Backends,
-        idempotency_store: IdempotencyStore | None = None, live: Live | None = None,
+        self,
+        schema: BaseSchema,
+        settings: Settings,
+        backends: Backends,
+        idempotency_store: IdempotencyStore | None = None,
+        live: Live | None = None,
     ) -> None:
         super().__init__(
-            schema, graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            schema,
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
             connection_init_wait_timeout=timedelta(seconds=settings.events.init_timeout_seconds),
             max_subscriptions_per_connection=settings.events.max_subscriptions_per_connection,
@@ -172,18 +177,17 @@ def create_app(
         routes=[
             Route("/", root),
             Route("/healthz", health.healthz),
-            Route("/readyz", health.readyz_endpoint(
-                backends, store_checks, settings.readiness_timeout, settings.readiness_required
-            )),
+            Route(
+                "/readyz",
+                health.readyz_endpoint(backends, store_checks, settings.readiness_timeout, settings.readiness_required),
+            ),
             *([Route("/metrics", health.metrics_endpoint)] if settings.metrics else []),
             Route("/graphql", graphql),  # every method: the view answers others with a coded 405
             WebSocketRoute("/graphql", graphql),  # subscriptions over graphql-transport-ws
             *([Route("/.well-known/jwks.json", jwks)] if signer else []),  # the local development key
         ],
         # Telemetry outermost, so every refusal is logged too; then size limit, security headers, CORS.
-        middleware=[
-            Middleware(TelemetryMiddleware, metrics=settings.metrics), *security_middleware(settings.security)
-        ],
+        middleware=[Middleware(TelemetryMiddleware, metrics=settings.metrics), *security_middleware(settings.security)],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -76,13 +76,17 @@ def _serve(args: argparse.Namespace) -> int:
     from gateway.telemetry.logging import uvicorn_log_config
 
     server_options: dict[str, object] = {
-        "host": settings.host, "port": settings.port, "log_level": settings.log_level, "access_log": False,
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": False,
         "log_config": uvicorn_log_config(settings.log_level, settings.log_format),
         "timeout_graceful_shutdown": settings.shutdown_timeout or None,
     }
     if settings.workers == 1:
         from gateway.app import create_app
         from gateway.heap import freeze_startup_heap
+
         app = create_app(settings)
         freeze_startup_heap()
         uvicorn.run(app, **server_options)  # type: ignore[arg-type]

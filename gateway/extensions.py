@@ -34,10 +34,16 @@ def classify(error: GraphQLError) -> GraphQLError:
             return _with(error, error.message, {"code": _request_error_code(error.message)})
     if error.path is None and isinstance(cause, (ValueError, TypeError)) and error.message.startswith("Expected value"):
         # A literal a custom scalar cannot parse (``quotaBytes: "ten"``): the request's fault, found while validating.
-        return _with(error, error.message.split(", but encountered error")[0] + ".", {"code": "GRAPHQL_VALIDATION_FAILED"})
+        return _with(
+            error, error.message.split(", but encountered error")[0] + ".", {"code": "GRAPHQL_VALIDATION_FAILED"}
+        )
     # Anything else (a Python exception, an uncoded error while executing) is a bug: log it, mask it.
-    log.error("unexpected error at %s: %s", ".".join(map(str, error.path or [])), error.message,
-              exc_info=cause if isinstance(cause, BaseException) else None)
+    log.error(
+        "unexpected error at %s: %s",
+        ".".join(map(str, error.path or [])),
+        error.message,
+        exc_info=cause if isinstance(cause, BaseException) else None,
+    )
     return _with(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"})
 
 

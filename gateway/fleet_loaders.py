@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from gateway.backends import Backends
-from gateway.backends.platform_fleet import OPEN_SIGNAL_STATUSES
+from gateway.backends.platform.fleet import OPEN_SIGNAL_STATUSES
 
 if TYPE_CHECKING:
     from aiodataloader import DataLoader

@@ -43,7 +43,9 @@ class RequestGuard:
             media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if media_type not in JSON_TYPES:
                 raise RequestRejected(
-                    415, "UNSUPPORTED_MEDIA_TYPE", "POST bodies must be application/json",
+                    415,
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    "POST bodies must be application/json",
                     headers={"accept-post": "application/json"},
                 )
         principal: Principal | None = None
@@ -69,8 +71,11 @@ class RequestGuard:
             RATE_LIMIT_REJECTIONS.labels(key.partition(":")[0] or "other").inc()  # by key kind: user or ip
             seconds = throttle.retry_after_seconds
             raise RequestRejected(
-                429, "RATE_LIMITED", f"too many requests: retry in {seconds} s",
-                headers={"retry-after": str(seconds)}, retryAfterSeconds=seconds,
+                429,
+                "RATE_LIMITED",
+                f"too many requests: retry in {seconds} s",
+                headers={"retry-after": str(seconds)},
+                retryAfterSeconds=seconds,
             )
         return throttle
 
@@ -81,7 +86,8 @@ class RequestGuard:
             size = len(json.dumps(data.variables, separators=(",", ":")))
             if size > self.security.max_variables_bytes:
                 raise RequestRejected(
-                    413, "VARIABLES_TOO_LARGE",
+                    413,
+                    "VARIABLES_TOO_LARGE",
                     f"the variables take {size} bytes; the limit is {self.security.max_variables_bytes}",
                     maxBytes=self.security.max_variables_bytes,
                 )
@@ -89,11 +95,15 @@ class RequestGuard:
             raise RequestRejected(
                 400, "BAD_REQUEST", "the document holds several operations: name the one to run in `operationName`"
             )
-        if method == "GET" and query is not None and _operation_type(
-            query, data.operation_name, self.security.max_tokens
-        ) not in (None, OperationType.QUERY):
+        if (
+            method == "GET"
+            and query is not None
+            and _operation_type(query, data.operation_name, self.security.max_tokens) not in (None, OperationType.QUERY)
+        ):
             raise RequestRejected(
-                405, "METHOD_NOT_ALLOWED", "only queries run over GET: send mutations with POST",
+                405,
+                "METHOD_NOT_ALLOWED",
+                "only queries run over GET: send mutations with POST",
                 headers={"allow": "POST"},
             )
         return query

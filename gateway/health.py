@@ -73,7 +73,7 @@ def readyz_endpoint(
         )
         body = {
             "backends": {c.domain: r for c, r in zip(clients, results, strict=False)},
-            "stores": {name: r for (name, _), r in zip(store_items, results[len(clients):], strict=True)},
+            "stores": {name: r for (name, _), r in zip(store_items, results[len(clients) :], strict=True)},
         }
         checked = [*(c.domain for c in clients), *(name for name, _ in store_items)]
         ready = all(r["ok"] for name, r in zip(checked, results, strict=True) if counts(name))

@@ -80,12 +80,24 @@ class SecurityMiddleware:
             await self._too_large(send)
 
     async def _too_large(self, send: Send) -> None:
-        body = json.dumps({"errors": [{
-            "message": f"the request is larger than {self.max_body} bytes",
-            "extensions": {"code": "REQUEST_TOO_LARGE", "maxBytes": self.max_body},
-        }]}).encode()
-        headers = _secured([(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")], True)
+        body = json.dumps(
+            {
+                "errors": [
+                    {
+                        "message": f"the request is larger than {self.max_body} bytes",
+                        "extensions": {"code": "REQUEST_TOO_LARGE", "maxBytes": self.max_body},
+                    }
+                ]
+            }
+        ).encode()
+        headers = _secured(
+            [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+            True,
+        )
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
@@ -116,12 +128,14 @@ def security_middleware(security: SecuritySettings) -> list[Middleware]:
     """The middleware stack, outermost first: security headers and size limit, then CORS if configured."""
     stack = [Middleware(SecurityMiddleware, security=security)]
     if security.cors_origins:
-        stack.append(Middleware(
-            CORSMiddleware,
-            allow_origins=list(security.cors_origins),
-            allow_methods=["GET", "POST"],
-            allow_headers=CORS_HEADERS,
-            allow_credentials=False,  # bearer tokens, never cookies
-            max_age=600,
-        ))
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(security.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=CORS_HEADERS,
+                allow_credentials=False,  # bearer tokens, never cookies
+                max_age=600,
+            )
+        )
     return stack

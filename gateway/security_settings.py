@@ -131,8 +131,17 @@ class SecuritySettings:
             raise SecuritySettingsError("production mode needs GATEWAY_JWKS_URL and GATEWAY_JWT_ISSUER")
         if self.rate_limit_store and not self.rate_limit_store.startswith(("redis://", "rediss://", "unix://")):
             raise SecuritySettingsError("GATEWAY_RATE_LIMIT_STORE must be a redis:// URL")
-        for name in ("max_depth", "max_aliases", "max_tokens", "max_root_fields", "max_cost", "max_body_bytes",
-                     "max_variables_bytes", "cost_default_list_size", "apq_max_documents"):
+        for name in (
+            "max_depth",
+            "max_aliases",
+            "max_tokens",
+            "max_root_fields",
+            "max_cost",
+            "max_body_bytes",
+            "max_variables_bytes",
+            "cost_default_list_size",
+            "apq_max_documents",
+        ):
             if getattr(self, name) < 1:
                 raise SecuritySettingsError(f"GATEWAY_{name.upper()} must be at least 1")
         if self.max_directives < 0 or self.max_batch_operations < 0:

@@ -97,8 +97,11 @@ class Settings:
         for domain, backend in self.backends.items():
             if backend.url and not backend.url.startswith(("http://", "https://")):
                 raise SettingsError(f"GATEWAY_{domain.upper()}_URL must be an http(s) URL")
-            for suffix, timeout in (("CONNECT_TIMEOUT", backend.connect_timeout),
-                                    ("READ_TIMEOUT", backend.read_timeout), ("TOTAL_TIMEOUT", backend.total_timeout)):
+            for suffix, timeout in (
+                ("CONNECT_TIMEOUT", backend.connect_timeout),
+                ("READ_TIMEOUT", backend.read_timeout),
+                ("TOTAL_TIMEOUT", backend.total_timeout),
+            ):
                 if timeout <= 0:
                     raise SettingsError(f"GATEWAY_{domain.upper()}_{suffix} must be positive")
             if backend.max_connections < 1:

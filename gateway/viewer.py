@@ -15,7 +15,7 @@ from typing import Literal
 
 from gateway.auth.principal import Principal
 from gateway.backends import Backends
-from gateway.backends.access import Project, User
+from gateway.backends.access.client import Project, User
 from gateway.errors import Unauthenticated
 from gateway.settings import Settings
 
@@ -99,4 +99,3 @@ class ViewerDirectory:
         if self._ttl > 0:
             self._cache[user_id] = (time.monotonic() + self._ttl, viewer)
         return viewer
-

@@ -115,8 +115,9 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Any, Any]):
             await self.websocket.close(code=FORBIDDEN_CLOSE, reason=close_reason(f"Forbidden: {error.message}"))
             return
         except BackendError:
-            await self.websocket.close(code=INTERNAL_ERROR_CLOSE,
-                                       reason="the access service is unavailable; retry shortly")
+            await self.websocket.close(
+                code=INTERNAL_ERROR_CLOSE, reason="the access service is unavailable; retry shortly"
+            )
             return
         except RequestRejected as rejected:
             await self.websocket.close(code=SLOW_CONSUMER_CLOSE, reason=close_reason(rejected.message))
@@ -130,8 +131,12 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Any, Any]):
         """The HTTP document checks and a rate-limit token, then Strawberry's subscribe."""
         payload = message.get("payload")
         operation_id = message.get("id")
-        if self.connection_acknowledged and isinstance(payload, dict) and isinstance(operation_id, str) \
-                and operation_id not in self.operations:
+        if (
+            self.connection_acknowledged
+            and isinstance(payload, dict)
+            and isinstance(operation_id, str)
+            and operation_id not in self.operations
+        ):
             variables = payload.get("variables")
             extensions = payload.get("extensions")
             data = GraphQLRequestData(

@@ -210,8 +210,9 @@ def _execute(
             ).fetchone()
             if row is not None:
                 if row[0] != request_hash:
-                    reused = Rejected(422, "idempotency_key_reused",
-                                      "this Idempotency-Key was used for another request")
+                    reused = Rejected(
+                        422, "idempotency_key_reused", "this Idempotency-Key was used for another request"
+                    )
                     return 422, reused.body(), False
                 return row[1], json.loads(row[2]), True
         db.execute("SAVEPOINT command")
@@ -243,10 +244,20 @@ def command_openapi_paths(commands: Sequence[Command], schema_names: Mapping[str
     """OpenAPI path items (``post``) of the commands; ``schema_names`` maps resources to component names."""
     paths: dict[str, Any] = {}
     headers = [
-        {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 255},
-         "description": "Replays the stored response of an earlier request with this key; 1-255 of [A-Za-z0-9._:-]."},
-        {"name": "X-Actor-Id", "in": "header", "required": False, "schema": {"type": "string"},
-         "description": "The user on whose behalf the gateway acts (recorded in events)."},
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 255},
+            "description": "Replays the stored response of an earlier request with this key; 1-255 of [A-Za-z0-9._:-].",
+        },
+        {
+            "name": "X-Actor-Id",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "The user on whose behalf the gateway acts (recorded in events).",
+        },
     ]
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for command in commands:
@@ -256,22 +267,37 @@ def command_openapi_paths(commands: Sequence[Command], schema_names: Mapping[str
         schema_name = schema_names.get(command.resource)
         result: dict[str, Any] = (
             {"$ref": f"#/components/schemas/{schema_name}"}
-            if command.returns_resource and schema_name else {"type": "object"}
+            if command.returns_resource and schema_name
+            else {"type": "object"}
         )
-        paths[command.path] = {"post": {
-            "summary": command.summary,
-            "parameters": parameters,
-            "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                "type": "object", "properties": {name: {"type": kind} for name, kind in command.body.items()},
-            }}}},
-            "responses": {
-                str(command.success_status): {"description": "Done (or replayed: header Idempotent-Replayed).",
-                                              "content": {"application/json": {"schema": result}}},
-                "400": {"description": "Malformed request (not recorded under the key).", "content": error},
-                "404": {"description": "No such id (not recorded under the key).", "content": error},
-                "409": {"description": "The current state forbids it; `error.code` says why.", "content": error},
-                "422": {"description": "A business rule forbids it, or the key was used for another request.",
-                        "content": error},
-            },
-        }}
+        paths[command.path] = {
+            "post": {
+                "summary": command.summary,
+                "parameters": parameters,
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {name: {"type": kind} for name, kind in command.body.items()},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    str(command.success_status): {
+                        "description": "Done (or replayed: header Idempotent-Replayed).",
+                        "content": {"application/json": {"schema": result}},
+                    },
+                    "400": {"description": "Malformed request (not recorded under the key).", "content": error},
+                    "404": {"description": "No such id (not recorded under the key).", "content": error},
+                    "409": {"description": "The current state forbids it; `error.code` says why.", "content": error},
+                    "422": {
+                        "description": "A business rule forbids it, or the key was used for another request.",
+                        "content": error,
+                    },
+                },
+            }
+        }
     return paths

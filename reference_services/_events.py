@@ -109,8 +109,18 @@ class EventLog:
         db.executemany(
             f'INSERT INTO "{EVENTS_TABLE}" (type, at, subject_id, tenant_id, project_id, user_id, data) '
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(d.type, at, d.subject_id, d.tenant_id, d.project_id, d.user_id,
-              json.dumps(d.data, separators=(",", ":"))) for d in drafts],
+            [
+                (
+                    d.type,
+                    at,
+                    d.subject_id,
+                    d.tenant_id,
+                    d.project_id,
+                    d.user_id,
+                    json.dumps(d.data, separators=(",", ":")),
+                )
+                for d in drafts
+            ],
         )
         self._wake()
         if time.monotonic() - self._last_purge > PURGE_EVERY_SECONDS:
@@ -126,8 +136,10 @@ class EventLog:
             return 0
         db.execute("SAVEPOINT purge_events")
         db.execute(f'DELETE FROM "{EVENTS_TABLE}" WHERE seq <= ?', (row[0],))
-        db.execute(f'UPDATE "{META_TABLE}" SET value = ? WHERE key = ? AND CAST(value AS INTEGER) < ?',
-                   (str(row[0]), "purged_through", row[0]))
+        db.execute(
+            f'UPDATE "{META_TABLE}" SET value = ? WHERE key = ? AND CAST(value AS INTEGER) < ?',
+            (str(row[0]), "purged_through", row[0]),
+        )
         db.execute("RELEASE purge_events")
         return int(row[1])
 
@@ -156,8 +168,16 @@ class EventLog:
             [*params, limit],
         ).fetchall()
         items = [
-            {"id": str(r[0]), "type": r[1], "at": r[2], "subject_id": r[3], "tenant_id": r[4], "project_id": r[5],
-             "user_id": r[6], "data": json.loads(r[7])}
+            {
+                "id": str(r[0]),
+                "type": r[1],
+                "at": r[2],
+                "subject_id": r[3],
+                "tenant_id": r[4],
+                "project_id": r[5],
+                "user_id": r[6],
+                "data": json.loads(r[7]),
+            }
             for r in rows
         ]
         read_up_to = rows[-1][0] if len(rows) == limit else max(head, after)
@@ -219,8 +239,11 @@ def _parse(log: EventLog, request: Request) -> tuple[int | None, dict[str, list[
     filters = {name: [v for v in params[name].split(",") if v] for name in FILTERS if params.get(name)}
     after = int(after_text) if after_text is not None else None
     if after is not None and after < log.purged_through():
-        raise _BadRequest(410, "events_expired",
-                          f"events after {after} are past the retention window; start again from the current state")
+        raise _BadRequest(
+            410,
+            "events_expired",
+            f"events after {after} are past the retention window; start again from the current state",
+        )
     return after, filters, limit, wait
 
 
@@ -233,8 +256,11 @@ def events_endpoint(log: EventLog) -> Callable[[Request], Any]:
         except _BadRequest as bad:
             return bad.response()
         if "text/event-stream" in request.headers.get("accept", ""):
-            return StreamingResponse(_sse(log, request, after, filters), media_type="text/event-stream",
-                                     headers={"cache-control": "no-cache"})
+            return StreamingResponse(
+                _sse(log, request, after, filters),
+                media_type="text/event-stream",
+                headers={"cache-control": "no-cache"},
+            )
         if after is None:
             return JSONResponse({"stream": log.stream, "items": [], "last_id": str(log.head())})
         deadline = time.monotonic() + wait
@@ -284,35 +310,79 @@ def events_openapi_paths() -> dict[str, Any]:
             "data": {"type": "object", "description": "The event's payload (a projection of the document)."},
         },
     }
-    filters = [{"name": name, "in": "query", "schema": {"type": "string"},
-                "description": f"Comma-separated values of `{name}` to match."} for name in FILTERS]
-    return {"/v1/events": {"get": {
-        "summary": "Read the service's event stream (long-poll JSON, or server-sent events)",
-        "description": __doc__,
-        "parameters": [
-            {"name": "after", "in": "query", "schema": {"type": "string"},
-             "description": "Return events after this id; absent: none (read `last_id` to start tailing)."},
-            {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": MAX_LIMIT, "default": 100}},
-            {"name": "wait", "in": "query", "schema": {"type": "number", "maximum": MAX_WAIT_SECONDS, "default": 0},
-             "description": "Seconds to wait for a matching event before answering with none (long-poll)."},
-            {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"},
-             "description": "Server-sent events: resume after this id (same as `after`)."},
-            *filters,
-        ],
-        "responses": {
-            "200": {"description": "Events, oldest first, and how far the stream was read.", "content": {
-                "application/json": {"schema": {"type": "object", "properties": {
-                    "stream": {"type": "string", "description": "Identity of this log; ids are only comparable "
-                                                                "within one stream."},
-                    "items": {"type": "array", "items": event},
-                    "last_id": {"type": "string", "description": "Pass as `after` next time."},
-                }}},
-                "text/event-stream": {"schema": {"type": "string"},
-                                      "description": "One SSE event per item: `id`, `event` (its type), `data`."},
-            }},
-            "400": {"description": "Bad parameters.", "content": {"application/json": {"schema": {
-                "$ref": "#/components/schemas/Error"}}}},
-            "410": {"description": "`after` is older than the retention window (`events_expired`).", "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-        },
-    }}}
+    filters = [
+        {
+            "name": name,
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": f"Comma-separated values of `{name}` to match.",
+        }
+        for name in FILTERS
+    ]
+    return {
+        "/v1/events": {
+            "get": {
+                "summary": "Read the service's event stream (long-poll JSON, or server-sent events)",
+                "description": __doc__,
+                "parameters": [
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "Return events after this id; absent: none (read `last_id` to start tailing).",
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "maximum": MAX_LIMIT, "default": 100},
+                    },
+                    {
+                        "name": "wait",
+                        "in": "query",
+                        "schema": {"type": "number", "maximum": MAX_WAIT_SECONDS, "default": 0},
+                        "description": "Seconds to wait for a matching event before answering with none (long-poll).",
+                    },
+                    {
+                        "name": "Last-Event-ID",
+                        "in": "header",
+                        "schema": {"type": "string"},
+                        "description": "Server-sent events: resume after this id (same as `after`).",
+                    },
+                    *filters,
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Events, oldest first, and how far the stream was read.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "stream": {
+                                            "type": "string",
+                                            "description": "Identity of this log; ids are only comparable "
+                                            "within one stream.",
+                                        },
+                                        "items": {"type": "array", "items": event},
+                                        "last_id": {"type": "string", "description": "Pass as `after` next time."},
+                                    },
+                                }
+                            },
+                            "text/event-stream": {
+                                "schema": {"type": "string"},
+                                "description": "One SSE event per item: `id`, `event` (its type), `data`.",
+                            },
+                        },
+                    },
+                    "400": {
+                        "description": "Bad parameters.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                    "410": {
+                        "description": "`after` is older than the retention window (`events_expired`).",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                },
+            }
+        }
+    }

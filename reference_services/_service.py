@@ -54,9 +54,7 @@ class Resource:
     @property
     def range_parameters(self) -> dict[str, tuple[str, str]]:
         """Query parameter -> (column, operator) of every range bound."""
-        return {
-            f"{column}_{op}": (column, op) for column in self.range_filters for op in ("gte", "lt")
-        }
+        return {f"{column}_{op}": (column, op) for column in self.range_filters for op in ("gte", "lt")}
 
 
 @dataclass
@@ -179,7 +177,10 @@ async def _healthz(_: Request) -> Response:
 
 
 def _openapi_endpoint(
-    title: str, description: str, resources: Sequence[Resource], commands: Sequence[Command] = (),
+    title: str,
+    description: str,
+    resources: Sequence[Resource],
+    commands: Sequence[Command] = (),
     events: bool = False,
 ):
     document = openapi_document(title, description, resources, commands, events)
@@ -191,7 +192,10 @@ def _openapi_endpoint(
 
 
 def openapi_document(
-    title: str, description: str, resources: Sequence[Resource], commands: Sequence[Command] = (),
+    title: str,
+    description: str,
+    resources: Sequence[Resource],
+    commands: Sequence[Command] = (),
     events: bool = False,
 ) -> dict[str, Any]:
     """The OpenAPI 3.1 document of a service, derived from its resource and command declarations."""

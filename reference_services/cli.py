@@ -24,10 +24,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--scale", type=int, default=1, help="multiply seeded workloads and buckets")
     serve.add_argument("--latency-ms", type=float, default=0.0, help="latency added to every API call")
     serve.add_argument("--data-dir", default=None, help="keep SQLite files here instead of in memory")
-    serve.add_argument("--event-retention-days", type=float, default=90.0,
-                       help="how long GET /v1/events keeps events (older ids answer 410)")
     serve.add_argument(
-        "--fault", action="append", default=[], metavar="DOMAIN=SPEC",
+        "--event-retention-days",
+        type=float,
+        default=90.0,
+        help="how long GET /v1/events keeps events (older ids answer 410)",
+    )
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="DOMAIN=SPEC",
         help="inject faults into one service, e.g. workloads=latency:800 or storage=down; SPEC is a comma list of "
         "down, refuse, latency:MS, error-rate:R, fail-next:N, malformed, truncated, wrong-shape "
         "(change them later with POST /_faults on the service)",
@@ -43,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _serve(args: argparse.Namespace) -> None:
     apps = create_services(
-        scale=args.scale, data_dir=args.data_dir,
+        scale=args.scale,
+        data_dir=args.data_dir,
         settings=ServiceSettings(latency_ms=args.latency_ms, event_retention_days=args.event_retention_days),
     )
     servers = []

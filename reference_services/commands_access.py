@@ -43,19 +43,37 @@ def create_ssh_key(request: CommandRequest) -> Document:
     if not KEY_NAME.match(name):
         raise Rejected(422, "invalid_name", "key names are letters, digits, '.', '_' and '-'", "name")
     fingerprint = _fingerprint(public_key)
-    mine = [c for c in request.find("credentials", {"owner_id": [owner]}) if c["kind"] == "ssh_key"
-            and not c.get("revoked_at")]
+    mine = [
+        c
+        for c in request.find("credentials", {"owner_id": [owner]})
+        if c["kind"] == "ssh_key" and not c.get("revoked_at")
+    ]
     if any(c.get("fingerprint") == fingerprint for c in mine):
         raise Rejected(409, "ssh_key_exists", "this public key is already registered", "public_key")
     if any(c["name"] == name for c in mine):
         raise Rejected(409, "name_taken", f"you already have an SSH key named {name!r}", "name")
-    return request.save("credentials", {
-        "id": request.new_id("cred"), "tenant_id": request.text("tenant_id", required=False, max_length=128),
-        "project_id": None, "name": name, "kind": "ssh_key", "owner_type": "user", "owner_id": owner,
-        "prefix": None, "last_four": fingerprint[-4:], "fingerprint": fingerprint, "created_at": request.now,
-        "last_used_at": None, "expires_at": None, "revoked_at": None, "public_key": " ".join(public_key.split()[:2]),
-        "secret_value": None, "private_key": None,
-    })
+    return request.save(
+        "credentials",
+        {
+            "id": request.new_id("cred"),
+            "tenant_id": request.text("tenant_id", required=False, max_length=128),
+            "project_id": None,
+            "name": name,
+            "kind": "ssh_key",
+            "owner_type": "user",
+            "owner_id": owner,
+            "prefix": None,
+            "last_four": fingerprint[-4:],
+            "fingerprint": fingerprint,
+            "created_at": request.now,
+            "last_used_at": None,
+            "expires_at": None,
+            "revoked_at": None,
+            "public_key": " ".join(public_key.split()[:2]),
+            "secret_value": None,
+            "private_key": None,
+        },
+    )
 
 
 def create_service_account(request: CommandRequest) -> Document:
@@ -66,17 +84,33 @@ def create_service_account(request: CommandRequest) -> Document:
         raise Rejected(422, "invalid_name", "names are 3-63 of a-z, 0-9 and -, starting with a letter", "name")
     if any(a["name"] == name for a in request.find("service-accounts", {"project_id": [project_id]})):
         raise Rejected(409, "name_taken", f"the project already has a service account named {name!r}", "name")
-    return request.save("service-accounts", {
-        "id": request.new_id("sa"), "tenant_id": request.text("tenant_id", max_length=128), "project_id": project_id,
-        "name": name, "description": request.text("description", required=False, max_length=500) or "",
-        "created_at": request.now, "created_by": request.actor_id, "last_used_at": None, "disabled": False,
-    })
+    return request.save(
+        "service-accounts",
+        {
+            "id": request.new_id("sa"),
+            "tenant_id": request.text("tenant_id", max_length=128),
+            "project_id": project_id,
+            "name": name,
+            "description": request.text("description", required=False, max_length=500) or "",
+            "created_at": request.now,
+            "created_by": request.actor_id,
+            "last_used_at": None,
+            "disabled": False,
+        },
+    )
 
 
 COMMANDS = (
-    Command("credentials", "Register an SSH public key (fingerprint computed, private keys refused)", create_ssh_key,
-            body={"tenant_id": "string", "owner_id": "string", "kind": "string", "name": "string",
-                  "public_key": "string"}),
-    Command("service-accounts", "Create a service account in a project", create_service_account,
-            body={"tenant_id": "string", "project_id": "string", "name": "string", "description": "string"}),
+    Command(
+        "credentials",
+        "Register an SSH public key (fingerprint computed, private keys refused)",
+        create_ssh_key,
+        body={"tenant_id": "string", "owner_id": "string", "kind": "string", "name": "string", "public_key": "string"},
+    ),
+    Command(
+        "service-accounts",
+        "Create a service account in a project",
+        create_service_account,
+        body={"tenant_id": "string", "project_id": "string", "name": "string", "description": "string"},
+    ),
 )

@@ -27,6 +27,13 @@ def mark_read(request: CommandRequest) -> Document:
 
 
 COMMANDS = (
-    Command("notifications", "Mark a user's notifications read (ids, or all)", mark_read, action="mark-read",
-            collection=True, body={"user_id": "string", "ids": "array", "all": "boolean"}, returns_resource=False),
+    Command(
+        "notifications",
+        "Mark a user's notifications read (ids, or all)",
+        mark_read,
+        action="mark-read",
+        collection=True,
+        body={"user_id": "string", "ids": "array", "all": "boolean"},
+        returns_resource=False,
+    ),
 )

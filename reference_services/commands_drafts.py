@@ -96,13 +96,30 @@ def draft_commands(steps_by_kind: Mapping[str, tuple[str, ...]], id_prefix: str)
         draft.update(status="submitted", submitted_at=request.now, updated_at=request.now, result=result)
         return request.save(RESOURCE, draft)
 
-    body = {"tenant_id": "string", "owner_id": "string", "project_id": "string", "kind": "string",
-            "app_slug": "string", "current_step": "string", "inputs": "object"}
+    body = {
+        "tenant_id": "string",
+        "owner_id": "string",
+        "project_id": "string",
+        "kind": "string",
+        "app_slug": "string",
+        "current_step": "string",
+        "inputs": "object",
+    }
     return (
         Command(RESOURCE, "Start a launch draft", create, body=body),
-        Command(RESOURCE, "Save step inputs (merged per step) and the current step", save, action="save",
-                body={"inputs": "object", "current_step": "string", "project_id": "string", "app_slug": "string"}),
+        Command(
+            RESOURCE,
+            "Save step inputs (merged per step) and the current step",
+            save,
+            action="save",
+            body={"inputs": "object", "current_step": "string", "project_id": "string", "app_slug": "string"},
+        ),
         Command(RESOURCE, "Discard an open draft", discard, action="discard"),
-        Command(RESOURCE, "Mark an open draft submitted with the ids it created", submit, action="submit",
-                body={"result": "object"}),
+        Command(
+            RESOURCE,
+            "Mark an open draft submitted with the ids it created",
+            submit,
+            action="submit",
+            body={"result": "object"},
+        ),
     )

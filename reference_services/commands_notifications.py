@@ -43,16 +43,39 @@ def create_notification(request: CommandRequest) -> Document:
     created = datetime.fromisoformat(request.now.replace("Z", "+00:00"))
     expires = created + timedelta(days=_retention_days(request, tenant_id))
     notification_id = request.new_id("ntf")
-    return request.save("notifications", {
-        "id": notification_id, "user_id": user_id, "tenant_id": tenant_id, "category": category,
-        "severity": severity, "title": title, "body": body, "link": link, "created_at": request.now,
-        "read_at": None, "expires_at": expires.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "source_event_id": None, "delivery_token": secret("push", notification_id),
-    })
+    return request.save(
+        "notifications",
+        {
+            "id": notification_id,
+            "user_id": user_id,
+            "tenant_id": tenant_id,
+            "category": category,
+            "severity": severity,
+            "title": title,
+            "body": body,
+            "link": link,
+            "created_at": request.now,
+            "read_at": None,
+            "expires_at": expires.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "source_event_id": None,
+            "delivery_token": secret("push", notification_id),
+        },
+    )
 
 
 COMMANDS = (
-    Command("notifications", "Create a notification for a user (appears on the event stream)", create_notification,
-            body={"user_id": "string", "tenant_id": "string", "category": "string", "severity": "string",
-                  "title": "string", "body": "string", "link": "string"}),
+    Command(
+        "notifications",
+        "Create a notification for a user (appears on the event stream)",
+        create_notification,
+        body={
+            "user_id": "string",
+            "tenant_id": "string",
+            "category": "string",
+            "severity": "string",
+            "title": "string",
+            "body": "string",
+            "link": "string",
+        },
+    ),
 )

@@ -36,8 +36,17 @@ def _require_capability(provider: Document, name: str, field: str) -> None:
 
 
 def _bucket_event(request: CommandRequest, bucket_id: str, kind: str, message: str) -> None:
-    request.save("bucket-events", {"id": request.new_id("bev"), "bucket_id": bucket_id, "type": kind,
-                                   "message": message, "at": request.now, "actor_id": request.actor_id})
+    request.save(
+        "bucket-events",
+        {
+            "id": request.new_id("bev"),
+            "bucket_id": bucket_id,
+            "type": kind,
+            "message": message,
+            "at": request.now,
+            "actor_id": request.actor_id,
+        },
+    )
 
 
 def create_bucket(request: CommandRequest) -> Document:
@@ -70,11 +79,22 @@ def create_bucket(request: CommandRequest) -> Document:
         raise Rejected(422, "quota_exceeded", f"the project's storage quota has {free} TiB left", "quota_bytes")
     bucket_id = request.new_id("bk")
     bucket = {
-        "id": bucket_id, "tenant_id": tenant_id, "project_id": project_id, "name": name, "purpose": purpose,
-        "provider": provider["id"], "region": request.text("region", max_length=64), "status": "active",
-        "used_bytes": 0, "quota_bytes": quota, "object_count": 0, "created_at": request.now, "lifecycle_rules": [],
+        "id": bucket_id,
+        "tenant_id": tenant_id,
+        "project_id": project_id,
+        "name": name,
+        "purpose": purpose,
+        "provider": provider["id"],
+        "region": request.text("region", max_length=64),
+        "status": "active",
+        "used_bytes": 0,
+        "quota_bytes": quota,
+        "object_count": 0,
+        "created_at": request.now,
+        "lifecycle_rules": [],
         "provider_endpoint": f"https://{provider['id']}.internal:9000/{secret('endpoint', bucket_id)}",
-        "access_key_id": secret("akid", bucket_id), "secret_access_key": secret("sak", bucket_id),
+        "access_key_id": secret("akid", bucket_id),
+        "secret_access_key": secret("sak", bucket_id),
     }
     request.save("buckets", bucket)
     _bucket_event(request, bucket_id, "created", f"Bucket {name} created on {provider['display_name']}")
@@ -90,16 +110,26 @@ def create_grant(request: CommandRequest) -> Document:
         raise Rejected(422, "invalid_permission", "permission is read or read_write", "permission")
     if grantee == bucket["project_id"]:
         raise Rejected(422, "grant_to_owner", "the owning project already has full access", "grantee_project_id")
-    active = [g for g in request.find("grants", {"bucket_id": [bucket["id"]]})
-              if g["grantee_project_id"] == grantee and not g.get("revoked_at")]
+    active = [
+        g
+        for g in request.find("grants", {"bucket_id": [bucket["id"]]})
+        if g["grantee_project_id"] == grantee and not g.get("revoked_at")
+    ]
     if active:
-        raise Rejected(409, "grant_exists", "the project already has an active grant on this bucket",
-                       "grantee_project_id")
+        raise Rejected(
+            409, "grant_exists", "the project already has an active grant on this bucket", "grantee_project_id"
+        )
     grant = {
-        "id": request.new_id("gr"), "bucket_id": bucket["id"], "tenant_id": bucket["tenant_id"],
-        "owner_project_id": bucket["project_id"], "grantee_project_id": grantee, "permission": permission,
+        "id": request.new_id("gr"),
+        "bucket_id": bucket["id"],
+        "tenant_id": bucket["tenant_id"],
+        "owner_project_id": bucket["project_id"],
+        "grantee_project_id": grantee,
+        "permission": permission,
         "purpose": request.text("purpose", required=False, max_length=32) or bucket["purpose"],
-        "created_at": request.now, "created_by": request.actor_id, "revoked_at": None,
+        "created_at": request.now,
+        "created_by": request.actor_id,
+        "revoked_at": None,
     }
     request.save("grants", grant)
     _bucket_event(request, bucket["id"], "grant_created", f"Shared with {grantee} ({permission})")
@@ -123,8 +153,12 @@ def issue_credential(request: CommandRequest) -> Document:
     provider = request.load("providers", bucket["provider"], "provider")
     _require_capability(provider, "direct_credentials", "direct_credentials")
     # Reached only once a provider validates the capability: metadata only, the secret goes out of band.
-    return {"id": request.new_id("scred"), "bucket_id": bucket["id"], "created_at": request.now,
-            "permission": request.text("permission", required=False, max_length=32) or "read"}
+    return {
+        "id": request.new_id("scred"),
+        "bucket_id": bucket["id"],
+        "created_at": request.now,
+        "permission": request.text("permission", required=False, max_length=32) or "read",
+    }
 
 
 def create_mount(request: CommandRequest) -> Document:
@@ -137,25 +171,60 @@ def create_mount(request: CommandRequest) -> Document:
     if any(m["mount_path"] == path for m in request.find("mounts", {"workload_id": [workload_id]})):
         raise Rejected(409, "mount_path_taken", f"the workload already mounts something at {path}", "mount_path")
     mount = {
-        "id": request.new_id("mnt"), "workload_id": workload_id, "bucket_id": bucket["id"],
-        "tenant_id": bucket["tenant_id"], "project_id": request.text("project_id", max_length=128),
-        "mount_path": path, "read_only": bool(request.body.get("read_only")),
+        "id": request.new_id("mnt"),
+        "workload_id": workload_id,
+        "bucket_id": bucket["id"],
+        "tenant_id": bucket["tenant_id"],
+        "project_id": request.text("project_id", max_length=128),
+        "mount_path": path,
+        "read_only": bool(request.body.get("read_only")),
         "mount_secret": secret("mount", workload_id, bucket["id"]),
     }
     return request.save("mounts", mount)
 
 
 COMMANDS = (
-    Command("buckets", "Create a bucket (capabilities and quota checked against the provider)", create_bucket,
-            body={"tenant_id": "string", "project_id": "string", "name": "string", "purpose": "string",
-                  "provider": "string", "region": "string", "quota_bytes": "integer", "lifecycle_rules": "array"}),
-    Command("buckets", "Issue a direct credential (fails closed: 422 capability_not_validated)", issue_credential,
-            action="issue-credential", body={"permission": "string"}, returns_resource=False),
-    Command("grants", "Share a bucket with another project", create_grant,
-            body={"bucket_id": "string", "grantee_project_id": "string", "permission": "string", "purpose": "string"}),
+    Command(
+        "buckets",
+        "Create a bucket (capabilities and quota checked against the provider)",
+        create_bucket,
+        body={
+            "tenant_id": "string",
+            "project_id": "string",
+            "name": "string",
+            "purpose": "string",
+            "provider": "string",
+            "region": "string",
+            "quota_bytes": "integer",
+            "lifecycle_rules": "array",
+        },
+    ),
+    Command(
+        "buckets",
+        "Issue a direct credential (fails closed: 422 capability_not_validated)",
+        issue_credential,
+        action="issue-credential",
+        body={"permission": "string"},
+        returns_resource=False,
+    ),
+    Command(
+        "grants",
+        "Share a bucket with another project",
+        create_grant,
+        body={"bucket_id": "string", "grantee_project_id": "string", "permission": "string", "purpose": "string"},
+    ),
     Command("grants", "Revoke a grant", revoke_grant, action="revoke"),
-    Command("mounts", "Mount a bucket into a workload", create_mount,
-            body={"workload_id": "string", "bucket_id": "string", "project_id": "string", "mount_path": "string",
-                  "read_only": "boolean"}),
+    Command(
+        "mounts",
+        "Mount a bucket into a workload",
+        create_mount,
+        body={
+            "workload_id": "string",
+            "bucket_id": "string",
+            "project_id": "string",
+            "mount_path": "string",
+            "read_only": "boolean",
+        },
+    ),
     *draft_commands({"storage": STORAGE_STEPS}, "sd"),
 )

@@ -28,8 +28,11 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None, str]] = {
     "stop": (frozenset({"running", "provisioning"}), "stopping", "stopped"),
     "start": (frozenset({"stopped", "failed"}), None, "provisioning"),
     "restart": (frozenset({"running", "failed"}), None, "provisioning"),
-    "terminate": (frozenset({"pending", "provisioning", "running", "stopping", "stopped", "failed"}), "terminating",
-                  "terminated"),
+    "terminate": (
+        frozenset({"pending", "provisioning", "running", "stopping", "stopped", "failed"}),
+        "terminating",
+        "terminated",
+    ),
 }
 WHY_NOT = {
     "pending": "the workload is waiting for capacity",
@@ -47,11 +50,19 @@ BILLING = frozenset({"provisioning", "running", "stopping"})
 def _event(request: CommandRequest, workload_id: str, old: str | None, new: str, message: str, order: int = 0) -> None:
     # ``order`` milliseconds after the command: transitions of one command keep their order on the timeline.
     at = datetime.fromisoformat(request.now.replace("Z", "+00:00")) + timedelta(milliseconds=order)
-    request.save("workload-events", {
-        "id": request.new_id("ev"), "workload_id": workload_id, "type": "status_changed", "from_status": old,
-        "to_status": new, "at": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"), "message": message,
-        "actor_id": request.actor_id,
-    })
+    request.save(
+        "workload-events",
+        {
+            "id": request.new_id("ev"),
+            "workload_id": workload_id,
+            "type": "status_changed",
+            "from_status": old,
+            "to_status": new,
+            "at": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "message": message,
+            "actor_id": request.actor_id,
+        },
+    )
 
 
 def _app(request: CommandRequest, slug: str) -> Document:
@@ -93,42 +104,74 @@ def launch(request: CommandRequest) -> Document:
         raise Rejected(422, "invalid_gpu_count", "GPU count must be 1, 2, 4 or 8", "gpu.count")
     if not image:
         raise Rejected(422, "image_required", "compute launches need an image", "image")
-    taken = [w for w in request.find("workloads", {"project_id": [project_id]})
-             if w["name"] == name and w["status"] != "terminated"]
+    taken = [
+        w
+        for w in request.find("workloads", {"project_id": [project_id]})
+        if w["name"] == name and w["status"] != "terminated"
+    ]
     if taken:
         raise Rejected(409, "name_taken", f"the project already has a workload named {name!r}", "name")
     price = PRICES[model]
     workload_id = request.new_id("wl")
     settings = _settings(request)
     doc: Document = {
-        "id": workload_id, "tenant_id": tenant_id, "project_id": project_id,
-        "owner_id": request.text("owner_id", max_length=128), "kind": kind, "name": name, "status": "pending",
-        "status_reason": None, "node_id": None,
+        "id": workload_id,
+        "tenant_id": tenant_id,
+        "project_id": project_id,
+        "owner_id": request.text("owner_id", max_length=128),
+        "kind": kind,
+        "name": name,
+        "status": "pending",
+        "status_reason": None,
+        "node_id": None,
         "gpu": {"model": model, "count": count, "memory_gib": price["memory_gib"]},
-        "hourly_rate_cents": price["hourly_cents"] * count, "created_at": request.now, "started_at": None,
-        "completed_run_seconds": 0, "image": image, "command": request.text("command", required=False),
-        "env": [{"name": e["name"], "value": e.get("value"), "secret": False}
-                for e in request.body.get("env") or [] if isinstance(e, dict) and isinstance(e.get("name"), str)],
-        "app_slug": slug, "ssh_key_ids": request.strings("ssh_key_ids"),
+        "hourly_rate_cents": price["hourly_cents"] * count,
+        "created_at": request.now,
+        "started_at": None,
+        "completed_run_seconds": 0,
+        "image": image,
+        "command": request.text("command", required=False),
+        "env": [
+            {"name": e["name"], "value": e.get("value"), "secret": False}
+            for e in request.body.get("env") or []
+            if isinstance(e, dict) and isinstance(e.get("name"), str)
+        ],
+        "app_slug": slug,
+        "ssh_key_ids": request.strings("ssh_key_ids"),
         "service_account_id": request.text("service_account_id", required=False, max_length=128),
         "region": request.text("region", required=False, max_length=64),
-        "ssh": {"host": f"ssh.{tenant_id.removeprefix('t-')}.gpucloud.example",
-                "port": 22000 + secrets.randbelow(1000), "user": "ubuntu"} if kind == "compute" else None,
+        "ssh": {
+            "host": f"ssh.{tenant_id.removeprefix('t-')}.gpucloud.example",
+            "port": 22000 + secrets.randbelow(1000),
+            "user": "ubuntu",
+        }
+        if kind == "compute"
+        else None,
     }
     if kind == "jupyter":
-        doc["jupyter"] = {"kernel": "python3 (PyTorch 2.5)",
-                          "idle_timeout_minutes": int(settings.get("idle_timeout_minutes") or 60),
-                          "notebook_path": f"/lab/{workload_id}"}
+        doc["jupyter"] = {
+            "kernel": "python3 (PyTorch 2.5)",
+            "idle_timeout_minutes": int(settings.get("idle_timeout_minutes") or 60),
+            "notebook_path": f"/lab/{workload_id}",
+        }
     elif kind == "vllm":
-        doc["vllm"] = {"model": str(settings.get("model_name") or "meta-llama/Llama-3.1-8B-Instruct"),
-                       "max_model_len": int(settings.get("max_model_length") or 8192), "tensor_parallel_size": count,
-                       "replicas": 1, "route": f"/serve/{project_id.removeprefix('p-')}/{workload_id}",
-                       "tokens_per_second": None}
+        doc["vllm"] = {
+            "model": str(settings.get("model_name") or "meta-llama/Llama-3.1-8B-Instruct"),
+            "max_model_len": int(settings.get("max_model_length") or 8192),
+            "tensor_parallel_size": count,
+            "replicas": 1,
+            "route": f"/serve/{project_id.removeprefix('p-')}/{workload_id}",
+            "tokens_per_second": None,
+        }
     elif kind == "training":
-        doc["training"] = {"framework": str(settings.get("framework") or "pytorch"),
-                           "epochs_total": int(settings.get("epochs") or 10), "epoch_current": 0, "loss": None,
-                           "checkpoint_bucket_id": settings.get("checkpoint_bucket_id"),
-                           "dataset_bucket_id": settings.get("dataset_bucket_id")}
+        doc["training"] = {
+            "framework": str(settings.get("framework") or "pytorch"),
+            "epochs_total": int(settings.get("epochs") or 10),
+            "epoch_current": 0,
+            "loss": None,
+            "checkpoint_bucket_id": settings.get("checkpoint_bucket_id"),
+            "dataset_bucket_id": settings.get("dataset_bucket_id"),
+        }
     request.save("workloads", doc)
     _event(request, workload_id, None, "pending", "Launch requested; waiting for GPU capacity")
     return doc
@@ -168,11 +211,34 @@ def _transition(action: str):
 
 
 COMMANDS = (
-    Command("workloads", "Launch a workload (pending until placed) from an app or a compute image", launch,
-            body={"tenant_id": "string", "project_id": "string", "owner_id": "string", "name": "string",
-                  "app_slug": "string", "gpu": "object", "region": "string", "image": "string", "command": "string",
-                  "env": "array", "settings": "object", "ssh_key_ids": "array", "service_account_id": "string"}),
-    *(Command("workloads", f"{action.capitalize()} a workload (409 invalid_transition when its status forbids it)",
-              _transition(action), action=action) for action in TRANSITIONS),
+    Command(
+        "workloads",
+        "Launch a workload (pending until placed) from an app or a compute image",
+        launch,
+        body={
+            "tenant_id": "string",
+            "project_id": "string",
+            "owner_id": "string",
+            "name": "string",
+            "app_slug": "string",
+            "gpu": "object",
+            "region": "string",
+            "image": "string",
+            "command": "string",
+            "env": "array",
+            "settings": "object",
+            "ssh_key_ids": "array",
+            "service_account_id": "string",
+        },
+    ),
+    *(
+        Command(
+            "workloads",
+            f"{action.capitalize()} a workload (409 invalid_transition when its status forbids it)",
+            _transition(action),
+            action=action,
+        )
+        for action in TRANSITIONS
+    ),
     *draft_commands({"compute": COMPUTE_STEPS, "app": APP_STEPS}, "ld"),
 )

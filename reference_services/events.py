@@ -25,19 +25,31 @@ def workload_changes(old: Document | None, new: Document) -> list[EventDraft]:
         return []
     data = {name: new.get(name) for name in WORKLOAD_FIELDS}
     data["previous_status"] = previous
-    return [EventDraft("workload.status_changed", new["id"], data, tenant_id=new.get("tenant_id"),
-                       project_id=new.get("project_id"), user_id=new.get("owner_id"))]
+    return [
+        EventDraft(
+            "workload.status_changed",
+            new["id"],
+            data,
+            tenant_id=new.get("tenant_id"),
+            project_id=new.get("project_id"),
+            user_id=new.get("owner_id"),
+        )
+    ]
 
 
 def notification_changes(old: Document | None, new: Document) -> list[EventDraft]:
     """``notification.created`` for a new notification, ``notification.read`` when it is marked read."""
     if old is None:
-        return [EventDraft("notification.created", new["id"], dict(new), tenant_id=new.get("tenant_id"),
-                           user_id=new.get("user_id"))]
+        return [
+            EventDraft(
+                "notification.created", new["id"], dict(new), tenant_id=new.get("tenant_id"), user_id=new.get("user_id")
+            )
+        ]
     if old.get("read_at") is None and new.get("read_at") is not None:
         data = {"id": new["id"], "user_id": new.get("user_id"), "read_at": new["read_at"]}
-        return [EventDraft("notification.read", new["id"], data, tenant_id=new.get("tenant_id"),
-                           user_id=new.get("user_id"))]
+        return [
+            EventDraft("notification.read", new["id"], data, tenant_id=new.get("tenant_id"), user_id=new.get("user_id"))
+        ]
     return []
 
 

@@ -138,8 +138,9 @@ class FaultMiddleware:
         if scope["path"].startswith("/v1/"):
             state.requests[scope["method"]] += 1
             state.last_headers = {
-                k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k in (b"traceparent",
-                                                                                           b"idempotency-key")
+                k.decode("latin-1"): v.decode("latin-1")
+                for k, v in scope["headers"]
+                if k in (b"traceparent", b"idempotency-key")
             }
         if spec.latency_ms > 0:
             await asyncio.sleep(spec.latency_ms / 1000)
@@ -210,8 +211,10 @@ class FaultMiddleware:
 
 def _ids_only(document: Any) -> Any:
     if isinstance(document, dict) and isinstance(document.get("items"), list):
-        return {**document, "items": [{"id": item.get("id")} if isinstance(item, dict) else item
-                                      for item in document["items"]]}
+        return {
+            **document,
+            "items": [{"id": item.get("id")} if isinstance(item, dict) else item for item in document["items"]],
+        }
     if isinstance(document, dict):
         return {"id": document.get("id")}
     return document
@@ -222,9 +225,11 @@ def _error_body(code: str) -> bytes:
 
 
 async def _respond(send: Send, status: int, body: bytes) -> None:
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -179,18 +179,30 @@ def _seed_platform(world: World) -> list[dict[str, Any]]:
 
 
 def _seed_buckets(world: World, rng: random.Random, scale: int) -> list[dict[str, Any]]:
-    for provider, name, validated in (("weka", "WEKA", {"quota", "snapshots", "object_listing"}),
-                                      ("vast", "VAST Data", {"quota"})):
+    for provider, name, validated in (
+        ("weka", "WEKA", {"quota", "snapshots", "object_listing"}),
+        ("vast", "VAST Data", {"quota"}),
+    ):
         capabilities = [
-            {"name": cap, "supported": True, "validated": cap in validated,
-             "note": None if cap in validated else f"{name} {cap.replace('_', ' ')} is not validated yet"}
+            {
+                "name": cap,
+                "supported": True,
+                "validated": cap in validated,
+                "note": None if cap in validated else f"{name} {cap.replace('_', ' ')} is not validated yet",
+            }
             for cap in ("quota", "snapshots", "object_listing", "lifecycle_rules", "direct_credentials")
         ]
-        world.add("storage", "providers", {
-            "id": provider, "display_name": name, "capabilities": capabilities,
-            "management_endpoint": f"https://{provider}-mgmt.internal/{secret('mgmt', provider)}",
-            "admin_token": secret("admin", provider),
-        })
+        world.add(
+            "storage",
+            "providers",
+            {
+                "id": provider,
+                "display_name": name,
+                "capabilities": capabilities,
+                "management_endpoint": f"https://{provider}-mgmt.internal/{secret('mgmt', provider)}",
+                "admin_token": secret("admin", provider),
+            },
+        )
     buckets: list[dict[str, Any]] = []
     purposes = ("datasets", "checkpoints", "artifacts")
     for round_index in range(scale):
@@ -200,27 +212,33 @@ def _seed_buckets(world: World, rng: random.Random, scale: int) -> list[dict[str
                 provider = "weka" if (p_index + purpose_index) % 2 == 0 else "vast"
                 quota = (1 + purpose_index) * 10 * 1024**4
                 suffix = f"-{round_index + 1}" if round_index else ""
-                bucket = world.add("storage", "buckets", {
-                    "id": f"bk-{number:04d}",
-                    "tenant_id": project["tenant_id"],
-                    "project_id": project["id"],
-                    "name": f"{project['slug']}-{purpose}{suffix}",
-                    "purpose": purpose.rstrip("s"),
-                    "provider": provider,
-                    "region": SITES[p_index % 2]["region"],
-                    "status": "active" if number % 7 else "provisioning",
-                    "used_bytes": int(quota * rng.uniform(0.05, 0.97)),
-                    "quota_bytes": quota,
-                    "object_count": rng.randint(200, 90000),
-                    "created_at": _iso(world.now - timedelta(days=90 - number % 60)),
-                    "lifecycle_rules": [
-                        {"id": f"lr-{number}-1", "action": "expire", "prefix": "tmp/", "after_days": 7},
-                        {"id": f"lr-{number}-2", "action": "transition", "prefix": "archive/", "after_days": 30},
-                    ] if purpose != "datasets" else [],
-                    "provider_endpoint": f"https://{provider}.internal:9000/{secret('endpoint', number)}",
-                    "access_key_id": secret("akid", number),
-                    "secret_access_key": secret("sak", number),
-                })
+                bucket = world.add(
+                    "storage",
+                    "buckets",
+                    {
+                        "id": f"bk-{number:04d}",
+                        "tenant_id": project["tenant_id"],
+                        "project_id": project["id"],
+                        "name": f"{project['slug']}-{purpose}{suffix}",
+                        "purpose": purpose.rstrip("s"),
+                        "provider": provider,
+                        "region": SITES[p_index % 2]["region"],
+                        "status": "active" if number % 7 else "provisioning",
+                        "used_bytes": int(quota * rng.uniform(0.05, 0.97)),
+                        "quota_bytes": quota,
+                        "object_count": rng.randint(200, 90000),
+                        "created_at": _iso(world.now - timedelta(days=90 - number % 60)),
+                        "lifecycle_rules": [
+                            {"id": f"lr-{number}-1", "action": "expire", "prefix": "tmp/", "after_days": 7},
+                            {"id": f"lr-{number}-2", "action": "transition", "prefix": "archive/", "after_days": 30},
+                        ]
+                        if purpose != "datasets"
+                        else [],
+                        "provider_endpoint": f"https://{provider}.internal:9000/{secret('endpoint', number)}",
+                        "access_key_id": secret("akid", number),
+                        "secret_access_key": secret("sak", number),
+                    },
+                )
                 buckets.append(bucket)
                 _seed_bucket_children(world, rng, bucket, number)
     return buckets
@@ -229,31 +247,55 @@ def _seed_buckets(world: World, rng: random.Random, scale: int) -> list[dict[str
 def _seed_bucket_children(world: World, rng: random.Random, bucket: dict[str, Any], number: int) -> None:
     if bucket["provider"] == "weka":
         for obj in range(4):
-            world.add("storage", "bucket-objects", {
-                "id": f"obj-{number}-{obj}", "bucket_id": bucket["id"],
-                "key": f"{bucket['purpose']}/part-{obj:05d}.parquet",
-                "size_bytes": rng.randint(10**6, 10**10),
-                "modified_at": _iso(world.now - timedelta(hours=obj * 5 + 1)),
-            })
-    for event_index, (kind, message) in enumerate((
-        ("created", f"Bucket {bucket['name']} created on {bucket['provider'].upper()}"),
-        ("quota_changed", "Quota set to the project default"),
-        ("lifecycle_updated", "Lifecycle rules updated"),
-    )):
-        world.add("storage", "bucket-events", {
-            "id": f"bev-{number}-{event_index}", "bucket_id": bucket["id"], "type": kind, "message": message,
-            "at": _iso(world.now - timedelta(days=30 - event_index * 7)), "actor_id": "u-tara",
-        })
+            world.add(
+                "storage",
+                "bucket-objects",
+                {
+                    "id": f"obj-{number}-{obj}",
+                    "bucket_id": bucket["id"],
+                    "key": f"{bucket['purpose']}/part-{obj:05d}.parquet",
+                    "size_bytes": rng.randint(10**6, 10**10),
+                    "modified_at": _iso(world.now - timedelta(hours=obj * 5 + 1)),
+                },
+            )
+    for event_index, (kind, message) in enumerate(
+        (
+            ("created", f"Bucket {bucket['name']} created on {bucket['provider'].upper()}"),
+            ("quota_changed", "Quota set to the project default"),
+            ("lifecycle_updated", "Lifecycle rules updated"),
+        )
+    ):
+        world.add(
+            "storage",
+            "bucket-events",
+            {
+                "id": f"bev-{number}-{event_index}",
+                "bucket_id": bucket["id"],
+                "type": kind,
+                "message": message,
+                "at": _iso(world.now - timedelta(days=30 - event_index * 7)),
+                "actor_id": "u-tara",
+            },
+        )
     tenant_projects = [p for p in PROJECTS if p["tenant_id"] == bucket["tenant_id"] and p["id"] != bucket["project_id"]]
     if bucket["purpose"] in {"dataset", "checkpoint"} and tenant_projects:
         grantee = tenant_projects[number % len(tenant_projects)]
-        world.add("storage", "grants", {
-            "id": f"gr-{number:04d}", "bucket_id": bucket["id"], "tenant_id": bucket["tenant_id"],
-            "owner_project_id": bucket["project_id"], "grantee_project_id": grantee["id"],
-            "permission": "read" if bucket["purpose"] == "dataset" else "read_write",
-            "purpose": bucket["purpose"], "created_at": _iso(world.now - timedelta(days=12)),
-            "created_by": "u-tara", "revoked_at": None,
-        })
+        world.add(
+            "storage",
+            "grants",
+            {
+                "id": f"gr-{number:04d}",
+                "bucket_id": bucket["id"],
+                "tenant_id": bucket["tenant_id"],
+                "owner_project_id": bucket["project_id"],
+                "grantee_project_id": grantee["id"],
+                "permission": "read" if bucket["purpose"] == "dataset" else "read_write",
+                "purpose": bucket["purpose"],
+                "created_at": _iso(world.now - timedelta(days=12)),
+                "created_by": "u-tara",
+                "revoked_at": None,
+            },
+        )
 
 
 def _seed_workloads(
@@ -281,8 +323,14 @@ def _owner_for(project_id: str) -> str:
 
 
 def _seed_one_workload(
-    world: World, rng: random.Random, number: int, project: dict[str, Any], kind: str, state: str,
-    nodes: list[dict[str, Any]], buckets: list[dict[str, Any]],
+    world: World,
+    rng: random.Random,
+    number: int,
+    project: dict[str, Any],
+    kind: str,
+    state: str,
+    nodes: list[dict[str, Any]],
+    buckets: list[dict[str, Any]],
 ) -> None:
     workload_id = f"wl-{number:04d}"
     node = nodes[number % len(nodes)]
@@ -295,19 +343,32 @@ def _seed_one_workload(
     name_stem = {"compute": "devbox", "jupyter": "notebook", "vllm": "serve", "training": "finetune"}[kind]
     project_buckets = [b for b in buckets if b["project_id"] == project["id"]]
     doc: dict[str, Any] = {
-        "id": workload_id, "tenant_id": project["tenant_id"], "project_id": project["id"],
-        "owner_id": _owner_for(project["id"]), "kind": kind,
-        "name": f"{project['slug']}-{name_stem}-{number:02d}", "status": state,
+        "id": workload_id,
+        "tenant_id": project["tenant_id"],
+        "project_id": project["id"],
+        "owner_id": _owner_for(project["id"]),
+        "kind": kind,
+        "name": f"{project['slug']}-{name_stem}-{number:02d}",
+        "status": state,
         "status_reason": FAILURE_REASONS[number % len(FAILURE_REASONS)] if state == "failed" else None,
         "node_id": node["id"] if state in RUNNING_STATES else None,
         "gpu": {"model": gpu["model"], "count": gpu_count, "memory_gib": gpu["memory_gib"]},
         "hourly_rate_cents": gpu["hourly_cents"] * gpu_count,
-        "created_at": _iso(created), "started_at": _iso(started) if started and state in RUNNING_STATES else None,
+        "created_at": _iso(created),
+        "started_at": _iso(started) if started and state in RUNNING_STATES else None,
         "completed_run_seconds": 0 if started is None else run_hours * 3600 // (2 if state in RUNNING_STATES else 1),
-        "image": {"compute": "nvcr.io/nvidia/pytorch:24.10-py3", "jupyter": "jupyter/pytorch-notebook:cuda12",
-                  "vllm": "vllm/vllm-openai:v0.6.3", "training": "nvcr.io/nvidia/nemo:24.09"}[kind],
-        "command": {"compute": None, "jupyter": "start-notebook.sh", "vllm": "vllm serve",
-                    "training": "torchrun --nproc-per-node=8 train.py"}[kind],
+        "image": {
+            "compute": "nvcr.io/nvidia/pytorch:24.10-py3",
+            "jupyter": "jupyter/pytorch-notebook:cuda12",
+            "vllm": "vllm/vllm-openai:v0.6.3",
+            "training": "nvcr.io/nvidia/nemo:24.09",
+        }[kind],
+        "command": {
+            "compute": None,
+            "jupyter": "start-notebook.sh",
+            "vllm": "vllm serve",
+            "training": "torchrun --nproc-per-node=8 train.py",
+        }[kind],
         "env": [
             {"name": "NCCL_DEBUG", "value": "WARN", "secret": False},
             {"name": "HF_HOME", "value": "/mnt/datasets/hf", "secret": False},
@@ -319,61 +380,109 @@ def _seed_one_workload(
         "cluster_credentials": secret("kube", workload_id),
     }
     if kind == "jupyter":
-        doc["jupyter"] = {"kernel": "python3 (PyTorch 2.5)", "idle_timeout_minutes": 60,
-                          "notebook_path": f"/lab/{workload_id}", "token": secret("jupyter", workload_id)}
+        doc["jupyter"] = {
+            "kernel": "python3 (PyTorch 2.5)",
+            "idle_timeout_minutes": 60,
+            "notebook_path": f"/lab/{workload_id}",
+            "token": secret("jupyter", workload_id),
+        }
     elif kind == "vllm":
-        doc["vllm"] = {"model": ("meta-llama/Llama-3.1-70B-Instruct", "mistralai/Mistral-7B-Instruct-v0.3")[number % 2],
-                       "max_model_len": 32768, "tensor_parallel_size": gpu_count, "replicas": 1 + number % 2,
-                       "route": f"/serve/{project['slug']}/{workload_id}",
-                       "tokens_per_second": round(rng.uniform(900, 4200), 1) if state == "running" else None,
-                       "api_key": secret("vllmkey", workload_id),
-                       "internal_endpoint": f"http://10.44.{number % 250}.7:8000/{secret('ep', workload_id)}"}
+        doc["vllm"] = {
+            "model": ("meta-llama/Llama-3.1-70B-Instruct", "mistralai/Mistral-7B-Instruct-v0.3")[number % 2],
+            "max_model_len": 32768,
+            "tensor_parallel_size": gpu_count,
+            "replicas": 1 + number % 2,
+            "route": f"/serve/{project['slug']}/{workload_id}",
+            "tokens_per_second": round(rng.uniform(900, 4200), 1) if state == "running" else None,
+            "api_key": secret("vllmkey", workload_id),
+            "internal_endpoint": f"http://10.44.{number % 250}.7:8000/{secret('ep', workload_id)}",
+        }
     elif kind == "training":
         total = 10 + number % 20
         current = {"pending": 0, "provisioning": 0, "terminated": total}.get(state, number % total)
-        doc["training"] = {"framework": ("pytorch", "nemo", "deepspeed")[number % 3], "epochs_total": total,
-                           "epoch_current": current, "loss": round(2.5 / (1 + current), 4) if current else None,
-                           "checkpoint_bucket_id": next((b["id"] for b in project_buckets if b["purpose"] == "checkpoint"), None),
-                           "dataset_bucket_id": next((b["id"] for b in project_buckets if b["purpose"] == "dataset"), None),
-                           "wandb_api_key": secret("wandb", workload_id)}
+        doc["training"] = {
+            "framework": ("pytorch", "nemo", "deepspeed")[number % 3],
+            "epochs_total": total,
+            "epoch_current": current,
+            "loss": round(2.5 / (1 + current), 4) if current else None,
+            "checkpoint_bucket_id": next((b["id"] for b in project_buckets if b["purpose"] == "checkpoint"), None),
+            "dataset_bucket_id": next((b["id"] for b in project_buckets if b["purpose"] == "dataset"), None),
+            "wandb_api_key": secret("wandb", workload_id),
+        }
     world.add("workloads", "workloads", doc)
     _seed_workload_children(world, rng, doc, path, created, project_buckets)
 
 
 def _seed_workload_children(
-    world: World, rng: random.Random, doc: dict[str, Any], path: list[str], created: datetime,
+    world: World,
+    rng: random.Random,
+    doc: dict[str, Any],
+    path: list[str],
+    created: datetime,
     project_buckets: list[dict[str, Any]],
 ) -> None:
     workload_id = doc["id"]
     previous = None
     for step, status in enumerate(path):
-        world.add("workloads", "workload-events", {
-            "id": f"ev-{workload_id[3:]}-{step}", "workload_id": workload_id, "type": "status_changed",
-            "from_status": previous, "to_status": status, "at": _iso(created + timedelta(minutes=step * 3 + step * step)),
-            "message": f"Status changed to {status}" + (f": {doc['status_reason']}" if status == "failed" else ""),
-            "actor_id": doc["owner_id"],
-        })
+        world.add(
+            "workloads",
+            "workload-events",
+            {
+                "id": f"ev-{workload_id[3:]}-{step}",
+                "workload_id": workload_id,
+                "type": "status_changed",
+                "from_status": previous,
+                "to_status": status,
+                "at": _iso(created + timedelta(minutes=step * 3 + step * step)),
+                "message": f"Status changed to {status}" + (f": {doc['status_reason']}" if status == "failed" else ""),
+                "actor_id": doc["owner_id"],
+            },
+        )
         previous = status
     if doc["status"] == "running":
-        world.add("workloads", "workload-events", {
-            "id": f"ev-{workload_id[3:]}-a", "workload_id": workload_id, "type": "activity", "from_status": None,
-            "to_status": None, "at": _iso(created + timedelta(minutes=40)), "actor_id": doc["owner_id"],
-            "message": "Checkpoint written" if doc["kind"] == "training" else "User session opened",
-        })
-        world.add("workloads", "workload-metrics", {
-            "id": f"met-{workload_id[3:]}", "workload_id": workload_id,
-            "gpu_utilization": round(rng.uniform(0.05, 0.99), 3), "gpu_memory_used_gib": round(rng.uniform(4, 78), 1),
-            "power_watts": rng.randint(90, 690), "sampled_at": _iso(created + timedelta(hours=2)),
-            "sources": [
-                {"label": "GPU dashboard", "href": f"/observability/workloads/{workload_id}/gpu"},
-                {"label": "Node exporter", "href": f"/observability/nodes/{doc['node_id']}"},
-            ],
-        })
+        world.add(
+            "workloads",
+            "workload-events",
+            {
+                "id": f"ev-{workload_id[3:]}-a",
+                "workload_id": workload_id,
+                "type": "activity",
+                "from_status": None,
+                "to_status": None,
+                "at": _iso(created + timedelta(minutes=40)),
+                "actor_id": doc["owner_id"],
+                "message": "Checkpoint written" if doc["kind"] == "training" else "User session opened",
+            },
+        )
+        world.add(
+            "workloads",
+            "workload-metrics",
+            {
+                "id": f"met-{workload_id[3:]}",
+                "workload_id": workload_id,
+                "gpu_utilization": round(rng.uniform(0.05, 0.99), 3),
+                "gpu_memory_used_gib": round(rng.uniform(4, 78), 1),
+                "power_watts": rng.randint(90, 690),
+                "sampled_at": _iso(created + timedelta(hours=2)),
+                "sources": [
+                    {"label": "GPU dashboard", "href": f"/observability/workloads/{workload_id}/gpu"},
+                    {"label": "Node exporter", "href": f"/observability/nodes/{doc['node_id']}"},
+                ],
+            },
+        )
     mountable = [b for b in project_buckets if b["purpose"] in {"dataset", "checkpoint"}]
     for index, bucket in enumerate(mountable[: 1 + int(workload_id[3:]) % 2]):
-        world.add("storage", "mounts", {
-            "id": f"mnt-{workload_id[3:]}-{index}", "workload_id": workload_id, "bucket_id": bucket["id"],
-            "tenant_id": doc["tenant_id"], "project_id": doc["project_id"],
-            "mount_path": f"/mnt/{bucket['purpose']}s", "read_only": bucket["purpose"] == "dataset",
-            "mount_secret": secret("mount", workload_id, bucket["id"]),
-        })
+        world.add(
+            "storage",
+            "mounts",
+            {
+                "id": f"mnt-{workload_id[3:]}-{index}",
+                "workload_id": workload_id,
+                "bucket_id": bucket["id"],
+                "tenant_id": doc["tenant_id"],
+                "project_id": doc["project_id"],
+                "mount_path": f"/mnt/{bucket['purpose']}s",
+                "read_only": bucket["purpose"] == "dataset",
+                "mount_secret": secret("mount", workload_id, bucket["id"]),
+            },
+        )

@@ -31,10 +31,16 @@ SERVICE_ACCOUNTS = (
     ("sa-llm-gateway", "p-llm", "llm-gateway", "Product API calling the vLLM endpoints", "u-priya", 0, False),
     ("sa-llm-eval", "p-llm", "llm-eval", "Nightly evaluation harness", "u-priya", 1, False),
     ("sa-research-bot", "p-research", "research-bot", "Notebook scheduler for the sandbox", "u-tara", None, False),
-    ("sa-genomics-pipeline", "p-genomics", "genomics-pipeline", "Nextflow pipeline submitting jobs", "u-gina", 0,
-     False),
-    ("sa-genomics-airflow", "p-genomics", "genomics-airflow", "Airflow DAGs for nightly alignment", "u-gina", 3,
-     False),
+    (
+        "sa-genomics-pipeline",
+        "p-genomics",
+        "genomics-pipeline",
+        "Nextflow pipeline submitting jobs",
+        "u-gina",
+        0,
+        False,
+    ),
+    ("sa-genomics-airflow", "p-genomics", "genomics-airflow", "Airflow DAGs for nightly alignment", "u-gina", 3, False),
     ("sa-robotics-sim", "p-robotics", "robotics-sim", "Simulation farm controller", "u-gina", 12, False),
 )
 
@@ -51,8 +57,7 @@ CREDENTIALS = (
     ("cred-sa-llm-gw-1", "sa-llm-gateway", "p-llm", "llm-gateway-2025", "service_account_key", 9, 0, False),
     ("cred-sa-llm-gw-0", "sa-llm-gateway", "p-llm", "llm-gateway-2024", "service_account_key", 120, 70, True),
     ("cred-sa-llm-eval", "sa-llm-eval", "p-llm", "llm-eval-key", "service_account_key", 200, 1, False),
-    ("cred-sa-research", "sa-research-bot", "p-research", "research-bot-key", "service_account_key", 30, None,
-     False),
+    ("cred-sa-research", "sa-research-bot", "p-research", "research-bot-key", "service_account_key", 30, None, False),
     ("cred-olivia-ssh", "u-olivia", None, "olivia-yubikey", "ssh_key", None, 0, False),
     ("cred-olivia-cli", "u-olivia", None, "olivia-ops-cli", "api_key", 6, 0, False),
     ("cred-gina-cli", "u-gina", None, "gina-cli", "api_key", 80, 1, False),
@@ -60,8 +65,7 @@ CREDENTIALS = (
     ("cred-sam-cli", "u-sam", "p-genomics", "sam-cli", "api_key", 3, 0, False),
     ("cred-sa-genomics", "sa-genomics-pipeline", "p-genomics", "pipeline-key", "service_account_key", 13, 0, False),
     ("cred-sa-airflow", "sa-genomics-airflow", "p-genomics", "airflow-key", "service_account_key", 150, 3, False),
-    ("cred-sa-robotics", "sa-robotics-sim", "p-robotics", "sim-controller-key", "service_account_key", 300, 12,
-     False),
+    ("cred-sa-robotics", "sa-robotics-sim", "p-robotics", "sim-controller-key", "service_account_key", 300, 12, False),
 )
 
 # project -> fraction of its GPU and storage quota in use (near the limit for p-llm and p-genomics)
@@ -73,13 +77,42 @@ FEATURES = {
 
 IDENTITY_PROVIDERS = (
     # id, tenant, name, provider, protocol, status, reason, domains, hours since sync, users synced
-    ("idp-acme-okta", "t-acme", "Acme Okta", "okta", "saml", "active", None, ["acme.example", "acme-ai.example"],
-     2, 42),
-    ("idp-acme-google", "t-acme", "Contractors (Google Workspace)", "google_workspace", "oidc", "active", None,
-     ["contractors.acme.example"], 5, 7),
-    ("idp-globex-entra", "t-globex", "Globex Entra ID", "microsoft_entra_id", "oidc", "degraded",
-     "The last three directory syncs failed: the identity provider rejected the client credentials.",
-     ["globex.example"], 73, 18),
+    (
+        "idp-acme-okta",
+        "t-acme",
+        "Acme Okta",
+        "okta",
+        "saml",
+        "active",
+        None,
+        ["acme.example", "acme-ai.example"],
+        2,
+        42,
+    ),
+    (
+        "idp-acme-google",
+        "t-acme",
+        "Contractors (Google Workspace)",
+        "google_workspace",
+        "oidc",
+        "active",
+        None,
+        ["contractors.acme.example"],
+        5,
+        7,
+    ),
+    (
+        "idp-globex-entra",
+        "t-globex",
+        "Globex Entra ID",
+        "microsoft_entra_id",
+        "oidc",
+        "degraded",
+        "The last three directory syncs failed: the identity provider rejected the client credentials.",
+        ["globex.example"],
+        73,
+        18,
+    ),
 )
 
 # id, tenant, project or None, email, role, invited by, days since invited, days until expiry
@@ -93,12 +126,24 @@ INVITES = (
 )
 
 POLICIES = {
-    "t-acme": {"mfa_required": True, "max_session_hours": 12, "idle_timeout_minutes": 60,
-               "allowed_regions": ["us-east-1", "eu-west-1"], "ip_allowlist_enabled": False,
-               "credential_max_lifetime_days": 90, "updated_by": "u-tara"},
-    "t-globex": {"mfa_required": False, "max_session_hours": 24, "idle_timeout_minutes": 240,
-                 "allowed_regions": ["us-east-1"], "ip_allowlist_enabled": False,
-                 "credential_max_lifetime_days": 365, "updated_by": "u-gina"},
+    "t-acme": {
+        "mfa_required": True,
+        "max_session_hours": 12,
+        "idle_timeout_minutes": 60,
+        "allowed_regions": ["us-east-1", "eu-west-1"],
+        "ip_allowlist_enabled": False,
+        "credential_max_lifetime_days": 90,
+        "updated_by": "u-tara",
+    },
+    "t-globex": {
+        "mfa_required": False,
+        "max_session_hours": 24,
+        "idle_timeout_minutes": 240,
+        "allowed_regions": ["us-east-1"],
+        "ip_allowlist_enabled": False,
+        "credential_max_lifetime_days": 365,
+        "updated_by": "u-gina",
+    },
 }
 
 # user -> (timezone, locale, MFA method or None, days since password change)
@@ -146,12 +191,21 @@ def _tenant_of(project_id: str) -> str:
 
 def _service_accounts(world: World) -> None:
     for sa_id, project_id, name, description, created_by, last_used, disabled in SERVICE_ACCOUNTS:
-        world.add("access", "service-accounts", {
-            "id": sa_id, "tenant_id": _tenant_of(project_id), "project_id": project_id, "name": name,
-            "description": description, "created_at": _ago(world, days=180 - len(name)), "created_by": created_by,
-            "last_used_at": None if last_used is None else _ago(world, days=last_used, hours=3),
-            "disabled": disabled,
-        })
+        world.add(
+            "access",
+            "service-accounts",
+            {
+                "id": sa_id,
+                "tenant_id": _tenant_of(project_id),
+                "project_id": project_id,
+                "name": name,
+                "description": description,
+                "created_at": _ago(world, days=180 - len(name)),
+                "created_by": created_by,
+                "last_used_at": None if last_used is None else _ago(world, days=last_used, hours=3),
+                "disabled": disabled,
+            },
+        )
 
 
 def _credentials(world: World) -> None:
@@ -160,18 +214,28 @@ def _credentials(world: World) -> None:
     for cred_id, owner, project_id, name, kind, expires_in, last_used, revoked in CREDENTIALS:
         digest = hashlib.sha256(cred_id.encode()).hexdigest()
         is_ssh = kind == "ssh_key"
-        world.add("access", "credentials", {
-            "id": cred_id, "tenant_id": user_tenants.get(owner) or sa_tenants.get(owner), "project_id": project_id,
-            "name": name, "kind": kind, "owner_type": "service_account" if owner.startswith("sa-") else "user",
-            "owner_id": owner, "prefix": None if is_ssh else f"gpc_{digest[:6]}", "last_four": digest[-4:],
-            "fingerprint": f"SHA256:{digest[8:51]}" if is_ssh else None,
-            "created_at": _ago(world, days=(90 if expires_in is None else max(30, 90 - expires_in)) + len(name)),
-            "last_used_at": None if last_used is None else _ago(world, days=last_used, hours=1),
-            "expires_at": None if expires_in is None else _ahead(world, days=expires_in),
-            "revoked_at": _ago(world, days=60) if revoked else None,
-            "secret_value": None if is_ssh else f"gpc_{digest[:6]}_{secret('apikey', cred_id)}",
-            "private_key": f"{FAKE_KEY_HEADER} {secret('sshpriv', cred_id)}-----" if is_ssh else None,
-        })
+        world.add(
+            "access",
+            "credentials",
+            {
+                "id": cred_id,
+                "tenant_id": user_tenants.get(owner) or sa_tenants.get(owner),
+                "project_id": project_id,
+                "name": name,
+                "kind": kind,
+                "owner_type": "service_account" if owner.startswith("sa-") else "user",
+                "owner_id": owner,
+                "prefix": None if is_ssh else f"gpc_{digest[:6]}",
+                "last_four": digest[-4:],
+                "fingerprint": f"SHA256:{digest[8:51]}" if is_ssh else None,
+                "created_at": _ago(world, days=(90 if expires_in is None else max(30, 90 - expires_in)) + len(name)),
+                "last_used_at": None if last_used is None else _ago(world, days=last_used, hours=1),
+                "expires_at": None if expires_in is None else _ahead(world, days=expires_in),
+                "revoked_at": _ago(world, days=60) if revoked else None,
+                "secret_value": None if is_ssh else f"gpc_{digest[:6]}_{secret('apikey', cred_id)}",
+                "private_key": f"{FAKE_KEY_HEADER} {secret('sshpriv', cred_id)}-----" if is_ssh else None,
+            },
+        )
 
 
 def _entitlements(world: World) -> None:
@@ -201,17 +265,30 @@ def _entitlements(world: World) -> None:
             quota_bytes = max(TIB, math.ceil(used_bytes / fill / TIB) * TIB)
             tenant_storage[0] += quota_bytes
             tenant_storage[1] += used_bytes
-            world.add("access", "entitlements", _entitlement(world, tenant["id"], project["id"], quotas,
-                                                             quota_bytes, used_bytes))
+            world.add(
+                "access",
+                "entitlements",
+                _entitlement(world, tenant["id"], project["id"], quotas, quota_bytes, used_bytes),
+            )
         quotas = [{"gpu_model": m, "limit": limit, "used": used} for m, (limit, used) in tenant_quotas.items()]
         world.add("access", "entitlements", _entitlement(world, tenant["id"], None, quotas, *tenant_storage))
 
 
-def _entitlement(world: World, tenant_id: str, project_id: str | None, quotas: list[dict[str, Any]],
-                 quota_bytes: int, used_bytes: int) -> dict[str, Any]:
+def _entitlement(
+    world: World,
+    tenant_id: str,
+    project_id: str | None,
+    quotas: list[dict[str, Any]],
+    quota_bytes: int,
+    used_bytes: int,
+) -> dict[str, Any]:
     return {
-        "id": f"ent-{(project_id or tenant_id)[2:]}", "tenant_id": tenant_id, "project_id": project_id,
-        "gpu_quotas": quotas, "storage_quota_bytes": quota_bytes, "storage_used_bytes": used_bytes,
+        "id": f"ent-{(project_id or tenant_id)[2:]}",
+        "tenant_id": tenant_id,
+        "project_id": project_id,
+        "gpu_quotas": quotas,
+        "storage_quota_bytes": quota_bytes,
+        "storage_used_bytes": used_bytes,
         "features": [{"name": name, "enabled": enabled} for name, enabled in FEATURES[tenant_id].items()],
         "updated_at": _ago(world, days=14),
     }
@@ -223,59 +300,124 @@ def _connectivity_identity_invites_policies(world: World) -> None:
         regions = (("us-east-1", f"ssh.{slug}.gpucloud.example"), ("eu-west-1", f"ssh-eu.{slug}.gpucloud.example"))
         for index, (region, hostname) in enumerate(regions):
             digest = hashlib.sha256(hostname.encode()).hexdigest()
-            world.add("access", "ssh-gateways", {
-                "id": f"sshgw-{slug}-{region}", "tenant_id": tenant["id"], "region": region, "hostname": hostname,
-                "port_range": "22000-22999", "status": "active", "host_key_fingerprint": f"SHA256:{digest[:43]}",
-                "created_at": _ago(world, days=380 - index * 100),
-                "host_private_key": f"{FAKE_KEY_HEADER} {secret('hostkey', hostname)}-----",
-            })
+            world.add(
+                "access",
+                "ssh-gateways",
+                {
+                    "id": f"sshgw-{slug}-{region}",
+                    "tenant_id": tenant["id"],
+                    "region": region,
+                    "hostname": hostname,
+                    "port_range": "22000-22999",
+                    "status": "active",
+                    "host_key_fingerprint": f"SHA256:{digest[:43]}",
+                    "created_at": _ago(world, days=380 - index * 100),
+                    "host_private_key": f"{FAKE_KEY_HEADER} {secret('hostkey', hostname)}-----",
+                },
+            )
         policy = POLICIES[tenant["id"]]
-        world.add("access", "policies", {"id": f"pol-{slug}", "tenant_id": tenant["id"], **policy,
-                                         "updated_at": _ago(world, days=21)})
+        world.add(
+            "access",
+            "policies",
+            {"id": f"pol-{slug}", "tenant_id": tenant["id"], **policy, "updated_at": _ago(world, days=21)},
+        )
     for idp_id, tenant_id, name, provider, protocol, status, reason, domains, synced, users in IDENTITY_PROVIDERS:
-        world.add("access", "identity-providers", {
-            "id": idp_id, "tenant_id": tenant_id, "display_name": name, "provider": provider, "protocol": protocol,
-            "status": status, "status_reason": reason, "domains": domains, "last_sync_at": _ago(world, hours=synced),
-            "users_synced": users, "created_at": _ago(world, days=300),
-            "issuer_url": f"https://{provider}.idp.example/{secret('issuer', idp_id)}",
-            "client_secret": secret("oidc", idp_id) if protocol == "oidc" else None,
-            "signing_private_key": f"-----BEGIN PRIVATE KEY {secret('samlkey', idp_id)}-----",
-        })
+        world.add(
+            "access",
+            "identity-providers",
+            {
+                "id": idp_id,
+                "tenant_id": tenant_id,
+                "display_name": name,
+                "provider": provider,
+                "protocol": protocol,
+                "status": status,
+                "status_reason": reason,
+                "domains": domains,
+                "last_sync_at": _ago(world, hours=synced),
+                "users_synced": users,
+                "created_at": _ago(world, days=300),
+                "issuer_url": f"https://{provider}.idp.example/{secret('issuer', idp_id)}",
+                "client_secret": secret("oidc", idp_id) if protocol == "oidc" else None,
+                "signing_private_key": f"-----BEGIN PRIVATE KEY {secret('samlkey', idp_id)}-----",
+            },
+        )
     for inv_id, tenant_id, project_id, email, role, invited_by, since, until in INVITES:
-        world.add("access", "invites", {
-            "id": inv_id, "tenant_id": tenant_id, "project_id": project_id, "email": email, "role": role,
-            "invited_by": invited_by, "created_at": _ago(world, days=since, hours=2),
-            "expires_at": _ahead(world, days=until), "invite_token": secret("invite", inv_id),
-        })
+        world.add(
+            "access",
+            "invites",
+            {
+                "id": inv_id,
+                "tenant_id": tenant_id,
+                "project_id": project_id,
+                "email": email,
+                "role": role,
+                "invited_by": invited_by,
+                "created_at": _ago(world, days=since, hours=2),
+                "expires_at": _ahead(world, days=until),
+                "invite_token": secret("invite", inv_id),
+            },
+        )
 
 
 def _account(world: World) -> None:
     for index, (user_id, name, email, _tenant, _roles, _projects) in enumerate(USERS):
         timezone, locale, mfa, password_days = PEOPLE[user_id]
-        world.add("account", "profiles", {
-            "id": f"prof-{user_id[2:]}", "user_id": user_id, "name": name, "email": email, "timezone": timezone,
-            "locale": locale, "avatar_initials": "".join(part[0] for part in name.split()[:2]).upper(),
-            "updated_at": _ago(world, days=10 + index),
-            "recovery_codes": [secret("recovery", user_id, n) for n in range(4)],
-        })
+        world.add(
+            "account",
+            "profiles",
+            {
+                "id": f"prof-{user_id[2:]}",
+                "user_id": user_id,
+                "name": name,
+                "email": email,
+                "timezone": timezone,
+                "locale": locale,
+                "avatar_initials": "".join(part[0] for part in name.split()[:2]).upper(),
+                "updated_at": _ago(world, days=10 + index),
+                "recovery_codes": [secret("recovery", user_id, n) for n in range(4)],
+            },
+        )
         devices = [
-            {"id": f"dev-{user_id[2:]}-{n}", "name": SESSION_PLACES[(index + n) % 4][0],
-             "added_at": _ago(world, days=90 - n * 30), "last_used_at": _ago(world, hours=n * 20 + 1)}
+            {
+                "id": f"dev-{user_id[2:]}-{n}",
+                "name": SESSION_PLACES[(index + n) % 4][0],
+                "added_at": _ago(world, days=90 - n * 30),
+                "last_used_at": _ago(world, hours=n * 20 + 1),
+            }
             for n in range(1 + index % 2)
         ]
-        world.add("account", "security-settings", {
-            "id": f"sec-{user_id[2:]}", "user_id": user_id, "mfa_enabled": mfa is not None, "mfa_method": mfa,
-            "password_changed_at": _ago(world, days=password_days), "trusted_devices": devices,
-            "totp_secret": secret("totp", user_id) if mfa == "totp" else None,
-        })
+        world.add(
+            "account",
+            "security-settings",
+            {
+                "id": f"sec-{user_id[2:]}",
+                "user_id": user_id,
+                "mfa_enabled": mfa is not None,
+                "mfa_method": mfa,
+                "password_changed_at": _ago(world, days=password_days),
+                "trusted_devices": devices,
+                "totp_secret": secret("totp", user_id) if mfa == "totp" else None,
+            },
+        )
         for n in range(2 + index % 2):
             device, browser, ip, location = SESSION_PLACES[(index + n) % len(SESSION_PLACES)]
-            world.add("account", "sessions", {
-                "id": f"ses-{user_id[2:]}-{n}", "user_id": user_id, "device": device, "browser": browser,
-                "ip_address": ip, "location": location, "created_at": _ago(world, days=n * 3, hours=2),
-                "last_seen_at": _ago(world, minutes=1 + n * 600), "current": n == 0,
-                "session_token": secret("session", user_id, n),
-            })
+            world.add(
+                "account",
+                "sessions",
+                {
+                    "id": f"ses-{user_id[2:]}-{n}",
+                    "user_id": user_id,
+                    "device": device,
+                    "browser": browser,
+                    "ip_address": ip,
+                    "location": location,
+                    "created_at": _ago(world, days=n * 3, hours=2),
+                    "last_seen_at": _ago(world, minutes=1 + n * 600),
+                    "current": n == 0,
+                    "session_token": secret("session", user_id, n),
+                },
+            )
     _billing(world)
 
 
@@ -291,15 +433,25 @@ def _billing(world: World) -> None:
             by_project[workload["project_id"]] += int(workload["hourly_rate_cents"] * hours)
         runway_hours, brand, last_four = BILLING[tenant["id"]]
         slug = tenant["slug"]
-        world.add("account", "billing-accounts", {
-            "id": f"bill-{slug}", "tenant_id": tenant["id"], "currency": "USD",
-            "balance_cents": burn * runway_hours, "month_to_date_cents": sum(by_project.values()),
-            "spend_by_project": [
-                {"project_id": p["id"], "cents": by_project.get(p["id"], 0)}
-                for p in PROJECTS if p["tenant_id"] == tenant["id"]
-            ],
-            "hourly_burn_cents": burn, "low_balance_threshold_cents": burn * 72,
-            "payment_method": {"brand": brand, "last4": last_four, "exp_month": 8, "exp_year": 2028},
-            "updated_at": _ago(world, minutes=5),
-            "card_number": f"{last_four}-{secret('pan', slug)}", "payment_token": secret("paytok", slug),
-        })
+        world.add(
+            "account",
+            "billing-accounts",
+            {
+                "id": f"bill-{slug}",
+                "tenant_id": tenant["id"],
+                "currency": "USD",
+                "balance_cents": burn * runway_hours,
+                "month_to_date_cents": sum(by_project.values()),
+                "spend_by_project": [
+                    {"project_id": p["id"], "cents": by_project.get(p["id"], 0)}
+                    for p in PROJECTS
+                    if p["tenant_id"] == tenant["id"]
+                ],
+                "hourly_burn_cents": burn,
+                "low_balance_threshold_cents": burn * 72,
+                "payment_method": {"brand": brand, "last4": last_four, "exp_month": 8, "exp_year": 2028},
+                "updated_at": _ago(world, minutes=5),
+                "card_number": f"{last_four}-{secret('pan', slug)}",
+                "payment_token": secret("paytok", slug),
+            },
+        )

@@ -13,31 +13,44 @@ from gateway.extensions import BackendCallReport, ErrorCodes, QuietErrorLogging
 from gateway.idempotency.extension import IdempotencyReport
 from gateway.limits import OperationLimits
 from gateway.telemetry.extension import operation_telemetry
-from schema.access import AccessQuery
-from schema.access_console import AccessConsoleQuery
-from schema.account import AccountQuery
-from schema.apps import AppsQuery
-from schema.common import SCALARS
-from schema.compute import ComputeQuery
-from schema.developer import DeveloperQuery
-from schema.evidence import EvidenceQuery
-from schema.launch import LaunchQuery
-from schema.live import Subscription
-from schema.mutations import Mutation
-from schema.node import NodeQuery
-from schema.notifications import NotificationsQuery
-from schema.overviews import OverviewsQuery
-from schema.platform_console import PlatformQuery
-from schema.shell import ShellQuery
-from schema.storage import StorageQuery
-from schema.storage_providers import StorageProvidersQuery
-from schema.workloads import ComputeWorkload, JupyterWorkload, TrainingWorkload, VllmWorkload, WorkloadsQuery
+from schema.access.evidence import EvidenceQuery
+from schema.access.queries import AccessConsoleQuery
+from schema.access.types import AccessQuery
+from schema.account.notifications import NotificationsQuery
+from schema.account.types import AccountQuery
+from schema.console.live import Subscription
+from schema.console.node import NodeQuery
+from schema.console.overviews import OverviewsQuery
+from schema.console.shell import ShellQuery
+from schema.launch.queries import LaunchQuery
+from schema.platform.compute import ComputeQuery
+from schema.platform.developer import DeveloperQuery
+from schema.platform.queries import PlatformQuery
+from schema.root_mutation import Mutation
+from schema.shared.types import SCALARS
+from schema.storage.providers import StorageProvidersQuery
+from schema.storage.types import StorageQuery
+from schema.workloads.apps import AppsQuery
+from schema.workloads.types import ComputeWorkload, JupyterWorkload, TrainingWorkload, VllmWorkload, WorkloadsQuery
 
 
 @strawberry.type(description="Every read the console makes, one root field per page or object.")
 class Query(
-    NodeQuery, AccessQuery, WorkloadsQuery, StorageQuery, ComputeQuery, AppsQuery, DeveloperQuery, NotificationsQuery,
-    AccessConsoleQuery, AccountQuery, EvidenceQuery, PlatformQuery, LaunchQuery, ShellQuery, OverviewsQuery,
+    NodeQuery,
+    AccessQuery,
+    WorkloadsQuery,
+    StorageQuery,
+    ComputeQuery,
+    AppsQuery,
+    DeveloperQuery,
+    NotificationsQuery,
+    AccessConsoleQuery,
+    AccountQuery,
+    EvidenceQuery,
+    PlatformQuery,
+    LaunchQuery,
+    ShellQuery,
+    OverviewsQuery,
     StorageProvidersQuery,
 ):
     """The root query type, composed from each domain's root fields."""
@@ -50,7 +63,7 @@ class GatewaySchema(QuietErrorLogging, strawberry.Schema):
 schema = GatewaySchema(
     query=Query,
     mutation=Mutation,
-    subscription=Subscription,  # live updates (schema.live)
+    subscription=Subscription,  # live updates (schema.console.live)
     config=StrawberryConfig(scalar_map=SCALARS),
     types=[ComputeWorkload, JupyterWorkload, VllmWorkload, TrainingWorkload],
     extensions=[

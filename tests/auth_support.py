@@ -36,13 +36,28 @@ class IdentityProvider:
             keys.append({**jwk, "kid": kid, "alg": "RS256", "use": "sig"})
         return {"keys": keys}
 
-    def token(self, user_id: str = "u-marco", *, kid: str = "k1", claims: dict[str, Any] | None = None,
-              headers: dict[str, Any] | None = None) -> str:
+    def token(
+        self,
+        user_id: str = "u-marco",
+        *,
+        kid: str = "k1",
+        claims: dict[str, Any] | None = None,
+        headers: dict[str, Any] | None = None,
+    ) -> str:
         """A token the gateway accepts, unless ``claims``/``headers`` change that."""
         tenant, roles = SEED_CLAIMS.get(user_id, (None, []))
         now = int(time.time())
-        body = {"iss": ISSUER, "aud": AUDIENCE, "sub": user_id, "iat": now, "nbf": now, "exp": now + 600,
-                "tenant": tenant, "roles": roles, **(claims or {})}
+        body = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": user_id,
+            "iat": now,
+            "nbf": now,
+            "exp": now + 600,
+            "tenant": tenant,
+            "roles": roles,
+            **(claims or {}),
+        }
         return jwt.encode(body, self.keys[kid], algorithm="RS256", headers={"kid": kid, **(headers or {})})
 
 
@@ -76,14 +91,17 @@ def jwks_server(provider: IdentityProvider) -> Iterator[str]:
 
 def idp_harness(jwks_url: str, *, production: bool = False, **security: Any) -> GatewayHarness:
     """A gateway trusting only the test identity provider (no development key, no development header)."""
-    env = {"GATEWAY_JWKS_URL": jwks_url, "GATEWAY_JWT_ISSUER": ISSUER, "GATEWAY_LOCAL_TOKENS": "0",
-           "GATEWAY_DEV_VIEWER_HEADER": "0"}
+    env = {
+        "GATEWAY_JWKS_URL": jwks_url,
+        "GATEWAY_JWT_ISSUER": ISSUER,
+        "GATEWAY_LOCAL_TOKENS": "0",
+        "GATEWAY_DEV_VIEWER_HEADER": "0",
+    }
     if production:
         env = {"GATEWAY_MODE": "production", "GATEWAY_JWKS_URL": jwks_url, "GATEWAY_JWT_ISSUER": ISSUER}
     settings = Settings.from_env(env, viewer_cache_seconds=0)
     if security:
-        settings = Settings.from_env(env, viewer_cache_seconds=0,
-                                     security=_replace(settings.security, **security))
+        settings = Settings.from_env(env, viewer_cache_seconds=0, security=_replace(settings.security, **security))
     return build_harness(settings=settings)
 
 

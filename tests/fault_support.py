@@ -46,6 +46,7 @@ def _close_timestamps(a: Any, b: Any) -> bool:
     except (ValueError, TypeError):
         return False
 
+
 BUCKETS_PAGE = """
 query BucketsPage {
   buckets(first: 20) {
@@ -200,7 +201,13 @@ def differences(healthy: Any, faulty: Any, path: tuple[Any, ...] = ()) -> tuple[
 
 
 def assert_partial_result(
-    healthy: dict[str, Any], status: int, faulty: dict[str, Any], *, domain: str, codes: set[str], reads_domain: bool,
+    healthy: dict[str, Any],
+    status: int,
+    faulty: dict[str, Any],
+    *,
+    domain: str,
+    codes: set[str],
+    reads_domain: bool,
 ) -> None:
     """The partial-result contract (see the module docstring); ``reads_domain``: the page calls that service."""
     where = f"[{domain}]"

@@ -81,8 +81,9 @@ class StoreConfig:
 
 def sqlite_store(tmp_path: Any) -> StoreConfig:
     """A SQLite store file of the test's own."""
-    return StoreConfig("sqlite", {"GATEWAY_IDEMPOTENCY_STORE": f"sqlite:///{tmp_path}/idempotency.sqlite3"},
-                       lambda: None)
+    return StoreConfig(
+        "sqlite", {"GATEWAY_IDEMPOTENCY_STORE": f"sqlite:///{tmp_path}/idempotency.sqlite3"}, lambda: None
+    )
 
 
 def redis_store() -> StoreConfig:
@@ -102,8 +103,11 @@ def redis_store() -> StoreConfig:
         finally:
             client.close()
 
-    return StoreConfig("redis", {"GATEWAY_IDEMPOTENCY_STORE": f"{REDIS_URL_BASE}/{REDIS_DB}",
-                                 "GATEWAY_IDEMPOTENCY_KEY_PREFIX": prefix}, cleanup)
+    return StoreConfig(
+        "redis",
+        {"GATEWAY_IDEMPOTENCY_STORE": f"{REDIS_URL_BASE}/{REDIS_DB}", "GATEWAY_IDEMPOTENCY_KEY_PREFIX": prefix},
+        cleanup,
+    )
 
 
 STORES = [pytest.param("sqlite", id="sqlite"), pytest.param("redis", id="redis", marks=pytest.mark.redis)]
@@ -149,8 +153,10 @@ def harness_with(env: dict[str, str], *, viewer_cache_seconds: float = 60.0) -> 
     The viewer is cached (60 s) so that, once warmed, a request's backend calls are its mutation's own.
     """
     commands = Commands()
-    harness = build_harness(settings=Settings.from_env(env, viewer_cache_seconds=viewer_cache_seconds),
-                            wrap_transport=lambda domain, inner: _CommandProbe(domain, inner, commands))
+    harness = build_harness(
+        settings=Settings.from_env(env, viewer_cache_seconds=viewer_cache_seconds),
+        wrap_transport=lambda domain, inner: _CommandProbe(domain, inner, commands),
+    )
     return harness, commands
 
 
@@ -161,12 +167,17 @@ def documents(harness: GatewayHarness, domain: str, resource: str) -> list[dict[
 
 
 async def post(
-    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None, *, user: str = "u-marco",
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    user: str = "u-marco",
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """POST a document as a user and decode the answer."""
-    response = await client.post("/graphql", json={"query": query, "variables": variables},
-                                 headers={"x-dev-viewer": user, **(headers or {})})
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers={"x-dev-viewer": user, **(headers or {})}
+    )
     return response.json()
 
 
@@ -186,9 +197,12 @@ async def open_gateway(env: dict[str, str] | None = None) -> AsyncIterator[tuple
 
 
 async def mutate(
-    client: httpx.AsyncClient, document: str, variables: dict[str, Any] | None = None, *, user: str = "u-marco",
+    client: httpx.AsyncClient,
+    document: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    user: str = "u-marco",
     idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """Send a mutation with an Idempotency-Key header (a fresh key unless given)."""
-    return await post(client, document, variables, user=user,
-                      headers={"Idempotency-Key": idempotency_key or key()})
+    return await post(client, document, variables, user=user, headers={"Idempotency-Key": idempotency_key or key()})

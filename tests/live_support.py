@@ -24,7 +24,6 @@ TIMEOUT = 10.0
 PROTOCOL = "graphql-transport-ws"
 
 
-
 @contextlib.asynccontextmanager
 async def serving(app: Starlette) -> AsyncIterator[str]:
     """Serve ``app`` (lifespan included) on a free loopback port; yields ``127.0.0.1:<port>``."""
@@ -73,8 +72,9 @@ class LiveClient:
         """Start an operation; its id."""
         self._ids += 1
         operation_id = str(self._ids)
-        await self.send({"type": "subscribe", "id": operation_id,
-                         "payload": {"query": query, "variables": variables or {}}})
+        await self.send(
+            {"type": "subscribe", "id": operation_id, "payload": {"query": query, "variables": variables or {}}}
+        )
         return operation_id
 
     async def next_data(self, operation_id: str | None = None, timeout: float = TIMEOUT) -> dict[str, Any]:
@@ -100,8 +100,14 @@ class LiveClient:
 @contextlib.asynccontextmanager
 async def live_client(address: str, **options: Any) -> AsyncIterator[LiveClient]:
     """A websocket to ``ws://<address>/graphql`` speaking graphql-transport-ws (no proxy, no compression)."""
-    async with connect(f"ws://{address}/graphql", subprotocols=[PROTOCOL], proxy=None, compression=None,
-                       open_timeout=TIMEOUT, **options) as ws:
+    async with connect(
+        f"ws://{address}/graphql",
+        subprotocols=[PROTOCOL],
+        proxy=None,
+        compression=None,
+        open_timeout=TIMEOUT,
+        **options,
+    ) as ws:
         yield LiveClient(ws)
 
 
@@ -110,22 +116,32 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def create_notification(services: dict[str, Starlette], user_id: str, title: str, *,
-                              tenant_id: str | None = "t-acme", body: str = "") -> dict[str, Any]:
+async def create_notification(
+    services: dict[str, Starlette], user_id: str, title: str, *, tenant_id: str | None = "t-acme", body: str = ""
+) -> dict[str, Any]:
     """A notification created on the account service directly (as another service would)."""
     transport = httpx.ASGITransport(app=services["account"])
     async with httpx.AsyncClient(transport=transport, base_url="http://account") as c:
-        response = await c.post("/v1/notifications", json={
-            "user_id": user_id, "tenant_id": tenant_id, "category": "system", "severity": "info",
-            "title": title, "body": body})
+        response = await c.post(
+            "/v1/notifications",
+            json={
+                "user_id": user_id,
+                "tenant_id": tenant_id,
+                "category": "system",
+                "severity": "info",
+                "title": title,
+                "body": body,
+            },
+        )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 async def workload_action(services: dict[str, Starlette], workload_id: str, action: str) -> dict[str, Any]:
     """A lifecycle command sent to the workloads service directly."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=services["workloads"]),
-                                 base_url="http://workloads") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=services["workloads"]), base_url="http://workloads"
+    ) as c:
         response = await c.post(f"/v1/workloads/{workload_id}/{action}", json={})
     assert response.status_code == 200, response.text
     return response.json()
@@ -133,8 +149,9 @@ async def workload_action(services: dict[str, Starlette], workload_id: str, acti
 
 async def workload_in(services: dict[str, Starlette], project_id: str, status: str = "running") -> str:
     """A seeded workload of a project in a status."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=services["workloads"]),
-                                 base_url="http://workloads") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=services["workloads"]), base_url="http://workloads"
+    ) as c:
         found = (await c.get("/v1/workloads", params={"project_id": project_id, "status": status})).json()["items"]
     assert found, (project_id, status)
     return str(found[0]["id"])

@@ -43,8 +43,14 @@ HARNESS_PERSONAS = {
     "operator": ("operator",),
 }
 NAVIGATION_PERSONA = {h: n for n, hs in HARNESS_PERSONAS.items() for h in hs}
-USER_OF = {"member": "u-marco", "project-admin": "u-priya", "tenant-admin": "u-tara", "operator": "u-olivia",
-           "other-tenant-admin": "u-gina", "other-tenant-member": "u-sam"}
+USER_OF = {
+    "member": "u-marco",
+    "project-admin": "u-priya",
+    "tenant-admin": "u-tara",
+    "operator": "u-olivia",
+    "other-tenant-admin": "u-gina",
+    "other-tenant-member": "u-sam",
+}
 _USERS = {u: (tenant, roles, memberships) for u, _, _, tenant, roles, memberships in USERS}
 _TENANT_OF_PROJECT = {p["id"]: p["tenant_id"] for p in PROJECTS}
 
@@ -52,15 +58,15 @@ _TENANT_OF_PROJECT = {p["id"]: p["tenant_id"] for p in PROJECTS}
 ALLOWED_EMPTY: dict[str, dict[str, str]] = {
     "/access/memberships": {
         "access.invites": "invites are listed to the admins who manage them (access.viewerCanManage); a member "
-                          "manages none",
+        "manages none",
     },
     "/access/service-accounts": {
         "access.serviceAccounts.keys": "a service account's keys are shown to those who manage it; a member sees the "
-                                       "accounts of their projects without their keys",
+        "accounts of their projects without their keys",
     },
     "/launch/compute": {
         "launchDrafts.network.firewallRules": "networks and firewalls are future product (networkAvailability is "
-                                              "FUTURE): a draft never holds rules",
+        "FUTURE): a draft never holds rules",
     },
 }
 
@@ -129,7 +135,7 @@ def variable_sets(route: str, persona: str) -> list[dict[str, Any]]:
     needs = ROUTES[route]["variables"]
     if not needs:
         return [{}]
-    (name, kind), = needs.items()
+    ((name, kind),) = needs.items()
     values = {
         "Workload": lambda: _workload_ids(persona),
         "Bucket": lambda: _bucket_ids(persona),
@@ -168,8 +174,11 @@ def list_paths(text: str) -> frozenset[str]:
                     walk(selection.selection_set, get_named_type(definition.type), path)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
-                walk(selection.selection_set, schema._schema.get_type(condition.name.value) if condition else parent,
-                     prefix)
+                walk(
+                    selection.selection_set,
+                    schema._schema.get_type(condition.name.value) if condition else parent,
+                    prefix,
+                )
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = fragments[selection.name.value]
                 walk(fragment.selection_set, schema._schema.get_type(fragment.type_condition.name.value), prefix)
@@ -228,10 +237,15 @@ def _tenant_by_global_id() -> dict[tuple[str, str], str | None]:
     """(type name, local id) -> tenant of every seeded object the gateway exposes by global id."""
     found: dict[tuple[str, str], str | None] = {}
     for type_name, domain, resource in (
-        ("Workload", "workloads", "workloads"), ("Bucket", "storage", "buckets"), ("User", "access", "users"),
-        ("ServiceAccount", "access", "service-accounts"), ("Credential", "access", "credentials"),
-        ("SsoIntegration", "access", "identity-providers"), ("Invite", "access", "invites"),
-        ("Membership", "access", "memberships"), ("AuditEvent", "access", "audit-events"),
+        ("Workload", "workloads", "workloads"),
+        ("Bucket", "storage", "buckets"),
+        ("User", "access", "users"),
+        ("ServiceAccount", "access", "service-accounts"),
+        ("Credential", "access", "credentials"),
+        ("SsoIntegration", "access", "identity-providers"),
+        ("Invite", "access", "invites"),
+        ("Membership", "access", "memberships"),
+        ("AuditEvent", "access", "audit-events"),
     ):
         for doc in WORLD.domains[domain][resource]:
             found[(type_name, doc["id"])] = doc.get("tenant_id") or _TENANT_OF_PROJECT.get(doc.get("project_id", ""))
@@ -279,8 +293,14 @@ def seeded_secret_values() -> frozenset[str]:
         elif isinstance(value, list):
             for child in value:
                 walk(child, name, parent)
-        elif (isinstance(value, str) and value and name and _SECRET_NAME.search(name) and name not in _NOT_SECRET
-              and not (name == "token" and parent == "colour")):
+        elif (
+            isinstance(value, str)
+            and value
+            and name
+            and _SECRET_NAME.search(name)
+            and name not in _NOT_SECRET
+            and not (name == "token" and parent == "colour")
+        ):
             found.add(value)
 
     for resources in WORLD.domains.values():

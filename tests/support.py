@@ -31,7 +31,10 @@ class CountingTransport(httpx.AsyncBaseTransport):
     """Wraps a transport and counts requests per (domain, path)."""
 
     def __init__(
-        self, domain: str, inner: httpx.AsyncBaseTransport, counts: Counter[tuple[str, str]],
+        self,
+        domain: str,
+        inner: httpx.AsyncBaseTransport,
+        counts: Counter[tuple[str, str]],
         identities: list[tuple[str, str | None, str | None]] | None = None,
     ) -> None:
         self.domain = domain
@@ -59,7 +62,8 @@ class GatewayHarness:
     def client(self) -> httpx.AsyncClient:
         """An HTTP client talking to the gateway app in-process; every response is scanned for seeded secrets."""
         return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://gateway.test",
+            transport=httpx.ASGITransport(app=self.app),
+            base_url="http://gateway.test",
             event_hooks={"response": [assert_no_secret]},
         )
 
@@ -73,7 +77,11 @@ class GatewayHarness:
         return signer.mint(user_id, **{"audience": security.jwt_audience, "tenant": tenant, "roles": roles, **claims})
 
     async def query(
-        self, query: str, variables: dict[str, Any] | None = None, *, persona: str | None = "tenant-admin",
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        persona: str | None = "tenant-admin",
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """POST a GraphQL query as a persona (None: no credentials); return the decoded body (any HTTP status)."""
@@ -104,7 +112,10 @@ TransportWrapper = Callable[[str, httpx.AsyncBaseTransport], httpx.AsyncBaseTran
 
 
 def build_harness(
-    *, scale: int = 1, settings: Settings | None = None, wrap_transport: TransportWrapper | None = None,
+    *,
+    scale: int = 1,
+    settings: Settings | None = None,
+    wrap_transport: TransportWrapper | None = None,
     **service_overrides: Any,
 ) -> GatewayHarness:
     """Reference services in-process, wrapped in counting transports, behind a fresh gateway app.

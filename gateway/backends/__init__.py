@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import httpx
 
 from gateway.backends._client import Page, ServiceClient, call_log
-from gateway.backends.access import AccessClient
-from gateway.backends.account import AccountClient
+from gateway.backends.access.client import AccessClient
+from gateway.backends.account.client import AccountClient
 from gateway.backends.identity import forward_identity
-from gateway.backends.platform import PlatformClient
-from gateway.backends.storage import StorageClient
-from gateway.backends.workloads import WorkloadsClient
+from gateway.backends.platform.client import PlatformClient
+from gateway.backends.storage.client import StorageClient
+from gateway.backends.workloads.client import WorkloadsClient
 from gateway.resilience.policy import BackendPolicy
 from gateway.settings import Settings
 

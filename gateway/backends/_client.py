@@ -73,10 +73,13 @@ class ServiceClient:
         async def attempt() -> Any:
             response = await self._exchange("GET", path, params=params)
             if response.status_code >= 400:
-                raise _with_status(BackendBadResponse(
-                    f"the {self.domain} service rejected the gateway's request (HTTP {response.status_code})",
-                    service=self.domain,
-                ), response.status_code)
+                raise _with_status(
+                    BackendBadResponse(
+                        f"the {self.domain} service rejected the gateway's request (HTTP {response.status_code})",
+                        service=self.domain,
+                    ),
+                    response.status_code,
+                )
             try:
                 return json.loads(response.content)
             except ValueError:
@@ -87,7 +90,12 @@ class ServiceClient:
         return await self.policy.run("GET", endpoint_template(path), attempt)
 
     async def send(
-        self, method: str, path: str, *, json_body: Any = None, params: Mapping[str, str] | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """One command (POST, PUT, DELETE...) under the policy, sent once: never retried here.
@@ -95,12 +103,18 @@ class ServiceClient:
         Transport failures, timeouts and 5xx raise; any other response (4xx included) is returned.
         """
         return await self.policy.run(
-            method, endpoint_template(path),
+            method,
+            endpoint_template(path),
             lambda: self._exchange(method, path, params=params, json_body=json_body, headers=headers),
         )
 
     async def _exchange(
-        self, method: str, path: str, *, params: Mapping[str, str] | None = None, json_body: Any = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """One HTTP attempt; transport failures and 5xx become backend errors."""
@@ -114,9 +128,12 @@ class ServiceClient:
             raise BackendUnavailable(f"the {self.domain} service is unreachable", service=self.domain) from None
         tracing.set_attributes(http__response__status_code=response.status_code)
         if response.status_code >= 500:
-            raise _with_status(BackendUnavailable(
-                f"the {self.domain} service failed (HTTP {response.status_code})", service=self.domain
-            ), response.status_code)
+            raise _with_status(
+                BackendUnavailable(
+                    f"the {self.domain} service failed (HTTP {response.status_code})", service=self.domain
+                ),
+                response.status_code,
+            )
         return response
 
     async def batch(self, resource: str, ids: Sequence[str], model: type[Model]) -> list[Model]:
@@ -130,7 +147,12 @@ class ServiceClient:
         return found
 
     async def page(
-        self, resource: str, model: type[Model], filters: Mapping[str, Iterable[str]], *, limit: int,
+        self,
+        resource: str,
+        model: type[Model],
+        filters: Mapping[str, Iterable[str]],
+        *,
+        limit: int,
         after: str | None = None,
     ) -> Page[Model]:
         """One newest-first page of a filtered listing."""
@@ -178,8 +200,15 @@ class ServiceClient:
         except BackendBadResponse:
             endpoint = endpoint_template(path)
             BACKEND_CONTRACT_VIOLATIONS.labels(self.domain, endpoint).inc()
-            log_backend_failure(domain=self.domain, method="GET", endpoint=endpoint, code=BackendBadResponse.code,
-                                status=200, attempt=0, duration_ms=0.0)
+            log_backend_failure(
+                domain=self.domain,
+                method="GET",
+                endpoint=endpoint,
+                code=BackendBadResponse.code,
+                status=200,
+                attempt=0,
+                duration_ms=0.0,
+            )
             raise
 
     def parse_items(self, body: Any, model: type[Model]) -> list[Model]:

@@ -43,7 +43,12 @@ def command_path(resource: str, target_id: str | None = None, action: str | None
 
 
 async def send_command(
-    client: ServiceClient, path: str, body: Mapping[str, Any], *, key: str, actor_id: str | None,
+    client: ServiceClient,
+    path: str,
+    body: Mapping[str, Any],
+    *,
+    key: str,
+    actor_id: str | None,
 ) -> dict[str, Any]:
     """The JSON document a successful command returns."""
     calls = call_log.get()
@@ -65,9 +70,7 @@ async def send_command(
         raise NotFound(str(error.get("message") or "no such object"))
     if response.status_code in (409, 422) and isinstance(error.get("code"), str):
         if error["code"] == "idempotency_key_reused":
-            raise IdempotencyKeyReused(
-                "This idempotency key was already used for a different request; use a new key."
-            )
+            raise IdempotencyKeyReused("This idempotency key was already used for a different request; use a new key.")
         return _raise_rejected(client.domain, response.status_code, error)
     raise BackendBadResponse(
         f"the {client.domain} service rejected the gateway's command (HTTP {response.status_code})",
@@ -76,12 +79,23 @@ async def send_command(
 
 
 def _raise_rejected(service: str, status: int, error: Mapping[str, Any]) -> dict[str, Any]:
-    raise CommandRejected(service, status, str(error["code"]), str(error.get("message") or error["code"]),
-                          error.get("field") if isinstance(error.get("field"), str) else None)
+    raise CommandRejected(
+        service,
+        status,
+        str(error["code"]),
+        str(error.get("message") or error["code"]),
+        error.get("field") if isinstance(error.get("field"), str) else None,
+    )
 
 
 async def command(
-    client: ServiceClient, path: str, body: Mapping[str, Any], model: type[Model], *, key: str, actor_id: str | None,
+    client: ServiceClient,
+    path: str,
+    body: Mapping[str, Any],
+    model: type[Model],
+    *,
+    key: str,
+    actor_id: str | None,
 ) -> Model:
     """A command whose answer is a document of ``model`` (reduced to its allow-list)."""
     document = await send_command(client, path, body, key=key, actor_id=actor_id)

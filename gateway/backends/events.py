@@ -16,7 +16,7 @@ import httpx
 from pydantic import Field, ValidationError
 
 from gateway.backends._client import AllowListModel, ServiceClient
-from gateway.backends.workloads import WorkloadKind, WorkloadStatus
+from gateway.backends.workloads.client import WorkloadKind, WorkloadStatus
 from gateway.errors import BackendBadResponse, BackendTimeout, BackendUnavailable
 
 REPLAY_PAGE = 500
@@ -64,16 +64,20 @@ def _page(client: ServiceClient, response: httpx.Response) -> StreamPage:
     if response.status_code == 410:
         raise EventsExpired(client.domain)
     if response.status_code >= 500:
-        raise BackendUnavailable(f"the {client.domain} service failed (HTTP {response.status_code})",
-                                 service=client.domain)
+        raise BackendUnavailable(
+            f"the {client.domain} service failed (HTTP {response.status_code})", service=client.domain
+        )
     if response.status_code != 200:
-        raise BackendBadResponse(f"the {client.domain} service refused the event stream read "
-                                 f"(HTTP {response.status_code})", service=client.domain)
+        raise BackendBadResponse(
+            f"the {client.domain} service refused the event stream read (HTTP {response.status_code})",
+            service=client.domain,
+        )
     try:
         return StreamPage.model_validate(json.loads(response.content))
     except (ValueError, ValidationError):
-        raise BackendBadResponse(f"the {client.domain} service sent a malformed event page",
-                                 service=client.domain) from None
+        raise BackendBadResponse(
+            f"the {client.domain} service sent a malformed event page", service=client.domain
+        ) from None
 
 
 def _params(after: str | None, limit: int, filters: Mapping[str, Iterable[str]], wait: float = 0) -> dict[str, str]:
@@ -87,15 +91,21 @@ def _params(after: str | None, limit: int, filters: Mapping[str, Iterable[str]],
 
 
 async def wait_for_events(
-    client: ServiceClient, after: str | None, *, wait: float, limit: int = 500,
+    client: ServiceClient,
+    after: str | None,
+    *,
+    wait: float,
+    limit: int = 500,
     filters: Mapping[str, Iterable[str]] | None = None,
 ) -> StreamPage:
     """Events after ``after`` (None: just the current position), waiting up to ``wait`` seconds for one."""
-    timeout = httpx.Timeout(wait + client.http.timeout.read if client.http.timeout.read else wait + 10,
-                            connect=client.http.timeout.connect)
+    timeout = httpx.Timeout(
+        wait + client.http.timeout.read if client.http.timeout.read else wait + 10, connect=client.http.timeout.connect
+    )
     try:
-        response = await client.http.get("/v1/events", params=_params(after, limit, filters or {}, wait),
-                                         timeout=timeout)
+        response = await client.http.get(
+            "/v1/events", params=_params(after, limit, filters or {}, wait), timeout=timeout
+        )
     except httpx.TimeoutException:
         raise BackendTimeout(f"the {client.domain} service's event stream timed out", service=client.domain) from None
     except httpx.HTTPError:
@@ -104,7 +114,9 @@ async def wait_for_events(
 
 
 async def replay_events(
-    client: ServiceClient, after: str, filters: Mapping[str, Iterable[str]],
+    client: ServiceClient,
+    after: str,
+    filters: Mapping[str, Iterable[str]],
 ) -> AsyncIterator[StreamPage]:
     """The pages of events after ``after`` that are already in the stream, oldest first, fetched as consumed."""
     position = after
@@ -126,5 +138,6 @@ def _page_of(client: ServiceClient, body: Any) -> StreamPage:
     try:
         return StreamPage.model_validate(body)
     except ValidationError:
-        raise BackendBadResponse(f"the {client.domain} service sent a malformed event page",
-                                 service=client.domain) from None
+        raise BackendBadResponse(
+            f"the {client.domain} service sent a malformed event page", service=client.domain
+        ) from None

@@ -39,14 +39,25 @@ Deliver = Callable[[list[LiveEvent], str, str], Awaitable[bool]]
 def live_event(domain: str, stream: str, item: StreamEvent) -> LiveEvent:
     """The hub's event for one stream item."""
     return LiveEvent(
-        domain=domain, stream=stream, seq=int(item.id), type=item.type,
-        at=item.at.isoformat().replace("+00:00", "Z"), subject_id=item.subject_id, tenant_id=item.tenant_id,
-        project_id=item.project_id, user_id=item.user_id, data=item.data,
+        domain=domain,
+        stream=stream,
+        seq=int(item.id),
+        type=item.type,
+        at=item.at.isoformat().replace("+00:00", "Z"),
+        subject_id=item.subject_id,
+        tenant_id=item.tenant_id,
+        project_id=item.project_id,
+        user_id=item.user_id,
+        data=item.data,
     )
 
 
 async def follow(
-    client: ServiceClient, settings: EventSettings, deliver: Deliver, *, stream: str | None = None,
+    client: ServiceClient,
+    settings: EventSettings,
+    deliver: Deliver,
+    *,
+    stream: str | None = None,
     after: str | None = None,
 ) -> None:
     """Follow ``client``'s event stream from ``after`` (None: from now) until ``deliver`` returns False."""
@@ -54,8 +65,7 @@ async def follow(
     backoff = settings.backoff_seconds
     while True:
         try:
-            page = await wait_for_events(client, after, wait=settings.poll_seconds,
-                                         filters={"type": STREAMS[domain]})
+            page = await wait_for_events(client, after, wait=settings.poll_seconds, filters={"type": STREAMS[domain]})
         except EventsExpired:
             log.warning("the %s event stream dropped events after %s (retention); following from now", domain, after)
             after = None
@@ -69,8 +79,9 @@ async def follow(
             continue
         backoff = settings.backoff_seconds
         if stream is not None and page.stream != stream:
-            log.warning("the %s event stream is a new one (%s, was %s); following it from now", domain, page.stream,
-                        stream)
+            log.warning(
+                "the %s event stream is a new one (%s, was %s); following it from now", domain, page.stream, stream
+            )
             stream, after = page.stream, None
             continue
         stream = page.stream

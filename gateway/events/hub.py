@@ -52,8 +52,10 @@ class Subscription:
         """The next event, waiting for one; ``SlowConsumer`` once dropped for falling behind."""
         while not self._items:
             if self.overflowed:
-                raise SlowConsumer(f"more than {self.limit} events were waiting for this subscription: "
-                                   "reconnect and resubscribe with `after` to resume")
+                raise SlowConsumer(
+                    f"more than {self.limit} events were waiting for this subscription: "
+                    "reconnect and resubscribe with `after` to resume"
+                )
             if self.closed:
                 raise SubscriptionClosed
             self._waiter = asyncio.get_running_loop().create_future()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge
 
 SUBSCRIPTIONS = Gauge(
-    "gateway_subscriptions_active", "Subscriptions registered for events in this process.",
+    "gateway_subscriptions_active",
+    "Subscriptions registered for events in this process.",
     multiprocess_mode="livesum",
 )
 EVENTS_RECEIVED = Counter(
@@ -18,8 +19,10 @@ SLOW_CONSUMERS = Counter(
     "gateway_subscriptions_slow_consumer_total", "Subscriptions dropped because their client fell too far behind."
 )
 STREAM_READER = Gauge(
-    "gateway_event_stream_reader", "1 while this process reads the domain's event stream (holds the lease).",
-    ["domain"], multiprocess_mode="livesum",
+    "gateway_event_stream_reader",
+    "1 while this process reads the domain's event stream (holds the lease).",
+    ["domain"],
+    multiprocess_mode="livesum",
 )
 STREAM_ERRORS = Counter(
     "gateway_event_stream_errors_total", "Failed reads of a domain's event stream (retried with backoff).", ["domain"]

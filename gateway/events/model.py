@@ -59,6 +59,7 @@ def parse_event_id(value: str, domain: str, argument: str = "after") -> tuple[st
     """(stream, seq) of an event id of ``domain``'s stream; ``BAD_USER_INPUT`` for anything else."""
     match = _EVENT_ID.match(value.strip())
     if match is None or match["domain"] != domain:
-        raise BadUserInput(f"`{argument}` is not an event id of this subscription (pass a received eventId)",
-                           argument=argument)
+        raise BadUserInput(
+            f"`{argument}` is not an event id of this subscription (pass a received eventId)", argument=argument
+        )
     return match["stream"], int(match["seq"])

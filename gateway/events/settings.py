@@ -65,7 +65,8 @@ class EventSettings:
     def from_env(cls, env: Mapping[str, str]) -> EventSettings:
         """From the ``GATEWAY_*`` variables above (unset or empty keeps the default); not yet validated."""
         names = {
-            "bus": ("GATEWAY_EVENTS", str), "prefix": ("GATEWAY_EVENTS_PREFIX", str),
+            "bus": ("GATEWAY_EVENTS", str),
+            "prefix": ("GATEWAY_EVENTS_PREFIX", str),
             "lease_seconds": ("GATEWAY_EVENTS_LEASE_SECONDS", float),
             "poll_seconds": ("GATEWAY_EVENTS_POLL_SECONDS", float),
             "queue_size": ("GATEWAY_SUBSCRIPTION_QUEUE_SIZE", int),

@@ -18,8 +18,12 @@ class IdempotencyReport(SchemaExtension):
         runs = getattr(self.execution_context.context, "idempotency_runs", None)
         if not runs:
             return {}
-        return {"idempotency": {
-            "replayed": any(run.replayed for run in runs),
-            "fields": [{"path": run.path, "field": run.field, "replayed": run.replayed, "completedAt": run.completed_at}
-                       for run in runs],
-        }}
+        return {
+            "idempotency": {
+                "replayed": any(run.replayed for run in runs),
+                "fields": [
+                    {"path": run.path, "field": run.field, "replayed": run.replayed, "completedAt": run.completed_at}
+                    for run in runs
+                ],
+            }
+        }

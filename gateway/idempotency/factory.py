@@ -14,7 +14,7 @@ SQLITE_PREFIX = "sqlite:///"
 
 def sqlite_path(url: str) -> str:
     """``sqlite:///relative/file`` or ``sqlite:////absolute/file`` (SQLAlchemy's spelling) to a path."""
-    return url[len(SQLITE_PREFIX):]
+    return url[len(SQLITE_PREFIX) :]
 
 
 def open_store(settings: IdempotencySettings, *, embedded: bool) -> IdempotencyStore:
@@ -30,6 +30,7 @@ def open_store(settings: IdempotencySettings, *, embedded: bool) -> IdempotencyS
     if embedded:
         # The embedded demo data lives in memory: outcomes must not outlive it, so the file is temporary.
         directory = Path(tempfile.gettempdir()) / f"gateway-idempotency-{secrets.token_hex(8)}"
-        return SqliteStore(directory / "idempotency.sqlite3", timeout_seconds=settings.store_timeout,
-                           remove_on_close=True)
+        return SqliteStore(
+            directory / "idempotency.sqlite3", timeout_seconds=settings.store_timeout, remove_on_close=True
+        )
     return SqliteStore(Path(settings.data_dir) / "idempotency.sqlite3", timeout_seconds=settings.store_timeout)

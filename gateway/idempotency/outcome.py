@@ -33,12 +33,17 @@ class MutationOutcome:
 
     def to_json(self) -> str:
         """The stored form."""
-        return json.dumps({
-            "v": FORMAT_VERSION,
-            "result": self.result,
-            "userErrors": [{"message": e.message, "code": e.code, "field": list(e.field) if e.field else None}
-                           for e in self.user_errors],
-        }, separators=(",", ":"))
+        return json.dumps(
+            {
+                "v": FORMAT_VERSION,
+                "result": self.result,
+                "userErrors": [
+                    {"message": e.message, "code": e.code, "field": list(e.field) if e.field else None}
+                    for e in self.user_errors
+                ],
+            },
+            separators=(",", ":"),
+        )
 
     @classmethod
     def from_json(cls, text: str) -> MutationOutcome:
@@ -46,8 +51,10 @@ class MutationOutcome:
         data = json.loads(text)
         return cls(
             result=data.get("result") or {},
-            user_errors=tuple(UserError(e["message"], e["code"], tuple(e["field"]) if e.get("field") else None)
-                              for e in data.get("userErrors") or []),
+            user_errors=tuple(
+                UserError(e["message"], e["code"], tuple(e["field"]) if e.get("field") else None)
+                for e in data.get("userErrors") or []
+            ),
         )
 
 

@@ -50,11 +50,16 @@ if not raw then return 0 end
 local rec = cjson.decode(raw)
 if rec.state ~= 'in_flight' or tostring(rec.token) ~= ARGV[1] then return 0 end
 """
-_RENEW = _HELD + """
+_RENEW = (
+    _HELD
+    + """
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 return 1
 """
-_COMPLETE = _HELD + """
+)
+_COMPLETE = (
+    _HELD
+    + """
 rec.state = 'completed'
 rec.outcome = ARGV[2]
 rec.completed_at = ARGV[3]
@@ -62,12 +67,16 @@ redis.call('SET', KEYS[1], cjson.encode(rec), 'PX', ARGV[4])
 redis.call('DEL', KEYS[2])
 return 1
 """
-_RELEASE = _HELD + """
+)
+_RELEASE = (
+    _HELD
+    + """
 rec.state = 'released'
 redis.call('SET', KEYS[1], cjson.encode(rec), 'KEEPTTL')
 redis.call('DEL', KEYS[2])
 return 1
 """
+)
 
 
 class RedisStore:
@@ -75,7 +84,10 @@ class RedisStore:
 
     def __init__(self, url: str, *, prefix: str = "gateway:idempotency:", timeout_seconds: float = 1.0) -> None:
         self._client = redis.Redis.from_url(
-            url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds, decode_responses=True,
+            url,
+            socket_timeout=timeout_seconds,
+            socket_connect_timeout=timeout_seconds,
+            decode_responses=True,
             retry_on_timeout=False,
         )
         self._prefix = prefix
@@ -90,9 +102,9 @@ class RedisStore:
 
     async def begin(self, record: str, fingerprint: str, *, lease_seconds: float, ttl_seconds: float) -> Begin:
         """See ``IdempotencyStore.begin``."""
-        answer = await self._call(self._begin(
-            keys=self._keys(record), args=[fingerprint, _ms(lease_seconds), _ms(ttl_seconds)]
-        ))
+        answer = await self._call(
+            self._begin(keys=self._keys(record), args=[fingerprint, _ms(lease_seconds), _ms(ttl_seconds)])
+        )
         kind = answer[0]
         if kind == "acquired":
             return Acquired(int(answer[1]))
@@ -108,9 +120,11 @@ class RedisStore:
 
     async def complete(self, record: str, token: int, outcome: str, completed_at: str, *, ttl_seconds: float) -> bool:
         """See ``IdempotencyStore.complete``."""
-        return bool(await self._call(self._complete(
-            keys=self._keys(record), args=[str(token), outcome, completed_at, _ms(ttl_seconds)]
-        )))
+        return bool(
+            await self._call(
+                self._complete(keys=self._keys(record), args=[str(token), outcome, completed_at, _ms(ttl_seconds)])
+            )
+        )
 
     async def release(self, record: str, token: int) -> bool:
         """See ``IdempotencyStore.release``; the record keeps its token (and retention) so tokens keep rising."""

@@ -81,8 +81,10 @@ async def _run_mutation(
     store = ctx.idempotency_store
     if store is None:
         raise IdempotencyStoreUnavailable("No idempotency store is configured; the mutation was not sent.")
-    begin = await _store(store.begin(record, fingerprint(info), lease_seconds=settings.lease_seconds,
-                                     ttl_seconds=settings.ttl_seconds), settings.store_timeout)
+    begin = await _store(
+        store.begin(record, fingerprint(info), lease_seconds=settings.lease_seconds, ttl_seconds=settings.ttl_seconds),
+        settings.store_timeout,
+    )
     if isinstance(begin, Replay):
         _report(ctx, info, replayed=True, completed_at=begin.completed_at)
         return MutationOutcome.from_json(begin.outcome)
@@ -109,8 +111,9 @@ async def _run_holding(
     """Run while holding the record; the outcome and when it completed (None when it was not recorded)."""
     settings = ctx.settings.idempotency
     done = asyncio.Event()
-    renewal = asyncio.create_task(_keep_lease(store, record, token, settings.lease_seconds,
-                                              settings.store_timeout, done))
+    renewal = asyncio.create_task(
+        _keep_lease(store, record, token, settings.lease_seconds, settings.store_timeout, done)
+    )
     try:
         outcome = await execute(key)
     except MutationRejected as rejected:
@@ -127,8 +130,10 @@ async def _run_holding(
         os.kill(os.getpid(), signal.SIGKILL)
     completed_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     try:
-        stored = await _store(store.complete(record, token, outcome.to_json(), completed_at,
-                                             ttl_seconds=settings.ttl_seconds), settings.store_timeout)
+        stored = await _store(
+            store.complete(record, token, outcome.to_json(), completed_at, ttl_seconds=settings.ttl_seconds),
+            settings.store_timeout,
+        )
         if not stored:
             log.warning("idempotency outcome not recorded: the record is held by a newer token")
     except IdempotencyStoreUnavailable:

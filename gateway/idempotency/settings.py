@@ -41,9 +41,7 @@ class IdempotencySettings:
     def validate(self) -> IdempotencySettings:
         """Raise ``IdempotencySettingsError`` naming the first bad value; return self."""
         if self.store is not None and not self.store.startswith(("sqlite:///", "redis://", "rediss://")):
-            raise IdempotencySettingsError(
-                "GATEWAY_IDEMPOTENCY_STORE must be sqlite:///path or redis://host:port/db"
-            )
+            raise IdempotencySettingsError("GATEWAY_IDEMPOTENCY_STORE must be sqlite:///path or redis://host:port/db")
         if self.ttl_seconds <= 0 or self.lease_seconds <= 0 or self.store_timeout <= 0:
             raise IdempotencySettingsError(
                 "GATEWAY_IDEMPOTENCY_TTL_SECONDS, _LEASE_SECONDS and _STORE_TIMEOUT_SECONDS must be positive"
@@ -83,7 +81,8 @@ class IdempotencySettings:
             lease_seconds=number("GATEWAY_IDEMPOTENCY_LEASE_SECONDS", 10.0),
             store_timeout_seconds=(
                 number("GATEWAY_IDEMPOTENCY_STORE_TIMEOUT_SECONDS", 0.0)
-                if env.get("GATEWAY_IDEMPOTENCY_STORE_TIMEOUT_SECONDS") else None
+                if env.get("GATEWAY_IDEMPOTENCY_STORE_TIMEOUT_SECONDS")
+                else None
             ),
             key_prefix=env.get("GATEWAY_IDEMPOTENCY_KEY_PREFIX") or "gateway:idempotency:",
             test_faults=faults,

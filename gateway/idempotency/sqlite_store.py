@@ -47,7 +47,8 @@ class SqliteStore:
         def decide(db: sqlite3.Connection, now: float) -> Begin:
             row = db.execute(
                 "SELECT fingerprint, state, token, lease_until, outcome, completed_at, expires_at"
-                " FROM idempotency_records WHERE record = ?", (record,),
+                " FROM idempotency_records WHERE record = ?",
+                (record,),
             ).fetchone()
             if row is None or row[6] <= now or row[1] == "released":
                 token = row[2] + 1 if row is not None else 1
@@ -73,26 +74,43 @@ class SqliteStore:
 
     async def renew(self, record: str, token: int, *, lease_seconds: float) -> bool:
         """See ``IdempotencyStore.renew``."""
-        return await self._run(lambda db, now: db.execute(
-            "UPDATE idempotency_records SET lease_until = ? WHERE record = ? AND token = ? AND state = 'in_flight'",
-            (now + lease_seconds, record, token),
-        ).rowcount == 1)
+        return await self._run(
+            lambda db, now: (
+                db.execute(
+                    "UPDATE idempotency_records SET lease_until = ?"
+                    " WHERE record = ? AND token = ? AND state = 'in_flight'",
+                    (now + lease_seconds, record, token),
+                ).rowcount
+                == 1
+            )
+        )
 
     async def complete(self, record: str, token: int, outcome: str, completed_at: str, *, ttl_seconds: float) -> bool:
         """See ``IdempotencyStore.complete``."""
-        return await self._run(lambda db, now: db.execute(
-            "UPDATE idempotency_records SET state = 'completed', outcome = ?, completed_at = ?, lease_until = NULL,"
-            " expires_at = ? WHERE record = ? AND token = ? AND state = 'in_flight'",
-            (outcome, completed_at, now + ttl_seconds, record, token),
-        ).rowcount == 1)
+        return await self._run(
+            lambda db, now: (
+                db.execute(
+                    "UPDATE idempotency_records SET state = 'completed', outcome = ?, completed_at = ?,"
+                    " lease_until = NULL,"
+                    " expires_at = ? WHERE record = ? AND token = ? AND state = 'in_flight'",
+                    (outcome, completed_at, now + ttl_seconds, record, token),
+                ).rowcount
+                == 1
+            )
+        )
 
     async def release(self, record: str, token: int) -> bool:
         """See ``IdempotencyStore.release``; the row stays (as released) so fencing tokens keep rising."""
-        return await self._run(lambda db, now: db.execute(
-            "UPDATE idempotency_records SET state = 'released', lease_until = NULL"
-            " WHERE record = ? AND token = ? AND state = 'in_flight'",
-            (record, token),
-        ).rowcount == 1)
+        return await self._run(
+            lambda db, now: (
+                db.execute(
+                    "UPDATE idempotency_records SET state = 'released', lease_until = NULL"
+                    " WHERE record = ? AND token = ? AND state = 'in_flight'",
+                    (record, token),
+                ).rowcount
+                == 1
+            )
+        )
 
     async def ping(self) -> None:
         """See ``IdempotencyStore.ping``."""

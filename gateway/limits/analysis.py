@@ -75,7 +75,10 @@ class DocumentReport:
 
 class _Analyzer:
     def __init__(
-        self, schema: GraphQLSchema | None, document: DocumentNode, variables: Mapping[str, Any] | None,
+        self,
+        schema: GraphQLSchema | None,
+        document: DocumentNode,
+        variables: Mapping[str, Any] | None,
         default_list_size: int,
     ) -> None:
         self.schema = schema
@@ -100,8 +103,9 @@ class _Analyzer:
             }[operation.operation]
         return self.selection_set(operation.selection_set, root, None)
 
-    def selection_set(self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None,
-                      hint: int | None) -> Metrics:
+    def selection_set(
+        self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None, hint: int | None
+    ) -> Metrics:
         self.visited += 1
         total = Metrics()
         for selection in selection_set.selections:
@@ -123,8 +127,9 @@ class _Analyzer:
             return Metrics()  # unknown fragment or a cycle: validation reports both
         self.in_progress.add(name)
         try:
-            found = self.selection_set(definition.selection_set, self.type_named(definition.type_condition.name.value),
-                                       hint)
+            found = self.selection_set(
+                definition.selection_set, self.type_named(definition.type_condition.name.value), hint
+            )
         finally:
             self.in_progress.discard(name)
         self.memo[key] = found
@@ -143,8 +148,12 @@ class _Analyzer:
         children = Metrics()
         if node.selection_set is not None:
             children = self.selection_set(node.selection_set, named, first if isinstance(first, int) else None)
-        own = Metrics(depth=1 + children.depth, aliases=alias + children.aliases, fields=1,
-                      cost=min(CAP, (1 if composite else 0) + children.cost))
+        own = Metrics(
+            depth=1 + children.depth,
+            aliases=alias + children.aliases,
+            fields=1,
+            cost=min(CAP, (1 if composite else 0) + children.cost),
+        )
         if definition is not None and _is_list(definition.type) and composite:
             size = self.list_size(node, definition, first, hint)
             own = Metrics(depth=own.depth, aliases=own.aliases, fields=1, cost=min(CAP, own.cost * size))

@@ -73,8 +73,9 @@ class Throttle:
 class MemoryBuckets:
     """Token buckets of one process, least recently used evicted past ``max_keys``."""
 
-    def __init__(self, limit: RateLimit, *, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = MAX_MEMORY_KEYS) -> None:
+    def __init__(
+        self, limit: RateLimit, *, clock: Callable[[], float] = time.monotonic, max_keys: int = MAX_MEMORY_KEYS
+    ) -> None:
         self.limit = limit
         self._clock = clock
         self._max_keys = max_keys

@@ -74,8 +74,11 @@ class BackendPolicy:
         self.record_metrics = record_metrics  # per-attempt counters and histograms (GATEWAY_METRICS)
         self.settings = settings
         self.breaker = CircuitBreaker(
-            domain, failure_threshold=settings.breaker_failures, cooldown=settings.breaker_cooldown,
-            clock=clock, on_change=_breaker_changed,
+            domain,
+            failure_threshold=settings.breaker_failures,
+            cooldown=settings.breaker_cooldown,
+            clock=clock,
+            on_change=_breaker_changed,
         )
         self.budget = RetryBudget(ratio=settings.retry_budget, clock=clock)
         self._rng = rng or random.Random()
@@ -89,8 +92,15 @@ class BackendPolicy:
             async with asyncio.timeout(self.settings.total_timeout) as deadline:
                 return await self._attempts(method, endpoint, attempt, deadline)
         except TimeoutError:
-            log_backend_failure(domain=self.domain, method=method, endpoint=endpoint, code=BackendTimeout.code,
-                                status=None, attempt=0, duration_ms=(time.perf_counter() - started) * 1000)
+            log_backend_failure(
+                domain=self.domain,
+                method=method,
+                endpoint=endpoint,
+                code=BackendTimeout.code,
+                status=None,
+                attempt=0,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
             raise BackendTimeout(
                 f"the {self.domain} service did not answer within {self.settings.total_timeout:g}s",
                 service=self.domain,
@@ -133,7 +143,11 @@ class BackendPolicy:
                 await self._sleep(delay)
 
     async def _attempt(
-        self, method: str, endpoint: str, attempt: Callable[[], Awaitable[Result]], number: int,
+        self,
+        method: str,
+        endpoint: str,
+        attempt: Callable[[], Awaitable[Result]],
+        number: int,
         deadline: asyncio.Timeout,
     ) -> Result:
         started = time.perf_counter()
@@ -141,8 +155,12 @@ class BackendPolicy:
         try:
             with tracing.span(
                 f"{method} {self.domain}{endpoint}",
-                {"http.request.method": method, "url.template": endpoint, "server.service": self.domain,
-                 "gateway.attempt": number},
+                {
+                    "http.request.method": method,
+                    "url.template": endpoint,
+                    "server.service": self.domain,
+                    "gateway.attempt": number,
+                },
                 kind="client",
             ):
                 result = await attempt()
@@ -156,8 +174,12 @@ class BackendPolicy:
             else:
                 self.breaker.record_success()  # it answered; the answer was wrong
             log_backend_failure(
-                domain=self.domain, method=method, endpoint=endpoint, code=error.code,
-                status=getattr(error, "http_status", None), attempt=number,
+                domain=self.domain,
+                method=method,
+                endpoint=endpoint,
+                code=error.code,
+                status=getattr(error, "http_status", None),
+                attempt=number,
                 duration_ms=(time.perf_counter() - started) * 1000,
             )
             raise

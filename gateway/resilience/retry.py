@@ -23,7 +23,11 @@ class RetryBudget:
     """At most ``ratio`` x calls + ``minimum`` retries in any ``window`` seconds."""
 
     def __init__(
-        self, *, ratio: float = 0.2, window: float = 10.0, minimum: int = 10,
+        self,
+        *,
+        ratio: float = 0.2,
+        window: float = 10.0,
+        minimum: int = 10,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ratio = ratio

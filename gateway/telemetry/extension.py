@@ -72,7 +72,11 @@ def _root_resolver(span_name: str, field_name: str, resolve: Callable[..., Any])
 
 
 async def _in_span(
-    span_name: str, field_name: str, resolve: Callable[..., Any], root: Any, info: GraphQLResolveInfo,
+    span_name: str,
+    field_name: str,
+    resolve: Callable[..., Any],
+    root: Any,
+    info: GraphQLResolveInfo,
     arguments: dict[str, Any],
 ) -> Any:
     with tracing.span(span_name, {"graphql.field.name": field_name}):

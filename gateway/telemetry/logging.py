@@ -62,20 +62,22 @@ def log_request(record: RequestRecord, status: int, duration_ms: float, trace_id
         return
     REQUEST_LOG.info(
         "request",
-        extra={"fields": {
-            "event": "request",
-            "request_id": record.request_id,
-            "method": record.method,
-            "path": record.path,
-            "operation": record.operation,
-            "operation_type": record.operation_type,
-            "viewer_id": record.viewer_id,
-            "outcome": record.outcome,
-            "error_codes": sorted(set(record.error_codes)),
-            "status": status,
-            "duration_ms": round(duration_ms, 2),
-            "trace_id": trace_id,
-        }},
+        extra={
+            "fields": {
+                "event": "request",
+                "request_id": record.request_id,
+                "method": record.method,
+                "path": record.path,
+                "operation": record.operation,
+                "operation_type": record.operation_type,
+                "viewer_id": record.viewer_id,
+                "outcome": record.outcome,
+                "error_codes": sorted(set(record.error_codes)),
+                "status": status,
+                "duration_ms": round(duration_ms, 2),
+                "trace_id": trace_id,
+            }
+        },
     )
 
 
@@ -85,17 +87,19 @@ def log_backend_failure(
     """A failed backend attempt: which service and endpoint template, never the URL or body."""
     BACKEND_LOG.warning(
         "backend call failed",
-        extra={"fields": {
-            "event": "backend_call_failed",
-            "request_id": current_request_id(),
-            "domain": domain,
-            "method": method,
-            "endpoint": endpoint,
-            "code": code,
-            "status": status,
-            "attempt": attempt,
-            "duration_ms": round(duration_ms, 2),
-        }},
+        extra={
+            "fields": {
+                "event": "backend_call_failed",
+                "request_id": current_request_id(),
+                "domain": domain,
+                "method": method,
+                "endpoint": endpoint,
+                "code": code,
+                "status": status,
+                "attempt": attempt,
+                "duration_ms": round(duration_ms, 2),
+            }
+        },
     )
 
 
@@ -128,6 +132,8 @@ def uvicorn_log_config(level: str = "info", fmt: str = "json") -> dict[str, Any]
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"gateway": formatter},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "gateway", "stream": "ext://sys.stderr"}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "gateway", "stream": "ext://sys.stderr"}
+        },
         "loggers": {"gateway": logger, "uvicorn": logger, "uvicorn.error": {"level": level.upper()}},
     }

@@ -49,9 +49,7 @@ BACKEND_CONTRACT_VIOLATIONS = Counter(
     "Answers that were valid JSON but broke the service's contract (missing fields, wrong types).",
     ["domain", "endpoint"],
 )
-BACKEND_RETRIES = Counter(
-    "gateway_backend_retries_total", "Read retries sent to a domain service.", ["domain"]
-)
+BACKEND_RETRIES = Counter("gateway_backend_retries_total", "Read retries sent to a domain service.", ["domain"])
 BACKEND_RETRIES_DENIED = Counter(
     "gateway_backend_retries_denied_total",
     "Read retries not sent because the retry budget or the deadline was spent.",

@@ -44,8 +44,11 @@ class TelemetryMiddleware:
                 await self.app(scope, receive, send_with_id)
             else:
                 headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-                attributes = {"http.request.method": scope["method"], "url.path": scope["path"],
-                              "gateway.request_id": record.request_id}
+                attributes = {
+                    "http.request.method": scope["method"],
+                    "url.path": scope["path"],
+                    "gateway.request_id": record.request_id,
+                }
                 with tracing.server_span(f"{scope['method']} {scope['path']}", headers, attributes):
                     trace_id = tracing.current_trace_id()
                     try:

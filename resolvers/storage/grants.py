@@ -1,0 +1,20 @@
+"""Storage grants by id, scoped: visible to whoever can see the bucket's project or the grantee project."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from gateway.backends.storage.client import Grant
+from gateway.context import RequestContext
+
+
+async def get_grants(ctx: RequestContext, ids: Sequence[str]) -> list[Grant | None]:
+    """Grants by id; None for missing ones and ones the viewer may not see."""
+    viewer, found = await asyncio.gather(ctx.viewer(), ctx.backends.storage.batch("grants", list(ids), Grant))
+    by_id = {
+        g.id: g
+        for g in found
+        if viewer.can_see_project(g.owner_project_id) or viewer.can_see_project(g.grantee_project_id)
+    }
+    return [by_id.get(i) for i in ids]

@@ -1,0 +1,161 @@
+"""Storage writes: bucket create, grants (create, revoke) and direct credential issuance.
+
+Bucket create is provider-neutral: purpose, provider, region and quota are checked against the provider's
+capability object before the storage service (which checks again, with the project's quota) is called.
+Grants need project admin on the bucket's project and share with projects of the same tenant; no provider
+users are created. Credential issuance fails closed with a userError naming the capability that is not
+validated, and never returns a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.backends.commands import CommandRejected, command, command_path, send_command
+from gateway.backends.storage.client import Bucket, Grant
+from gateway.context import RequestContext
+from gateway.idempotency.outcome import MutationOutcome
+from resolvers.launch.inputs import NewBucket
+from resolvers.launch.plan import PERMISSIONS, Problems
+from resolvers.launch.validation_storage import check_new_bucket
+from resolvers.shared.mutations import acting_viewer, error, refused, reject_if
+from resolvers.shared.scope import local_id, not_found
+from resolvers.storage.queries import get_bucket, provider
+
+BUCKET_FIELDS = {
+    "name": ("input", "name"),
+    "purpose": ("input", "purpose"),
+    "provider": ("input", "provider"),
+    "quota_bytes": ("input", "quotaBytes"),
+    "region": ("input", "region"),
+}
+
+
+async def create_bucket(ctx: RequestContext, project_global_id: str, new: NewBucket, key: str) -> MutationOutcome:
+    """A bucket in a project the viewer is a member of."""
+    project_id = local_id(project_global_id, "Project", "projectId")
+    viewer = await acting_viewer(ctx, project_id, action="create buckets")
+    project = await ctx.loaders.projects.load(project_id)
+    if project is None:
+        raise not_found("project")
+    problems = Problems(("input",), flat=True)
+    await check_new_bucket(ctx, new, problems, "bucket", ())
+    reject_if(problems.all())
+    try:
+        bucket = await command(
+            ctx.backends.storage,
+            command_path("buckets"),
+            {
+                "tenant_id": project.tenant_id,
+                "project_id": project.id,
+                "name": new.name,
+                "purpose": new.purpose,
+                "provider": new.provider,
+                "region": new.region,
+                "quota_bytes": new.quota_bytes,
+            },
+            Bucket,
+            key=key,
+            actor_id=viewer.user.id,
+        )
+    except CommandRejected as rejection:
+        return refused(rejection, BUCKET_FIELDS)
+    return MutationOutcome(result={"bucket": bucket.model_dump(mode="json")})
+
+
+async def create_grant(
+    ctx: RequestContext, bucket_global_id: str, project_global_id: str, permission: str, key: str
+) -> MutationOutcome:
+    """Share a bucket with another project of the tenant (project admins of the bucket's project)."""
+    bucket = await get_bucket(ctx, local_id(bucket_global_id, "Bucket", "bucketId"))
+    viewer = await acting_viewer(ctx, bucket.project_id, admin=True, action="share buckets")
+    grantee = local_id(project_global_id, "Project", "projectId")
+    if not viewer.can_see_project(grantee):
+        raise not_found("project")
+    errors = []
+    if grantee == bucket.project_id:
+        errors.append(error("The owning project has full access already.", "INVALID", "input", "projectId"))
+    if permission not in PERMISSIONS:
+        errors.append(error("Permission is read or read_write.", "INVALID", "input", "permission"))
+    reject_if(errors)
+    try:
+        grant = await command(
+            ctx.backends.storage,
+            command_path("grants"),
+            {
+                "bucket_id": bucket.id,
+                "grantee_project_id": grantee,
+                "permission": permission,
+            },
+            Grant,
+            key=key,
+            actor_id=viewer.user.id,
+        )
+    except CommandRejected as rejection:
+        return refused(rejection, {"grantee_project_id": ("input", "projectId"), "permission": ("input", "permission")})
+    return MutationOutcome(result={"grant": grant.model_dump(mode="json"), "bucket": bucket.model_dump(mode="json")})
+
+
+async def revoke_grant(ctx: RequestContext, grant_global_id: str, key: str) -> MutationOutcome:
+    """End a grant (project admins of the bucket's project)."""
+    grant_id = local_id(grant_global_id, "StorageGrant", "grantId")
+    found = await ctx.backends.storage.batch("grants", [grant_id], Grant)
+    if not found:
+        raise not_found("grant")
+    grant = found[0]
+    bucket = await get_bucket(ctx, grant.bucket_id)  # NOT_FOUND when the viewer cannot see the bucket
+    viewer = await acting_viewer(ctx, bucket.project_id, admin=True, action="revoke grants")
+    # No state check here: a retry whose first answer was lost finds the grant revoked; the service replays it.
+    try:
+        revoked = await command(
+            ctx.backends.storage,
+            command_path("grants", grant.id, "revoke"),
+            {},
+            Grant,
+            key=key,
+            actor_id=viewer.user.id,
+        )
+    except CommandRejected as rejection:
+        return refused(rejection, {"revoked_at": ("input", "grantId")})
+    return MutationOutcome(result={"grant": revoked.model_dump(mode="json"), "bucket": bucket.model_dump(mode="json")})
+
+
+async def issue_credential(ctx: RequestContext, bucket_global_id: str, permission: str, key: str) -> MutationOutcome:
+    """Fails closed until the provider's ``direct_credentials`` capability is validated; never a secret."""
+    bucket = await get_bucket(ctx, local_id(bucket_global_id, "Bucket", "bucketId"))
+    viewer = await acting_viewer(ctx, bucket.project_id, admin=True, action="issue storage credentials")
+    if permission not in PERMISSIONS:
+        reject_if([error("Permission is read or read_write.", "INVALID", "input", "permission")])
+    found = await provider(ctx, bucket)
+    capability = next((c for c in (found.capabilities if found else []) if c.name == "direct_credentials"), None)
+    if capability is None or not (capability.supported and capability.validated):
+        name = found.display_name if found else bucket.provider
+        note = capability.note if capability and capability.note else f"{name} direct credentials are not validated"
+        reject_if(
+            [
+                error(
+                    f"{note}: credentials fail closed until the provider's direct_credentials capability is "
+                    "validated. Mount the bucket into a workload instead.",
+                    "CAPABILITY_NOT_VALIDATED",
+                    "input",
+                    "bucketId",
+                )
+            ]
+        )
+    try:
+        issued: dict[str, Any] = await _issue(ctx, bucket, permission, key, viewer.user.id)
+    except CommandRejected as rejection:
+        return refused(rejection, {"direct_credentials": ("input", "bucketId")})
+    return MutationOutcome(result={"credential": issued, "bucket": bucket.model_dump(mode="json")})
+
+
+async def _issue(ctx: RequestContext, bucket: Bucket, permission: str, key: str, actor: str) -> dict[str, Any]:
+    document = await send_command(
+        ctx.backends.storage,
+        command_path("buckets", bucket.id, "issue-credential"),
+        {"permission": permission},
+        key=key,
+        actor_id=actor,
+    )
+    # Allow-list: metadata only, whatever else the service sends.
+    return {name: document.get(name) for name in ("id", "bucket_id", "permission", "created_at")}

@@ -1,0 +1,349 @@
+"""Workloads: listing, detail and everything derived for the workbench and detail pages."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from gateway.backends.platform.client import GpuNode
+from gateway.backends.storage.client import Bucket, Mount
+from gateway.backends.workloads.client import Workload, WorkloadEvent, WorkloadMetrics
+from gateway.context import RequestContext
+from resolvers.shared.scope import not_found, visible_projects
+from resolvers.shared.shapes import (
+    AVAILABLE,
+    Availability,
+    AvailabilityState,
+    Money,
+    PageOf,
+    check_first,
+    decode_cursor,
+    now,
+    page_of,
+)
+from resolvers.workloads import lifecycle
+from resolvers.workloads.lifecycle import Action, TimelineStep
+
+SECRET_NAME_PARTS = ("TOKEN", "SECRET", "KEY", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE", "AUTH")
+RECENT_ACTIVITY = 5
+
+
+@dataclass(frozen=True)
+class WorkloadCost:
+    """What a workload costs per hour and has cost so far."""
+
+    hourly: Money
+    accrued: Money
+    billing: bool
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A suggestion for what to do next, with where to do it."""
+
+    title: str
+    description: str
+    route: str
+
+
+@dataclass(frozen=True)
+class ConnectMethod:
+    """One way to reach a workload; never carries a credential."""
+
+    kind: str
+    label: str
+    command: str | None
+    url: str | None
+    availability: Availability
+    credential_hint: str
+
+
+@dataclass(frozen=True)
+class MetricsView:
+    """The metrics tab: the latest sample (if running) and where the metrics come from."""
+
+    availability: Availability
+    sample: WorkloadMetrics | None
+    sources: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class MountView:
+    """A storage mount resolved to its bucket (None if the bucket is gone or not visible)."""
+
+    mount: Mount
+    bucket: Bucket | None
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    """One effective setting; secret values are never included."""
+
+    name: str
+    value: str | None
+    redacted: bool
+
+
+@dataclass(frozen=True)
+class EffectiveConfig:
+    """The safe effective configuration of a workload."""
+
+    image: str
+    command: str | None
+    gpu_model: str
+    gpu_count: int
+    environment: list[ConfigEntry]
+
+
+def console_route(workload: Workload, tab: str | None = None) -> str:
+    """The console route of a workload (or one of its tabs)."""
+    base = f"/workloads/{workload.id}"
+    return f"{base}?tab={tab}" if tab else base
+
+
+async def list_workloads(
+    ctx: RequestContext,
+    *,
+    first: int,
+    after: str | None,
+    project_ids: Sequence[str] | None,
+    kinds: Sequence[str] | None,
+    statuses: Sequence[str] | None,
+) -> PageOf[Workload]:
+    """A page of the workloads the viewer may see, newest first."""
+    check_first(first)
+    backend_after = decode_cursor(after)
+    projects = await visible_projects(ctx, project_ids)
+    if not projects:
+        return PageOf(items=[], cursors=[], has_next_page=False, total_count=0)
+    filters: dict[str, Sequence[str]] = {"project_id": projects}
+    if kinds:
+        filters["kind"] = kinds
+    if statuses:
+        filters["status"] = statuses
+    page = await ctx.backends.workloads.list_workloads(filters, limit=max(first, 1), after=backend_after)
+    for workload in page.items:
+        ctx.loaders.workloads.prime(workload.id, workload)
+    return page_of(page, first)
+
+
+async def get_workloads(ctx: RequestContext, ids: Sequence[str]) -> list[Workload | None]:
+    """Workloads by id; None for missing or out-of-scope ids."""
+    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.workloads.load_many(list(ids)))
+    return [w if w is not None and viewer.can_see_project(w.project_id) else None for w in found]
+
+
+async def get_workload(ctx: RequestContext, workload_id: str) -> Workload:
+    """One workload, or ``NotFound`` (also when out of scope)."""
+    (workload,) = await get_workloads(ctx, [workload_id])
+    if workload is None:
+        raise not_found("workload")
+    return workload
+
+
+def running_seconds(workload: Workload, at: datetime | None = None) -> int:
+    """Seconds of GPU time billed so far."""
+    seconds = workload.completed_run_seconds
+    if workload.started_at is not None and workload.status in lifecycle.BILLING_STATES:
+        seconds += max(0, int(((at or now()) - workload.started_at).total_seconds()))
+    return seconds
+
+
+def cost(workload: Workload) -> WorkloadCost:
+    """Hourly rate and accrued cost."""
+    return WorkloadCost(
+        hourly=Money.from_cents(workload.hourly_rate_cents),
+        accrued=Money.from_cents(workload.hourly_rate_cents * running_seconds(workload) / 3600),
+        billing=workload.status in lifecycle.BILLING_STATES,
+    )
+
+
+def age_seconds(workload: Workload) -> int:
+    """Seconds since the workload was created."""
+    return max(0, int((now() - workload.created_at).total_seconds()))
+
+
+def actions(workload: Workload) -> list[Action]:
+    """Lifecycle actions with whether each is possible now and why."""
+    return lifecycle.lifecycle_actions(workload.status, workload.status_reason)
+
+
+def primary_action(workload: Workload) -> Action:
+    """The one action the page leads with, by kind and status."""
+    return lifecycle.primary_action(workload.kind, workload.status, workload.status_reason, console_route(workload))
+
+
+async def node(ctx: RequestContext, workload: Workload) -> GpuNode | None:
+    """The GPU node the workload runs on, if placed."""
+    return await ctx.loaders.nodes.load(workload.node_id) if workload.node_id else None
+
+
+async def events(ctx: RequestContext, workload: Workload) -> list[WorkloadEvent]:
+    """Every event, newest first."""
+    found = await ctx.loaders.workload_events.load(workload.id)
+    return sorted(found, key=lambda e: (e.at, e.id), reverse=True)
+
+
+async def timeline(ctx: RequestContext, workload: Workload) -> list[TimelineStep]:
+    """The lifecycle timeline in lifecycle order."""
+    return lifecycle.timeline(workload.status, await ctx.loaders.workload_events.load(workload.id))
+
+
+async def recent_activity(ctx: RequestContext, workload: Workload) -> list[WorkloadEvent]:
+    """The latest few events of any type."""
+    return (await events(ctx, workload))[:RECENT_ACTIVITY]
+
+
+def connect_methods(workload: Workload) -> list[ConnectMethod]:
+    """How to reach the workload; available only while it runs."""
+    state = (
+        AVAILABLE
+        if workload.status == "running"
+        else Availability(
+            AvailabilityState.UNAVAILABLE,
+            f"Connections open once the workload is running (it is {workload.status}).",
+            console_route(workload, "events"),
+        )
+    )
+    methods = []
+    if workload.ssh is not None:
+        ssh = workload.ssh
+        methods.append(
+            ConnectMethod(
+                "ssh",
+                "SSH",
+                f"ssh -p {ssh.port} {ssh.user}@{ssh.host}",
+                None,
+                state,
+                "Authenticates with an SSH key registered on your account; keys are never shown here.",
+            )
+        )
+    if workload.jupyter is not None:
+        methods.append(
+            ConnectMethod(
+                "jupyter",
+                "JupyterLab",
+                None,
+                workload.jupyter.notebook_path,
+                state,
+                "Opens through your console session; the notebook token is never shown here.",
+            )
+        )
+    if workload.vllm is not None:
+        route = workload.vllm.route
+        methods.append(
+            ConnectMethod(
+                "http_endpoint",
+                "OpenAI-compatible endpoint",
+                f'curl {route}/v1/models -H "Authorization: Bearer $API_KEY"',
+                route,
+                state,
+                "Use an API key issued to a service account; keys are never shown here.",
+            )
+        )
+    return methods
+
+
+async def metrics(ctx: RequestContext, workload: Workload) -> MetricsView:
+    """The latest metrics sample and its source links, or an explicit unavailable state."""
+    samples = await ctx.loaders.workload_metrics.load(workload.id)
+    latest = max(samples, key=lambda m: m.sampled_at) if samples else None
+    if latest is None:
+        return MetricsView(
+            availability=Availability(
+                AvailabilityState.UNAVAILABLE,
+                "Metrics are collected while the workload runs; none are recorded for it now.",
+                f"/observability/workloads/{workload.id}",
+            ),
+            sample=None,
+            sources=[],
+        )
+    return MetricsView(AVAILABLE, latest, [(s.label, s.href) for s in latest.sources])
+
+
+async def mounts(ctx: RequestContext, workload: Workload) -> list[MountView]:
+    """Storage mounts resolved to buckets."""
+    found = await ctx.loaders.mounts_by_workload.load(workload.id)
+    viewer, buckets = await asyncio.gather(ctx.viewer(), ctx.loaders.buckets.load_many([m.bucket_id for m in found]))
+    return [
+        MountView(m, b if b is not None and viewer.can_see_project(b.project_id) else None)
+        for m, b in zip(found, buckets, strict=True)
+    ]
+
+
+def is_secret_name(name: str) -> bool:
+    """Names that hold secrets by convention, redacted even when the backend forgot to flag them."""
+    upper = name.upper()
+    return any(part in upper for part in SECRET_NAME_PARTS)
+
+
+def effective_config(workload: Workload) -> EffectiveConfig:
+    """Image, command, GPUs and environment with every secret value removed."""
+    environment = [
+        ConfigEntry(e.name, None, True) if e.secret or is_secret_name(e.name) else ConfigEntry(e.name, e.value, False)
+        for e in workload.env
+    ]
+    return EffectiveConfig(workload.image, workload.command, workload.gpu.model, workload.gpu.count, environment)
+
+
+async def next_steps(ctx: RequestContext, workload: Workload) -> list[NextStep]:
+    """What to do next, from status, kind, mounts and utilisation."""
+    steps: list[NextStep] = []
+    if workload.status == "failed":
+        steps.append(
+            NextStep(
+                "Inspect the failure",
+                workload.status_reason or "See the events for the cause.",
+                console_route(workload, "events"),
+            )
+        )
+    if workload.status == "stopped":
+        steps.append(
+            NextStep(
+                "Terminate when done", "Stopped workloads keep their allocation reserved.", console_route(workload)
+            )
+        )
+    if workload.status == "running":
+        mounted, samples = await asyncio.gather(
+            ctx.loaders.mounts_by_workload.load(workload.id), ctx.loaders.workload_metrics.load(workload.id)
+        )
+        if not mounted:
+            steps.append(
+                NextStep("Mount a bucket", "Keep datasets and checkpoints outside the workload's disk.", "/storage")
+            )
+        if samples and max(samples, key=lambda m: m.sampled_at).gpu_utilization < 0.2:
+            hourly = cost(workload).hourly.amount
+            steps.append(
+                NextStep(
+                    "GPUs are mostly idle",
+                    f"Stop the workload to save ${hourly}/h.",
+                    console_route(workload, "metrics"),
+                )
+            )
+        if workload.kind == "training" and workload.training and workload.training.checkpoint_bucket_id:
+            steps.append(
+                NextStep(
+                    "Share checkpoints",
+                    "Grant another project read access to the checkpoint bucket.",
+                    f"/storage/{workload.training.checkpoint_bucket_id}?tab=access",
+                )
+            )
+        if workload.kind == "vllm":
+            steps.append(
+                NextStep(
+                    "Issue an API key",
+                    "Create a service account credential to call the endpoint.",
+                    "/access/service-accounts",
+                )
+            )
+    if workload.status == "terminated":
+        steps.append(
+            NextStep(
+                "Launch again",
+                "Start a new workload with the same configuration.",
+                f"/launch/{'compute' if workload.kind == 'compute' else 'app/' + workload.kind}",
+            )
+        )
+    return steps

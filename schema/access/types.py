@@ -1,0 +1,140 @@
+"""Access domain types: the viewer, users, projects and tenants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from gateway.backends.access import client as backend
+from gateway.context import RequestContext
+from gateway.ids import encode_global_id
+from gateway.viewer import Viewer as ViewerModel
+from resolvers.access import queries as resolve
+from schema.shared.permissions import Authenticated
+from schema.shared.types import Node
+
+Info = strawberry.Info[RequestContext, None]
+
+
+@strawberry.enum(description="The role a viewer acts in, which decides their landing page and scope.")
+class Persona(Enum):
+    """Viewer personas."""
+
+    MEMBER = strawberry.enum_value("member", description="Member of one or more projects.")
+    PROJECT_ADMIN = strawberry.enum_value("project_admin", description="Administers at least one project.")
+    TENANT_ADMIN = strawberry.enum_value("tenant_admin", description="Administers the whole tenant.")
+    OPERATOR = strawberry.enum_value("operator", description="Platform operator.")
+
+
+@strawberry.enum(description="A user's role in a project.")
+class ProjectRole(Enum):
+    """Project roles."""
+
+    MEMBER = strawberry.enum_value("member", description="Uses the project's resources.")
+    ADMIN = strawberry.enum_value("admin", description="Manages the project.")
+
+
+@strawberry.type(description="An organisation using the GPU cloud.")
+class Tenant(Node):
+    """A tenant."""
+
+    name: str = strawberry.field(description="Display name.")
+    slug: str = strawberry.field(description="URL-safe short name.")
+    created_at: datetime = strawberry.field(description="When the tenant was created.")
+
+    @classmethod
+    def of(cls, model: backend.Tenant) -> Tenant:
+        """From the access service's tenant."""
+        return cls(
+            id=encode_global_id("Tenant", model.id), name=model.name, slug=model.slug, created_at=model.created_at
+        )
+
+
+@strawberry.type(description="A project: the unit that owns workloads and buckets.")
+class Project(Node):
+    """A project."""
+
+    name: str = strawberry.field(description="Display name.")
+    slug: str = strawberry.field(description="URL-safe short name.")
+    created_at: datetime = strawberry.field(description="When the project was created.")
+    model: strawberry.Private[backend.Project]
+
+    @classmethod
+    def of(cls, model: backend.Project) -> Project:
+        """From the access service's project."""
+        return cls(
+            id=encode_global_id("Project", model.id),
+            name=model.name,
+            slug=model.slug,
+            created_at=model.created_at,
+            model=model,
+        )
+
+    @strawberry.field(description="The tenant the project belongs to.")
+    async def tenant(self, info: Info) -> Tenant | None:
+        """Resolved through the tenant loader."""
+        (found,) = await resolve.get_tenants(info.context, [self.model.tenant_id])
+        return Tenant.of(found) if found else None
+
+    @strawberry.field(description="The viewer's role in this project (admin for tenant admins, null if none).")
+    async def viewer_role(self, info: Info) -> ProjectRole | None:
+        """From the viewer's project roles."""
+        role = (await info.context.viewer()).project_roles.get(self.model.id)
+        return ProjectRole(role) if role else None
+
+
+@strawberry.type(description="A person with an account.")
+class User(Node):
+    """A user: no credentials of any kind."""
+
+    name: str = strawberry.field(description="Full name.")
+    email: str = strawberry.field(description="Email address.")
+
+    @classmethod
+    def of(cls, model: backend.User) -> User:
+        """From the access service's user."""
+        return cls(id=encode_global_id("User", model.id), name=model.name, email=model.email)
+
+
+@strawberry.type(description="Who is asking, in which persona, and what they may see.")
+class Viewer:
+    """The viewer."""
+
+    model: strawberry.Private[ViewerModel]
+
+    @strawberry.field(description="The viewer's user.")
+    def user(self) -> User:
+        """The user record."""
+        return User.of(self.model.user)
+
+    @strawberry.field(description="The persona the viewer acts in.")
+    def persona(self) -> Persona:
+        """Derived from platform roles and memberships."""
+        return Persona(self.model.persona)
+
+    @strawberry.field(description="The viewer's tenant (null for platform operators).")
+    async def tenant(self, info: Info) -> Tenant | None:
+        """Resolved through the tenant loader."""
+        if self.model.tenant_id is None:
+            return None
+        (found,) = await resolve.get_tenants(info.context, [self.model.tenant_id])
+        return Tenant.of(found) if found else None
+
+    @strawberry.field(description="Projects whose resources the viewer may see, by name.")
+    async def projects(self, info: Info) -> list[Project]:
+        """Visible projects."""
+        return [Project.of(p) for p in await resolve.visible_projects(info.context)]
+
+
+@strawberry.type
+class AccessQuery:
+    """Root fields of the access domain."""
+
+    @strawberry.field(
+        permission_classes=[Authenticated], description="The viewer: user, persona, tenant and visible projects."
+    )
+    async def viewer(self, info: Info) -> Viewer:
+        """Resolves the viewer (UNAUTHENTICATED without valid credentials)."""
+        return Viewer(model=await resolve.viewer(info.context))

@@ -1,0 +1,271 @@
+"""Persona landings: `tenantOverview` and `projectOverview`.
+
+Each section is its own nullable field resolved from its own domain, so the sections run
+concurrently and one failing backend costs only its section (null, with an error naming its path).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from gateway.context import RequestContext
+from resolvers.console import overviews as resolve
+from resolvers.shared.scope import local_id
+from schema.access.evidence import AuditEvent
+from schema.access.governance import AccessCounts, Entitlement, PendingInvite, TenantPolicies
+from schema.access.members import AccessAdmin, Credential, Membership, ServiceAccount
+from schema.access.types import Project, Tenant
+from schema.account.types import ProjectSpend, Runway
+from schema.shared.attention import AttentionItem
+from schema.shared.permissions import Authenticated, IsTenantAdmin
+from schema.shared.types import Availability, Money
+from schema.workloads.types import Workload, WorkloadStatus, workload_type
+
+Info = strawberry.Info[RequestContext, None]
+RECENT_DESCRIPTION = "How many of the latest audit events to return, 1 to 50."
+
+
+@strawberry.type(description="Pending invites, or why the viewer does not see them.")
+class OverviewInvites:
+    """Invites section."""
+
+    availability: Availability = strawberry.field(
+        description="AVAILABLE for those who manage invites; UNAVAILABLE (with the reason) for everyone else."
+    )
+    pending: list[PendingInvite] = strawberry.field(description="Invites not yet accepted nor expired, soonest first.")
+
+
+@strawberry.type(description="Governance: quotas and entitlements against usage, policies, members and invites.")
+class OverviewGovernance:
+    """Governance section."""
+
+    entitlements: list[Entitlement] = strawberry.field(
+        description="Quotas and features with usage: the tenant-wide entitlement first (tenant overview), then each "
+        "project's."
+    )
+    policies: TenantPolicies | None = strawberry.field(description="The tenant's security and governance policies.")
+    member_count: int = strawberry.field(description="Distinct users with a membership in the projects in view.")
+    memberships: list[Membership] = strawberry.field(description="Project memberships in view, newest first.")
+    invites: OverviewInvites = strawberry.field(description="Pending invites.")
+
+
+@strawberry.type(description="Spend: month to date (in total and by project), hourly burn, balance and runway.")
+class OverviewSpend:
+    """Spend section."""
+
+    availability: Availability = strawberry.field(description="UNAVAILABLE when the tenant has no billing account.")
+    month_to_date: Money | None = strawberry.field(
+        description="Month-to-date spend of the overview's subject (the tenant, or the project)."
+    )
+    tenant_month_to_date: Money | None = strawberry.field(description="Month-to-date spend of the whole tenant.")
+    by_project: list[ProjectSpend] = strawberry.field(
+        description="Month-to-date spend of each project in view, highest first."
+    )
+    hourly_burn: Money | None = strawberry.field(description="What the tenant's billing workloads cost per hour.")
+    balance: Money | None = strawberry.field(description="The tenant's prepaid balance.")
+    runway: Runway | None = strawberry.field(description="How long the balance lasts at the current burn.")
+    updated_at: datetime | None = strawberry.field(description="When the billing figures were computed.")
+
+
+@strawberry.type(description="Access: admins, service accounts and the credentials that need rotating.")
+class OverviewAccess:
+    """Access section."""
+
+    counts: AccessCounts = strawberry.field(description="How much of each access object is in view.")
+    admins: list[AccessAdmin] = strawberry.field(
+        description="Tenant admins first, then project admins of the projects in view, by name."
+    )
+    service_accounts: list[ServiceAccount] = strawberry.field(
+        description="Service accounts of the projects in view: enabled first, then by name."
+    )
+    expiring_credentials: list[Credential] = strawberry.field(
+        description="Credentials in view that expire within 14 days or have expired without being revoked. "
+        "Metadata only."
+    )
+
+
+@strawberry.type(description="How many workloads are in one status.")
+class WorkloadStatusCount:
+    """A status count."""
+
+    status: WorkloadStatus = strawberry.field(description="The status.")
+    count: int = strawberry.field(description="Workloads in it.")
+
+
+@strawberry.type(description="Workloads: what is active, what it costs per hour, and the newest ones.")
+class OverviewWorkloads:
+    """Workloads section."""
+
+    active: int = strawberry.field(description="Pending, provisioning, running, stopping and failed workloads.")
+    complete: bool = strawberry.field(
+        description="False when there are more active workloads than the overview reads (counts then cover the newest)."
+    )
+    by_status: list[WorkloadStatusCount] = strawberry.field(description="Active workloads per status, in order.")
+    gpus_in_use: int = strawberry.field(description="GPUs held by billing workloads.")
+    hourly_cost: Money = strawberry.field(description="What the billing workloads cost per hour, together.")
+    recent: list[Workload] = strawberry.field(description="The newest active workloads (at most five).")
+    route: str = strawberry.field(description="Console route of the full workload list.")
+
+
+def _governance(found: resolve.Governance, overview: resolve.Overview) -> OverviewGovernance:
+    scope = overview.scope
+    return OverviewGovernance(
+        entitlements=[Entitlement.of(e, scope) for e in found.entitlements],
+        policies=TenantPolicies.of(found.policies) if found.policies else None,
+        member_count=found.member_count,
+        memberships=[Membership.of(m, scope) for m in found.memberships],
+        invites=OverviewInvites(
+            availability=Availability.of(found.invites_availability),
+            pending=[PendingInvite.of(i, scope) for i in found.invites],
+        ),
+    )
+
+
+def _spend(found: resolve.Spend) -> OverviewSpend:
+    runway = found.runway
+    return OverviewSpend(
+        availability=Availability.of(found.availability),
+        month_to_date=Money.of(found.month_to_date) if found.month_to_date else None,
+        tenant_month_to_date=Money.of(found.tenant_month_to_date) if found.tenant_month_to_date else None,
+        by_project=[ProjectSpend(project=Project.of(s.project), spend=Money.of(s.spend)) for s in found.by_project],
+        hourly_burn=Money.of(runway.hourly_burn) if runway else None,
+        balance=Money.of(runway.balance) if runway else None,
+        runway=Runway.of(runway) if runway else None,
+        updated_at=found.account.updated_at if found.account else None,
+    )
+
+
+def _access(found: resolve.AccessSummary, overview: resolve.Overview) -> OverviewAccess:
+    scope = overview.scope
+    return OverviewAccess(
+        counts=AccessCounts.of(found.counts),
+        admins=[AccessAdmin.of(a, scope) for a in found.admins],
+        service_accounts=[ServiceAccount.of(sa, scope) for sa in found.service_accounts],
+        expiring_credentials=[Credential.of(c, scope) for c in found.expiring_credentials],
+    )
+
+
+def _workloads(found: resolve.WorkloadSummary) -> OverviewWorkloads:
+    return OverviewWorkloads(
+        active=found.active,
+        complete=found.complete,
+        by_status=[WorkloadStatusCount(status=WorkloadStatus(s), count=n) for s, n in found.by_status],
+        gpus_in_use=found.gpus_in_use,
+        hourly_cost=Money.of(found.hourly_cost),
+        recent=[workload_type(w) for w in found.recent],
+        route=found.route,
+    )
+
+
+@strawberry.interface(description="The sections every persona landing shares.")
+class LandingOverview:
+    """Governance, spend, access, workloads, recent changes and the action band."""
+
+    subject: strawberry.Private[resolve.Overview]
+
+    @strawberry.field(description="The tenant (null with an error when the access service fails).")
+    async def tenant(self) -> Tenant | None:
+        """Through the tenant loader."""
+        found = await self.subject.tenant()
+        return Tenant.of(found) if found else None
+
+    @strawberry.field(description="The console route of this overview.")
+    def route(self) -> str:
+        """Route."""
+        return self.subject.route
+
+    @strawberry.field(description="Governance (access service); null with an error when it fails.")
+    async def governance(self) -> OverviewGovernance | None:
+        """Governance."""
+        return _governance(await resolve.governance(self.subject), self.subject)
+
+    @strawberry.field(description="Spend (account service); null with an error when it fails.")
+    async def spend(self) -> OverviewSpend | None:
+        """Spend."""
+        return _spend(await resolve.spend(self.subject))
+
+    @strawberry.field(description="Access (access service); null with an error when it fails.")
+    async def access(self) -> OverviewAccess | None:
+        """Access."""
+        return _access(await resolve.access_summary(self.subject), self.subject)
+
+    @strawberry.field(description="Workloads (workloads service); null with an error when it fails.")
+    async def workloads(self) -> OverviewWorkloads | None:
+        """Workloads."""
+        return _workloads(await resolve.workload_summary(self.subject))
+
+    @strawberry.field(description="The latest audit events, newest first; null with an error when audit fails.")
+    async def recent_changes(
+        self, first: Annotated[int, strawberry.argument(description=RECENT_DESCRIPTION)] = 10
+    ) -> list[AuditEvent] | None:
+        """Recent changes."""
+        return [AuditEvent.of(e) for e in await resolve.recent_changes(self.subject, first)]
+
+    @strawberry.field(
+        description="The action band: what needs attention (expiring keys, quotas near their limit, degraded SSO, "
+        "expiring invites, a low balance, failed workloads), most urgent first, each with its primary action; "
+        "null with an error when a service it reads fails."
+    )
+    async def attention(self) -> list[AttentionItem] | None:
+        """Action band."""
+        return [AttentionItem.of(i) for i in await resolve.attention(self.subject)]
+
+
+@strawberry.type(description="The tenant admin's landing: the whole tenant at a glance.")
+class TenantOverview(LandingOverview):
+    """Tenant overview."""
+
+    @strawberry.field(description="The tenant's projects, by name.")
+    def projects(self) -> list[Project]:
+        """From the viewer's projects."""
+        return [Project.of(p) for p in self.subject.projects]
+
+
+@strawberry.type(description="A project member's landing: one project at a glance.")
+class ProjectOverview(LandingOverview):
+    """Project overview."""
+
+    @strawberry.field(description="The project.")
+    def project(self) -> Project:
+        """Resolved with the overview."""
+        assert self.subject.project is not None
+        return Project.of(self.subject.project)
+
+
+@strawberry.type
+class OverviewsQuery:
+    """The persona landing root fields."""
+
+    @strawberry.field(
+        permission_classes=[IsTenantAdmin],
+        description="The tenant overview. Tenant admins see their own tenant (another tenant's id is NOT_FOUND); "
+        "operators see the `tenant` they name (default: the first tenant by name); others get FORBIDDEN.",
+    )
+    async def tenant_overview(
+        self,
+        info: Info,
+        tenant: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Global id of the tenant (operators; tenant admins may name their own)."),
+        ] = None,
+    ) -> TenantOverview | None:
+        """Tenant landing."""
+        tenant_id = local_id(tenant, "Tenant", "tenant") if tenant else None
+        return TenantOverview(subject=await resolve.tenant_overview(info.context, tenant_id))
+
+    @strawberry.field(
+        permission_classes=[Authenticated],
+        description="The project overview of a project the viewer can see (NOT_FOUND otherwise); without "
+        "`project`, the viewer's first project by name.",
+    )
+    async def project_overview(
+        self,
+        info: Info,
+        project: Annotated[strawberry.ID | None, strawberry.argument(description="Global id of the project.")] = None,
+    ) -> ProjectOverview | None:
+        """Project landing."""
+        project_id = local_id(project, "Project", "project") if project else None
+        return ProjectOverview(subject=await resolve.project_overview(info.context, project_id))

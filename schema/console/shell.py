@@ -1,0 +1,79 @@
+"""The console shell: the rail's seven groups, utilities, landings, badges and the default landing."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway.context import RequestContext
+from resolvers.console import shell as resolve
+from schema.access.types import Persona
+from schema.shared.permissions import Authenticated
+
+Info = strawberry.Info[RequestContext, None]
+
+
+@strawberry.type(description="A console route and whether the viewer may open it.")
+class ShellEntry:
+    """A route entry."""
+
+    path: str = strawberry.field(description="Console route (path parameters in braces).")
+    label: str = strawberry.field(description="Display label.")
+    visible: bool = strawberry.field(description="True when the viewer's persona may open the route.")
+    badge: int | None = strawberry.field(description="Count to show on the entry (null for none).")
+
+
+@strawberry.type(description="A group of the left rail, in rail order.")
+class ShellGroup:
+    """A rail group."""
+
+    key: str = strawberry.field(description="Stable key: workloads, compute, apps, storage, access, account, platform.")
+    label: str = strawberry.field(description="Display label.")
+    icon: str = strawberry.field(description="Icon token.")
+    visible: bool = strawberry.field(description="True when the viewer may open at least one of its routes.")
+    badge: int | None = strawberry.field(description="Count to show on the group (null for none).")
+    routes: list[ShellEntry] = strawberry.field(description="The group's routes, each with its visibility.")
+
+
+@strawberry.type(description="Everything the console shell renders around a page, for the viewer's persona.")
+class Shell:
+    """The shell."""
+
+    persona: Persona = strawberry.field(description="The viewer's persona.")
+    default_landing: str = strawberry.field(description="Route the viewer lands on after sign-in.")
+    groups: list[ShellGroup] = strawberry.field(description="The seven rail groups in order.")
+    utilities: list[ShellEntry] = strawberry.field(
+        description="Entries outside the rail: notifications inbox (with unread badge), developer downloads, "
+        "schedulers."
+    )
+    landings: list[ShellEntry] = strawberry.field(description="Persona landing pages (tenant and project overview).")
+
+
+def _entry(entry: resolve.Entry) -> ShellEntry:
+    return ShellEntry(path=entry.path, label=entry.label, visible=entry.visible, badge=entry.badge)
+
+
+@strawberry.type
+class ShellQuery:
+    """Root field of the shell."""
+
+    @strawberry.field(permission_classes=[Authenticated], description="The console shell for the viewer.")
+    async def shell(self, info: Info) -> Shell:
+        """Groups, routes, badges and landing for the viewer's persona."""
+        view = await resolve.shell(info.context)
+        return Shell(
+            persona=Persona(view.persona),
+            default_landing=view.default_landing,
+            groups=[
+                ShellGroup(
+                    key=g.key,
+                    label=g.label,
+                    icon=g.icon,
+                    visible=g.visible,
+                    badge=g.badge,
+                    routes=[_entry(r) for r in g.routes],
+                )
+                for g in view.groups
+            ],
+            utilities=[_entry(u) for u in view.utilities],
+            landings=[_entry(landing) for landing in view.landings],
+        )

@@ -1,0 +1,353 @@
+"""Operator lifecycle and ops types: onboarding and decommission tasks, incidents and alerts,
+operator accounts and roles. No bootstrap passwords, wipe certificates, pager webhooks or account
+credentials are part of any type."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from gateway.backends.platform import fleet as backend
+from gateway.ids import encode_global_id
+from resolvers.platform import queries as resolve
+from resolvers.platform.relations import Mode
+from schema.platform.common import (
+    Info,
+    PlatformActivityEvent,
+    PlatformEvidencePivot,
+    PlatformLifecycleOperation,
+    PlatformSeverity,
+    PlatformTaskStep,
+    activity_list,
+    view,
+)
+from schema.platform.fleet import ActivityFirst, MaasHub, MaasSite, PlatformNode, ProvisioningProfile
+from schema.shared.types import Node
+
+
+@strawberry.enum(description="Where an onboarding is.")
+class OnboardingStage(Enum):
+    """Onboarding stages in order, then failed."""
+
+    DISCOVERED = strawberry.enum_value("discovered", description="MAAS enlisted the machine.")
+    COMMISSIONING = strawberry.enum_value("commissioning", description="MAAS inventories and configures it.")
+    BURN_IN = strawberry.enum_value("burn_in", description="GPU, memory and network burn-in tests run.")
+    READY = strawberry.enum_value("ready", description="Finished: the node joined the fleet.")
+    FAILED = strawberry.enum_value("failed", description="A stage failed; see failureReason.")
+
+
+async def _node(info: Info, mode: Mode, node_id: str, site_id: str) -> PlatformNode | None:
+    found = await view(info, mode).node(node_id, site_id)
+    return PlatformNode.of(found, mode) if found else None
+
+
+async def _site(info: Info, mode: Mode, site_id: str | None) -> MaasSite | None:
+    found = await view(info, mode).site(site_id)
+    return MaasSite.of(found, mode) if found else None
+
+
+@strawberry.type(description="A node being onboarded: stage, progress and steps, with lifecycle operations.")
+class OnboardingTask(Node):
+    """An onboarding task."""
+
+    serial: str = strawberry.field(description="Chassis serial number of the machine.")
+    hostname: str = strawberry.field(description="Hostname the node gets.")
+    stage: OnboardingStage = strawberry.field(description="Where the onboarding is.")
+    progress: float = strawberry.field(description="Progress, 0 to 1.")
+    failure_reason: str | None = strawberry.field(description="Why it failed, when it did.")
+    started_at: datetime = strawberry.field(description="When onboarding started.")
+    updated_at: datetime = strawberry.field(description="When it last progressed.")
+    completed_at: datetime | None = strawberry.field(description="When the node became ready.")
+    steps: list[PlatformTaskStep] = strawberry.field(description="Steps in order with their timestamps.")
+    route: str = strawberry.field(description="Console route of the onboarding detail page.")
+    model: strawberry.Private[backend.OnboardingTask]
+    mode: strawberry.Private[Mode]
+
+    @classmethod
+    def of(cls, task: backend.OnboardingTask, mode: Mode = "by_id") -> OnboardingTask:
+        """From the platform service's task."""
+        return cls(
+            id=encode_global_id("OnboardingTask", task.id),
+            serial=task.serial,
+            hostname=task.hostname,
+            stage=OnboardingStage(task.stage),
+            progress=task.progress,
+            failure_reason=task.failure_reason,
+            started_at=task.started_at,
+            updated_at=task.updated_at,
+            completed_at=task.completed_at,
+            steps=[PlatformTaskStep.of(s) for s in task.steps],
+            route=resolve.route("onboarding", task.id),
+            model=task,
+            mode=mode,
+        )
+
+    @strawberry.field(description="The node being onboarded.")
+    async def node(self, info: Info) -> PlatformNode | None:
+        """Read the way the page reads nodes."""
+        return await _node(info, self.mode, self.model.node_id, self.model.site_id)
+
+    @strawberry.field(description="The site the node is at.")
+    async def site(self, info: Info) -> MaasSite | None:
+        """Through the site loader."""
+        return await _site(info, self.mode, self.model.site_id)
+
+    @strawberry.field(description="The provisioning profile applied.")
+    async def profile(self, info: Info) -> ProvisioningProfile | None:
+        """Through the profile loader."""
+        found = await view(info, self.mode).profile(self.model.profile_id)
+        return ProvisioningProfile.of(found, self.mode) if found else None
+
+    @strawberry.field(description="Retry and cancel of the task, then the node's cordon/uncordon/drain/decommission.")
+    async def lifecycle_operations(self, info: Info) -> list[PlatformLifecycleOperation]:
+        """From the lifecycle table."""
+        found = await resolve.onboarding_operations(view(info, self.mode), self.model)
+        return [PlatformLifecycleOperation.of(o) for o in found]
+
+    @strawberry.field(description="What happened to the node, newest first.")
+    async def activity(self, info: Info, first: ActivityFirst = 20) -> list[PlatformActivityEvent]:
+        """Through the activity loader."""
+        return activity_list(await resolve.node_activity(view(info, self.mode), self.model.node_id, first), self.mode)
+
+    @strawberry.field(description="Pivot to the task's platform-scope audit evidence.")
+    def evidence_pivot(self) -> PlatformEvidencePivot:
+        """Typed pivot."""
+        label = f"onboarding of {self.model.hostname}"
+        return PlatformEvidencePivot.of(resolve.evidence_pivot("onboarding", self.model.id, label))
+
+
+@strawberry.enum(description="Where a decommission is.")
+class DecommissionStage(Enum):
+    """Decommission stages in order."""
+
+    DRAINING = strawberry.enum_value("draining", description="Workloads are moved off; can still be cancelled.")
+    WIPING = strawberry.enum_value("wiping", description="Disks are being wiped.")
+    REMOVING = strawberry.enum_value("removing", description="Removed from MAAS and the inventory.")
+    DONE = strawberry.enum_value("done", description="Finished.")
+
+
+@strawberry.type(description="A node being decommissioned: reason, stage, steps and who asked, with operations.")
+class DecommissionTask(Node):
+    """A decommission task."""
+
+    reason: str = strawberry.field(description="Why the node is decommissioned.")
+    stage: DecommissionStage = strawberry.field(description="Where the decommission is.")
+    requested_at: datetime = strawberry.field(description="When it was requested.")
+    updated_at: datetime = strawberry.field(description="When it last progressed.")
+    completed_at: datetime | None = strawberry.field(description="When it finished.")
+    steps: list[PlatformTaskStep] = strawberry.field(description="Steps in order with their timestamps.")
+    route: str = strawberry.field(description="Console route of the decommission detail page.")
+    model: strawberry.Private[backend.DecommissionTask]
+    mode: strawberry.Private[Mode]
+
+    @classmethod
+    def of(cls, task: backend.DecommissionTask, mode: Mode = "by_id") -> DecommissionTask:
+        """From the platform service's task."""
+        return cls(
+            id=encode_global_id("DecommissionTask", task.id),
+            reason=task.reason,
+            stage=DecommissionStage(task.stage),
+            requested_at=task.requested_at,
+            updated_at=task.updated_at,
+            completed_at=task.completed_at,
+            steps=[PlatformTaskStep.of(s) for s in task.steps],
+            route=resolve.route("decommission", task.id),
+            model=task,
+            mode=mode,
+        )
+
+    @strawberry.field(description="The operator who requested it.")
+    async def requested_by(self, info: Info) -> OperatorAccount | None:
+        """Through the operator account loader."""
+        found = await view(info, self.mode).account(self.model.requested_by)
+        return OperatorAccount.of(found, self.mode) if found else None
+
+    @strawberry.field(description="The node being decommissioned.")
+    async def node(self, info: Info) -> PlatformNode | None:
+        """Read the way the page reads nodes."""
+        return await _node(info, self.mode, self.model.node_id, self.model.site_id)
+
+    @strawberry.field(description="The site the node is at.")
+    async def site(self, info: Info) -> MaasSite | None:
+        """Through the site loader."""
+        return await _site(info, self.mode, self.model.site_id)
+
+    @strawberry.field(description="Cancel of the task, then the node's cordon/uncordon/drain/decommission.")
+    async def lifecycle_operations(self, info: Info) -> list[PlatformLifecycleOperation]:
+        """From the lifecycle table."""
+        found = await resolve.decommission_operations(view(info, self.mode), self.model)
+        return [PlatformLifecycleOperation.of(o) for o in found]
+
+    @strawberry.field(description="What happened to the node, newest first.")
+    async def activity(self, info: Info, first: ActivityFirst = 20) -> list[PlatformActivityEvent]:
+        """Through the activity loader."""
+        return activity_list(await resolve.node_activity(view(info, self.mode), self.model.node_id, first), self.mode)
+
+    @strawberry.field(description="Pivot to the task's platform-scope audit evidence.")
+    def evidence_pivot(self) -> PlatformEvidencePivot:
+        """Typed pivot."""
+        label = f"decommission {self.model.id}"
+        return PlatformEvidencePivot.of(resolve.evidence_pivot("decommission", self.model.id, label))
+
+
+@strawberry.enum(description="Incident or alert.")
+class OpsSignalKind(Enum):
+    """Signal kinds."""
+
+    INCIDENT = strawberry.enum_value("incident", description="Service impact; someone owns it.")
+    ALERT = strawberry.enum_value("alert", description="A monitor fired.")
+
+
+@strawberry.enum(description="Where an incident or alert is in its handling.")
+class OpsSignalStatus(Enum):
+    """Signal statuses."""
+
+    OPEN = strawberry.enum_value("open", description="Nobody has acknowledged it.")
+    ACKNOWLEDGED = strawberry.enum_value("acknowledged", description="An operator is on it.")
+    RESOLVED = strawberry.enum_value("resolved", description="Closed.")
+
+
+@strawberry.type(description="An incident or alert about a node, site or MAAS hub.")
+class OpsSignal(Node):
+    """An ops signal."""
+
+    kind: OpsSignalKind = strawberry.field(description="Incident or alert.")
+    severity: PlatformSeverity = strawberry.field(description="How urgent.")
+    status: OpsSignalStatus = strawberry.field(description="Open, acknowledged or resolved.")
+    title: str = strawberry.field(description="Short title.")
+    summary: str = strawberry.field(description="What is going on.")
+    opened_at: datetime = strawberry.field(description="When it opened.")
+    acknowledged_at: datetime | None = strawberry.field(description="When an operator acknowledged it.")
+    resolved_at: datetime | None = strawberry.field(description="When it was resolved.")
+    runbook_route: str | None = strawberry.field(description="Route of the runbook to follow.")
+    route: str = strawberry.field(description="Console route of the signal under Ops.")
+    model: strawberry.Private[backend.OpsSignal]
+    mode: strawberry.Private[Mode]
+
+    @classmethod
+    def of(cls, signal: backend.OpsSignal, mode: Mode = "by_id") -> OpsSignal:
+        """From the platform service's signal."""
+        return cls(
+            id=encode_global_id("OpsSignal", signal.id),
+            kind=OpsSignalKind(signal.kind),
+            severity=PlatformSeverity(signal.severity),
+            status=OpsSignalStatus(signal.status),
+            title=signal.title,
+            summary=signal.summary,
+            opened_at=signal.opened_at,
+            acknowledged_at=signal.acknowledged_at,
+            resolved_at=signal.resolved_at,
+            runbook_route=signal.runbook_route,
+            route=resolve.route("signal", signal.id),
+            model=signal,
+            mode=mode,
+        )
+
+    @strawberry.field(description="Who acknowledged it.")
+    async def acknowledged_by(self, info: Info) -> OperatorAccount | None:
+        """Through the operator account loader."""
+        found = await view(info, self.mode).account(self.model.acknowledged_by)
+        return OperatorAccount.of(found, self.mode) if found else None
+
+    @strawberry.field(description="The node concerned, if any.")
+    async def node(self, info: Info) -> PlatformNode | None:
+        """Read the way the page reads nodes."""
+        if self.model.node_id is None:
+            return None
+        return await _node(info, self.mode, self.model.node_id, self.model.site_id or "")
+
+    @strawberry.field(description="The site concerned, if any.")
+    async def site(self, info: Info) -> MaasSite | None:
+        """Through the site loader."""
+        return await _site(info, self.mode, self.model.site_id)
+
+    @strawberry.field(description="The MAAS hub concerned, if any.")
+    async def hub(self, info: Info) -> MaasHub | None:
+        """Through the hub loader."""
+        found = await view(info, self.mode).hub(self.model.maas_hub_id)
+        return MaasHub.of(found, self.mode) if found else None
+
+    @strawberry.field(description="Pivot to the signal's platform-scope audit evidence.")
+    def evidence_pivot(self) -> PlatformEvidencePivot:
+        """Typed pivot."""
+        return PlatformEvidencePivot.of(resolve.evidence_pivot("signal", self.model.id, self.model.title))
+
+
+@strawberry.enum(description="What an operator account is.")
+class OperatorAccountKind(Enum):
+    """Account kinds."""
+
+    PERSON = strawberry.enum_value("person", description="A named operator.")
+    BREAK_GLASS = strawberry.enum_value("break_glass", description="Emergency access, sealed until needed.")
+    AUTOMATION = strawberry.enum_value("automation", description="A system acting on the platform.")
+
+
+@strawberry.enum(description="Whether an operator account can sign in.")
+class OperatorAccountStatus(Enum):
+    """Account statuses."""
+
+    ACTIVE = strawberry.enum_value("active", description="Can sign in.")
+    SEALED = strawberry.enum_value("sealed", description="Break-glass: usable only by unsealing, which is audited.")
+    DISABLED = strawberry.enum_value("disabled", description="Cannot sign in.")
+
+
+@strawberry.type(description="An operator role and its permissions.")
+class PlatformRole:
+    """A platform role."""
+
+    key: str = strawberry.field(description="Stable role id.")
+    name: str = strawberry.field(description="Role name.")
+    description: str = strawberry.field(description="What the role is for.")
+    permissions: list[str] = strawberry.field(description="Permissions granted.")
+
+    @classmethod
+    def of(cls, role: backend.PlatformRole) -> PlatformRole:
+        """From the platform service's role."""
+        return cls(key=role.id, name=role.name, description=role.description, permissions=list(role.permissions))
+
+
+@strawberry.type(description="An operator account (person, break-glass or automation). No credentials of any kind.")
+class OperatorAccount(Node):
+    """An operator account."""
+
+    kind: OperatorAccountKind = strawberry.field(description="Person, break-glass or automation.")
+    display_name: str = strawberry.field(description="Display name.")
+    email: str | None = strawberry.field(description="Email, for people.")
+    status: OperatorAccountStatus = strawberry.field(description="Whether it can sign in.")
+    mfa_enabled: bool = strawberry.field(description="True when a second factor is enrolled.")
+    last_used_at: datetime | None = strawberry.field(description="When the account last acted.")
+    created_at: datetime = strawberry.field(description="When the account was created.")
+    route: str = strawberry.field(description="Console route of the account under IAM.")
+    model: strawberry.Private[backend.OperatorAccount]
+    mode: strawberry.Private[Mode]
+
+    @classmethod
+    def of(cls, account: backend.OperatorAccount, mode: Mode = "by_id") -> OperatorAccount:
+        """From the platform service's account."""
+        return cls(
+            id=encode_global_id("OperatorAccount", account.id),
+            kind=OperatorAccountKind(account.kind),
+            display_name=account.display_name,
+            email=account.email,
+            status=OperatorAccountStatus(account.status),
+            mfa_enabled=account.mfa_enabled,
+            last_used_at=account.last_used_at,
+            created_at=account.created_at,
+            route=resolve.route("account", account.id),
+            model=account,
+            mode=mode,
+        )
+
+    @strawberry.field(description="The account's platform roles, by name.")
+    async def roles(self, info: Info) -> list[PlatformRole]:
+        """From the roles listing (small; one call per request)."""
+        roles = {r.id: r for r in await info.context.loaders.fleet.roles.get()}
+        found = [roles[i] for i in self.model.role_ids if i in roles]
+        return [PlatformRole.of(r) for r in sorted(found, key=lambda r: r.name)]
+
+    @strawberry.field(description="Pivot to the account's platform-scope audit evidence.")
+    def evidence_pivot(self) -> PlatformEvidencePivot:
+        """Typed pivot."""
+        return PlatformEvidencePivot.of(resolve.evidence_pivot("account", self.model.id, self.model.display_name))

@@ -1,0 +1,118 @@
+"""Shared GraphQL shapes: the Node interface, connections, availability, money and scalars."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from enum import Enum
+from typing import Generic, NewType, TypeVar
+
+import strawberry
+
+from resolvers.shared import shapes
+
+Item = TypeVar("Item")
+Model = TypeVar("Model")
+
+FIRST_DESCRIPTION = "How many items to return, 0 to 100 (0 returns only the total count)."
+AFTER_DESCRIPTION = "Return the items after this cursor (an `endCursor` or edge `cursor` from an earlier page)."
+
+BigInt = NewType("BigInt", int)
+SCALARS = {
+    BigInt: strawberry.scalar(
+        name="BigInt",
+        serialize=int,
+        parse_value=int,
+        description="An integer that may exceed 32 bits, sent as a JSON number (exact up to 2^53).",
+    )
+}
+
+
+@strawberry.interface(description="An object with a global ID, fetchable with `node(id:)` and `nodes(ids:)`.")
+class Node:
+    """Relay's Node interface."""
+
+    id: strawberry.ID = strawberry.field(description="Opaque global ID of the object.")
+
+
+@strawberry.type(description="Where a page of a connection sits in the whole list.")
+class PageInfo:
+    """Relay page info."""
+
+    has_next_page: bool = strawberry.field(description="True when `endCursor` can fetch more items.")
+    has_previous_page: bool = strawberry.field(description="Always false: connections page forward only.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item of this page.")
+    end_cursor: str | None = strawberry.field(description="Cursor to pass as `after` for the next page.")
+
+
+@strawberry.type(description="An item of a connection with its cursor.")
+class Edge(Generic[Item]):
+    """Relay edge."""
+
+    cursor: str = strawberry.field(description="Pass as `after` to fetch the items after this one.")
+    node: Item = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list, newest first, paged forward with `first` (at most 100) and `after`.")
+class Connection(Generic[Item]):
+    """Relay connection with a total count."""
+
+    edges: list[Edge[Item]] = strawberry.field(description="The items of this page with their cursors.")
+    page_info: PageInfo = strawberry.field(description="How to fetch the next page.")
+    total_count: int = strawberry.field(description="How many items match, across all pages.")
+
+    @strawberry.field(description="The items of this page without cursors.")
+    def nodes(self) -> list[Item]:
+        """Shortcut for `edges { node }`."""
+        return [edge.node for edge in self.edges]
+
+
+def connection(page: shapes.PageOf[Model], convert: Callable[[Model], Item]) -> Connection[Item]:
+    """A connection from a resolver page, converting each item to its GraphQL type."""
+    edges = [Edge(cursor=c, node=convert(m)) for m, c in zip(page.items, page.cursors, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            has_previous_page=False,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
+        total_count=page.total_count,
+    )
+
+
+@strawberry.enum(description="Whether a section is backed by real data.")
+class AvailabilityState(Enum):
+    """Mirror of the resolvers' availability states."""
+
+    AVAILABLE = strawberry.enum_value("available", description="Real data is shown.")
+    UNAVAILABLE = strawberry.enum_value("unavailable", description="Not available for this object now; see reason.")
+    FUTURE = strawberry.enum_value("future", description="A capability the product does not offer yet.")
+
+
+@strawberry.type(description="Explicit state of a section: available, or why not and where to read more.")
+class Availability:
+    """Typed empty state."""
+
+    state: AvailabilityState = strawberry.field(description="Whether data is available.")
+    reason: str | None = strawberry.field(description="Why the section is unavailable (null when available).")
+    link: str | None = strawberry.field(description="Stable link explaining the state (null when available).")
+
+    @classmethod
+    def of(cls, value: shapes.Availability) -> Availability:
+        """From the resolvers' availability."""
+        return cls(state=AvailabilityState(value.state.value), reason=value.reason, link=value.link)
+
+
+@strawberry.type(description="An amount of money.")
+class Money:
+    """Decimal amount and ISO currency."""
+
+    amount: Decimal = strawberry.field(description="Amount in the currency's major unit, as a decimal string.")
+    currency: str = strawberry.field(description="ISO 4217 currency code.")
+
+    @classmethod
+    def of(cls, value: shapes.Money) -> Money:
+        """From the resolvers' money."""
+        return cls(amount=value.amount, currency=value.currency)

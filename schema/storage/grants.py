@@ -1,0 +1,83 @@
+"""Grants (a bucket shared with another project at a permission level) and storage credential metadata."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from gateway.backends.storage import client as backend
+from gateway.context import RequestContext
+from gateway.ids import encode_global_id
+from schema.access.types import Project
+from schema.shared.types import Node
+
+if TYPE_CHECKING:
+    from schema.storage.types import Bucket
+
+Info = strawberry.Info[RequestContext, None]
+
+
+@strawberry.enum(description="What a grant lets the grantee project do with the bucket.")
+class GrantPermission(Enum):
+    """Grant permissions."""
+
+    READ = strawberry.enum_value("read", description="List and read objects.")
+    READ_WRITE = strawberry.enum_value("read_write", description="Read, write and delete objects.")
+
+
+@strawberry.type(description="A bucket shared with another project of the tenant; no provider users are created.")
+class StorageGrant(Node):
+    """A grant."""
+
+    permission: GrantPermission = strawberry.field(description="What the grantee may do.")
+    purpose: str = strawberry.field(description="What is shared: dataset, checkpoint or artifact.")
+    created_at: datetime = strawberry.field(description="When the grant was made.")
+    revoked_at: datetime | None = strawberry.field(description="When it was revoked (null while active).")
+    model: strawberry.Private[backend.Grant]
+
+    @classmethod
+    def of(cls, model: backend.Grant) -> StorageGrant:
+        """From the storage service's grant."""
+        return cls(
+            id=strawberry.ID(encode_global_id("StorageGrant", model.id)),
+            permission=GrantPermission(model.permission),
+            purpose=model.purpose,
+            created_at=model.created_at,
+            revoked_at=model.revoked_at,
+            model=model,
+        )
+
+    @strawberry.field(description="True until revoked.")
+    def active(self) -> bool:
+        """Not revoked."""
+        return self.model.revoked_at is None
+
+    @strawberry.field(description="The shared bucket (null if not visible).")
+    async def bucket(self, info: Info) -> Annotated[Bucket, strawberry.lazy("schema.storage.types")] | None:
+        """Through the bucket loader, in scope."""
+        from resolvers.storage.queries import get_buckets
+        from schema.storage.types import Bucket
+
+        (found,) = await get_buckets(info.context, [self.model.bucket_id])
+        return Bucket.of(found) if found else None
+
+    @strawberry.field(description="The project the bucket is shared with (null if not visible).")
+    async def grantee_project(self, info: Info) -> Project | None:
+        """Through the project loader, in scope."""
+        viewer = await info.context.viewer()
+        if not viewer.can_see_project(self.model.grantee_project_id):
+            return None
+        found = await info.context.loaders.projects.load(self.model.grantee_project_id)
+        return Project.of(found) if found else None
+
+
+@strawberry.type(description="Metadata of a direct storage credential. The secret is never part of any answer.")
+class StorageCredential:
+    """Storage credential metadata."""
+
+    id: strawberry.ID = strawberry.field(description="Credential id.")
+    permission: GrantPermission = strawberry.field(description="What the credential allows.")
+    created_at: datetime | None = strawberry.field(description="When it was issued.")

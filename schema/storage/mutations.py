@@ -1,0 +1,182 @@
+"""Storage mutations: create a bucket, share it (grant, revoke), issue a direct credential (fails closed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from gateway.backends.storage.client import Bucket as BucketModel
+from gateway.backends.storage.client import Grant as GrantModel
+from gateway.idempotency.outcome import MutationOutcome
+from resolvers.launch.inputs import NewBucket
+from resolvers.storage import mutations as resolve
+from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, Info, UserError, run, user_errors
+from schema.shared.permissions import Authenticated
+from schema.shared.types import BigInt
+from schema.storage.grants import GrantPermission, StorageCredential, StorageGrant
+from schema.storage.types import Bucket
+
+
+def _parse_time(value: object) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
+
+
+def _bucket(outcome: MutationOutcome) -> Bucket | None:
+    found = outcome.result.get("bucket")
+    return Bucket.of(BucketModel.model_validate(found)) if isinstance(found, dict) else None
+
+
+@strawberry.input(description="A provider-neutral bucket: capabilities and quota are checked against the provider.")
+class CreateBucketInput:
+    """createBucket input."""
+
+    project_id: strawberry.ID = strawberry.field(description="Global id of the project that will own the bucket.")
+    name: str = strawberry.field(description="Bucket name (3-63 of a-z, 0-9 and '-'), unique in the tenant.")
+    purpose: str = strawberry.field(description="dataset, checkpoint or artifact.")
+    provider: str = strawberry.field(description="Storage provider id (weka, vast).")
+    region: str = strawberry.field(description="Region of the bucket.")
+    quota_bytes: BigInt = strawberry.field(description="Quota in bytes (1 GiB to 100 TiB, within the project's).")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
+
+
+@strawberry.type(description="Result of createBucket.")
+class CreateBucketPayload:
+    """createBucket payload."""
+
+    bucket: Bucket | None = strawberry.field(description="The new bucket (null when refused).")
+    user_errors: list[UserError] = strawberry.field(description="Why the bucket was not created.")
+
+
+@strawberry.input(description="Share a bucket with another project of the tenant.")
+class CreateStorageGrantInput:
+    """createStorageGrant input."""
+
+    bucket_id: strawberry.ID = strawberry.field(description="Global id of the bucket (you administer its project).")
+    project_id: strawberry.ID = strawberry.field(description="Global id of the project to share with.")
+    permission: GrantPermission = strawberry.field(description="What the project may do.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
+
+
+@strawberry.input(description="A grant to revoke.")
+class RevokeStorageGrantInput:
+    """revokeStorageGrant input."""
+
+    grant_id: strawberry.ID = strawberry.field(description="Global id of the grant.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
+
+
+@strawberry.type(description="Result of createStorageGrant or revokeStorageGrant.")
+class StorageGrantPayload:
+    """Grant payload."""
+
+    grant: StorageGrant | None = strawberry.field(description="The grant (null when refused).")
+    bucket: Bucket | None = strawberry.field(description="The shared bucket.")
+    user_errors: list[UserError] = strawberry.field(description="Why the grant was not changed.")
+
+    @classmethod
+    def of(cls, outcome: MutationOutcome) -> StorageGrantPayload:
+        """From the mutation's outcome."""
+        found = outcome.result.get("grant")
+        return cls(
+            grant=StorageGrant.of(GrantModel.model_validate(found)) if isinstance(found, dict) else None,
+            bucket=_bucket(outcome),
+            user_errors=user_errors(outcome),
+        )
+
+
+@strawberry.input(description="Ask for a direct credential to a bucket (fails closed until the provider validates it).")
+class IssueStorageCredentialInput:
+    """issueStorageCredential input."""
+
+    bucket_id: strawberry.ID = strawberry.field(description="Global id of the bucket.")
+    permission: GrantPermission = strawberry.field(description="What the credential would allow.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
+
+
+@strawberry.type(description="Result of issueStorageCredential: metadata only, never a secret.")
+class IssueStorageCredentialPayload:
+    """issueStorageCredential payload."""
+
+    credential: StorageCredential | None = strawberry.field(description="Credential metadata (null when refused).")
+    user_errors: list[UserError] = strawberry.field(
+        description="Why not: CAPABILITY_NOT_VALIDATED names the provider capability that is not validated."
+    )
+
+
+@strawberry.type
+class StorageMutation:
+    """Storage mutations."""
+
+    @strawberry.mutation(permission_classes=[Authenticated], description="Create a bucket in a project you belong to.")
+    async def create_bucket(
+        self, info: Info, input: Annotated[CreateBucketInput, strawberry.argument(description="The bucket.")]
+    ) -> CreateBucketPayload | None:
+        """Create a bucket."""
+        new = NewBucket(
+            name=input.name,
+            purpose=input.purpose,
+            provider=input.provider,
+            region=input.region,
+            quota_bytes=input.quota_bytes,
+        )
+        outcome = await run(
+            info, input.idempotency_key, lambda key: resolve.create_bucket(info.context, input.project_id, new, key)
+        )
+        return CreateBucketPayload(bucket=_bucket(outcome), user_errors=user_errors(outcome))
+
+    @strawberry.mutation(
+        permission_classes=[Authenticated],
+        description="Share a bucket with another project at a permission level (project admins).",
+    )
+    async def create_storage_grant(
+        self, info: Info, input: Annotated[CreateStorageGrantInput, strawberry.argument(description="The grant.")]
+    ) -> StorageGrantPayload | None:
+        """Create a grant."""
+        outcome = await run(
+            info,
+            input.idempotency_key,
+            lambda key: resolve.create_grant(
+                info.context, input.bucket_id, input.project_id, input.permission.value, key
+            ),
+        )
+        return StorageGrantPayload.of(outcome)
+
+    @strawberry.mutation(
+        permission_classes=[Authenticated], description="Revoke a grant (project admins of the bucket's project)."
+    )
+    async def revoke_storage_grant(
+        self, info: Info, input: Annotated[RevokeStorageGrantInput, strawberry.argument(description="The grant.")]
+    ) -> StorageGrantPayload | None:
+        """Revoke a grant."""
+        outcome = await run(
+            info, input.idempotency_key, lambda key: resolve.revoke_grant(info.context, input.grant_id, key)
+        )
+        return StorageGrantPayload.of(outcome)
+
+    @strawberry.mutation(
+        permission_classes=[Authenticated],
+        description="Issue a direct credential to a bucket. Fails closed (a userError naming the "
+        "capability) until the provider's direct_credentials capability is validated.",
+    )
+    async def issue_storage_credential(
+        self,
+        info: Info,
+        input: Annotated[IssueStorageCredentialInput, strawberry.argument(description="The bucket and permission.")],
+    ) -> IssueStorageCredentialPayload | None:
+        """Never returns a secret."""
+        outcome = await run(
+            info,
+            input.idempotency_key,
+            lambda key: resolve.issue_credential(info.context, input.bucket_id, input.permission.value, key),
+        )
+        found = outcome.result.get("credential")
+        credential = None
+        if isinstance(found, dict) and isinstance(found.get("id"), str):
+            credential = StorageCredential(
+                id=strawberry.ID(found["id"]),
+                permission=GrantPermission(found.get("permission") or "read"),
+                created_at=_parse_time(found.get("created_at")),
+            )
+        return IssueStorageCredentialPayload(credential=credential, user_errors=user_errors(outcome))
