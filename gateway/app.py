@@ -34,12 +34,10 @@ from gateway.health import StoreCheck
 from gateway.http_security import security_middleware
 from gateway.idempotency.factory import open_store
 from gateway.idempotency.store import IdempotencyStore
-from gateway.loaders import Loaders
 from gateway.resilience.policy import inflight_reads
 from gateway.settings import Settings, SettingsError
 from gateway.telemetry import tracing
 from gateway.telemetry.extension import trace_root_fields
-from gateway.telemetry.loaders import instrument_loaders
 from gateway.telemetry.middleware import TelemetryMiddleware
 from gateway.viewer import ViewerDirectory
 from gateway.websocket import LiveConnection, LiveContext
@@ -90,9 +88,6 @@ class GatewayGraphQL(GuardedViewMixin, GraphQL):
         call_log.set(calls)
         inflight_reads.set({})
         websocket = request.scope["type"] == "websocket"
-        loaders = None if websocket else Loaders(self.backends)  # a connection's are made when first needed
-        if loaders is not None:
-            instrument_loaders(loaders, self.settings.metrics)
         principal = getattr(request.state, "principal", None)
         forwarded_identity.set(ForwardedIdentity(principal.user_id, principal.tenant_id) if principal else None)
         return (LiveContext if websocket else RequestContext)(
@@ -100,7 +95,6 @@ class GatewayGraphQL(GuardedViewMixin, GraphQL):
             response=response,
             settings=self.settings,
             backends=self.backends,
-            loaders=loaders,  # type: ignore[arg-type]
             directory=self.directory,
             backend_calls=calls,
             principal=principal,

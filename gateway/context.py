@@ -24,7 +24,6 @@ class RequestContext:
     response: Any
     settings: Settings
     backends: Backends
-    loaders: Loaders
     directory: ViewerDirectory
     backend_calls: Counter[tuple[str, str]] = field(default_factory=Counter)
     principal: Principal | None = None  # set by the HTTP guard once the credentials are verified
@@ -35,6 +34,18 @@ class RequestContext:
     connection: Any = None  # the websocket ``LiveConnection`` an operation runs on (None over HTTP and SSE)
     connection_params: dict[str, Any] | None = None  # the graphql-transport-ws ``connection_init`` payload
     _viewer: asyncio.Future[Viewer] | None = None
+    _loaders: Loaders | None = None
+
+    @property
+    def loaders(self) -> Loaders:
+        """This request's loaders, made when first needed (an idle subscription needs none)."""
+        if self._loaders is None:
+            self._loaders = Loaders.create(self.backends, record_metrics=self.settings.metrics)
+        return self._loaders
+
+    def reset_loaders(self) -> None:
+        """Forget the loaders and their cache: a long-lived subscription reads each event's objects afresh."""
+        self._loaders = None
 
     async def viewer(self) -> Viewer:
         """The viewer, resolved once per request (raises ``Unauthenticated``)."""
@@ -50,5 +61,5 @@ class RequestContext:
         if identity is not None and identity.user_id == viewer.user.id:
             identity.tenant_id = viewer.tenant_id
         for project in viewer.projects:
-            self.loaders.projects.prime(project.id, project)
+            self.loaders.access.projects.prime(project.id, project)
         return viewer

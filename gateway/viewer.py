@@ -15,7 +15,7 @@ from typing import Literal
 
 from gateway.auth.principal import Principal
 from gateway.backends import Backends
-from gateway.backends.access.client import Project, User
+from gateway.backends.access.models import Project, User
 from gateway.errors import Unauthenticated
 from gateway.settings import Settings
 

@@ -25,9 +25,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from gateway.backends.identity import ForwardedIdentity, forwarded_identity
 from gateway.context import RequestContext
 from gateway.errors import BackendError, Unauthenticated
-from gateway.loaders import Loaders
 from gateway.rejections import RequestRejected
-from gateway.telemetry.loaders import instrument_loaders
 
 CREDENTIAL_HEADERS = ("authorization", "x-dev-viewer")
 MAX_REASON_BYTES = 123  # RFC 6455: a close frame's reason fits in 125 bytes with its code
@@ -54,29 +52,7 @@ def close_reason(text: str) -> str:
 
 
 class LiveContext(RequestContext):
-    """A websocket connection's context: its loaders are made when an operation first needs them.
-
-    An idle subscription needs none, and a long-lived one must not keep reading a cache filled for an
-    earlier event: ``reset_loaders`` drops them, so each event's objects are read afresh, if at all.
-    """
-
-    _lazy_loaders: Loaders | None = None
-
-    @property  # type: ignore[override]
-    def loaders(self) -> Loaders:
-        """The connection's current loaders (made on first use)."""
-        if self._lazy_loaders is None:
-            self._lazy_loaders = Loaders(self.backends)
-            instrument_loaders(self._lazy_loaders, self.settings.metrics)
-        return self._lazy_loaders
-
-    @loaders.setter
-    def loaders(self, value: Loaders | None) -> None:
-        self._lazy_loaders = value
-
-    def reset_loaders(self) -> None:
-        """Forget the loaders (and their cache); the next use makes new ones."""
-        self._lazy_loaders = None
+    """A websocket connection's context (the connection's operations share it)."""
 
 
 class LiveConnection(BaseGraphQLTransportWSHandler[Any, Any]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from gateway.backends.access.client import User
+from gateway.backends.access.models import User
 from gateway.errors import Unauthenticated
 
 Source = Literal["token", "dev-header", "dev-default"]

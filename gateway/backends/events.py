@@ -16,7 +16,7 @@ import httpx
 from pydantic import Field, ValidationError
 
 from gateway.backends._client import AllowListModel, ServiceClient
-from gateway.backends.workloads.client import WorkloadKind, WorkloadStatus
+from gateway.backends.workloads.models import WorkloadKind, WorkloadStatus
 from gateway.errors import BackendBadResponse, BackendTimeout, BackendUnavailable
 
 REPLAY_PAGE = 500

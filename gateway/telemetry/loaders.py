@@ -6,37 +6,47 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiodataloader import DataLoader
+from prometheus_client import Histogram
 
+from gateway.backends._loaders import Listing, Loader
 from gateway.telemetry import metrics, tracing
 
-BatchFn = Callable[[list[Any]], Awaitable[list[Any]]]
+_histograms: dict[str, Histogram] = {}
 
 
-_histograms: dict[str, Any] = {}
+def _histogram(name: str) -> Histogram:
+    found = _histograms.get(name)
+    if found is None:
+        found = _histograms[name] = metrics.LOADER_BATCH_SIZE.labels(name)
+    return found
 
 
-def _instrumented(name: str, batch: BatchFn, record_metrics: bool) -> BatchFn:
-    histogram = None
-    if record_metrics:
-        histogram = _histograms.get(name)
-        if histogram is None:
-            histogram = _histograms[name] = metrics.LOADER_BATCH_SIZE.labels(name)
+def instrument(name: str, loader: Loader, record_metrics: bool) -> None:
+    """Wrap the loader's fetch so each batch (or listing) is measured; idempotent."""
+    histogram = _histogram(name) if record_metrics else None
+    if isinstance(loader, DataLoader):
+        batch: Callable[[list[Any]], Awaitable[list[Any]]] = loader.batch_load_fn  # type: ignore[assignment]
+        if getattr(batch, "instrumented", False):
+            return
 
-    async def instrumented(keys: list[Any]) -> list[Any]:
-        if histogram is not None:
-            histogram.observe(len(keys))
-        with tracing.span(f"loader {name}", {"gateway.loader": name, "gateway.batch_size": len(keys)}):
-            return await batch(keys)
+        async def measured_batch(keys: list[Any]) -> list[Any]:
+            if histogram is not None:
+                histogram.observe(len(keys))
+            with tracing.span(f"loader {name}", {"gateway.loader": name, "gateway.batch_size": len(keys)}):
+                return await batch(keys)
 
-    instrumented.__wrapped__ = batch  # type: ignore[attr-defined]
-    return instrumented
+        measured_batch.instrumented = True  # type: ignore[attr-defined]
+        loader.batch_load_fn = measured_batch
+    elif isinstance(loader, Listing):
+        fetch = loader.fetch
+        if getattr(fetch, "instrumented", False):
+            return
 
+        async def measured_fetch() -> list[Any]:
+            if histogram is not None:
+                histogram.observe(1)
+            with tracing.span(f"loader {name}", {"gateway.loader": name, "gateway.batch_size": 1}):
+                return await fetch()
 
-def instrument_loaders(loaders: object, record_metrics: bool = True) -> None:
-    """Wrap the batch function of every dataloader attribute of ``loaders``, labelled by attribute name."""
-    if not record_metrics and not tracing.enabled():
-        return
-    for name, value in vars(loaders).items():
-        loader = value if isinstance(value, DataLoader) else getattr(value, "_loader", None)
-        if isinstance(loader, DataLoader) and not hasattr(loader.batch_load_fn, "__wrapped__"):
-            loader.batch_load_fn = _instrumented(name.lstrip("_"), loader.batch_load_fn, record_metrics)
+        measured_fetch.instrumented = True  # type: ignore[attr-defined]
+        loader.fetch = measured_fetch

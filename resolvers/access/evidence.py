@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from gateway.backends.access.client import User
-from gateway.backends.access.resources import AuditEvent, ServiceAccount
+from gateway.backends.access.models import AuditEvent, ServiceAccount, User
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput, Forbidden
 from gateway.loaders import ALL_TENANTS
@@ -122,7 +121,7 @@ async def _window(
         if viewer.is_operator:
             if tenant_id is None:
                 raise BadUserInput("operators name the `tenant` of the TENANT scope", argument="tenant")
-            if await ctx.loaders.tenants.load(tenant_id) is None:
+            if await ctx.loaders.access.tenants.load(tenant_id) is None:
                 raise not_found("tenant")
             return {"tenant_id": [tenant_id]}
         if viewer.persona != "tenant_admin":
@@ -167,7 +166,7 @@ async def _page(ctx: RequestContext, window: _Window, first: int, after: str | N
         return PageOf([], [], False, 0)
     page = await ctx.backends.access.audit_page(window.filters, limit=max(first, 1), after=backend_after)
     for event in page.items:
-        ctx.loaders.audit_events.prime(event.id, event)
+        ctx.loaders.access.audit_events.prime(event.id, event)
     return page_of(page, first)
 
 
@@ -232,7 +231,7 @@ def can_see_event(viewer: Viewer, event: AuditEvent) -> bool:
 
 async def get_audit_events(ctx: RequestContext, ids: Sequence[str]) -> list[AuditEvent | None]:
     """Events by id; None for missing ones and those outside the viewer's evidence."""
-    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.audit_events.load_many(list(ids)))
+    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.access.audit_events.load_many(list(ids)))
     return [e if e is not None and can_see_event(viewer, e) else None for e in found]
 
 
@@ -264,7 +263,7 @@ async def actor(ctx: RequestContext, event: AuditEvent) -> Actor:
     if event.actor_type == "system" or event.actor_id is None:
         return Actor("system", "GPU Cloud (automated)", None, None)
     if event.actor_type == "service_account":
-        accounts = await ctx.loaders.service_accounts_by_tenant.load(event.tenant_id) if event.tenant_id else []
+        accounts = await ctx.loaders.access.service_accounts_by_tenant.load(event.tenant_id) if event.tenant_id else []
         found = next((sa for sa in accounts if sa.id == event.actor_id), None)
         if found is None or not (
             viewer.is_operator or viewer.persona == "tenant_admin" or viewer.can_see_project(found.project_id)
@@ -272,7 +271,7 @@ async def actor(ctx: RequestContext, event: AuditEvent) -> Actor:
             return Actor("service_account", "A service account", None, None)
         return Actor("service_account", found.name, None, found)
     key = ALL_TENANTS if viewer.is_operator or viewer.tenant_id is None else viewer.tenant_id
-    users = await ctx.loaders.users_by_tenant.load(key)
+    users = await ctx.loaders.access.users_by_tenant.load(key)
     user = next((u for u in users if u.id == event.actor_id), None)
     if user is not None:
         return Actor("user", user.name, user, None)

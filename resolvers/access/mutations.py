@@ -7,7 +7,7 @@ accounts are created by project admins (tenant admins are admins of every projec
 
 from __future__ import annotations
 
-from gateway.backends.access.resources import Credential, ServiceAccount
+from gateway.backends.access.models import Credential, ServiceAccount
 from gateway.backends.commands import CommandRejected, command, command_path
 from gateway.context import RequestContext
 from gateway.idempotency.outcome import MutationOutcome
@@ -56,7 +56,7 @@ async def create_service_account(
     """A service account in a project the viewer administers."""
     project_id = local_id(project_global_id, "Project", "projectId")
     viewer = await acting_viewer(ctx, project_id, admin=True, action="create service accounts")
-    project = await ctx.loaders.projects.load(project_id)
+    project = await ctx.loaders.access.projects.load(project_id)
     if project is None:
         raise not_found("project")
     errors = []

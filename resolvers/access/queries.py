@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from gateway.backends.access.client import Project, Tenant, User
+from gateway.backends.access.models import Project, Tenant, User
 from gateway.context import RequestContext
 from gateway.viewer import Viewer
 
@@ -17,7 +17,7 @@ async def viewer(ctx: RequestContext) -> Viewer:
 
 async def get_projects(ctx: RequestContext, ids: Sequence[str]) -> list[Project | None]:
     """Projects by id; None for projects the viewer may not see."""
-    found_viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.projects.load_many(list(ids)))
+    found_viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.access.projects.load_many(list(ids)))
     return [p if p is not None and found_viewer.can_see_project(p.id) else None for p in found]
 
 
@@ -28,7 +28,7 @@ async def visible_projects(ctx: RequestContext) -> list[Project]:
 
 async def get_tenants(ctx: RequestContext, ids: Sequence[str]) -> list[Tenant | None]:
     """Tenants by id; the viewer sees their own tenant (operators see all)."""
-    found_viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.tenants.load_many(list(ids)))
+    found_viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.access.tenants.load_many(list(ids)))
     return [
         t if t is not None and (found_viewer.is_operator or t.id == found_viewer.tenant_id) else None for t in found
     ]
@@ -36,7 +36,7 @@ async def get_tenants(ctx: RequestContext, ids: Sequence[str]) -> list[Tenant | 
 
 async def get_users(ctx: RequestContext, ids: Sequence[str]) -> list[User | None]:
     """Users by id; the viewer sees users of their own tenant (operators see all)."""
-    found_viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.users.load_many(list(ids)))
+    found_viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.access.users.load_many(list(ids)))
     return [
         u if u is not None and (found_viewer.is_operator or u.tenant_id == found_viewer.tenant_id) else None
         for u in found

@@ -78,7 +78,7 @@ async def access_scope(ctx: RequestContext, tenant_id: str | None = None) -> Acc
     if viewer.is_operator:
         tenants = sorted({p.tenant_id for p in viewer.projects})
         if tenant_id is not None:
-            if (await ctx.loaders.tenants.load(tenant_id)) is None:
+            if (await ctx.loaders.access.tenants.load(tenant_id)) is None:
                 raise not_found("tenant")
             tenants = [tenant_id]
     else:

@@ -15,15 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from gateway.backends.access.client import Membership, User
-from gateway.backends.access.resources import (
+from gateway.backends.access.models import (
     Credential,
     Entitlement,
     IdentityProvider,
     Invite,
+    Membership,
     ServiceAccount,
     SshGateway,
     TenantPolicy,
+    User,
 )
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput
@@ -67,7 +68,7 @@ def page_list(items: Sequence[Item], first: int, after: str | None, key: Callabl
 
 async def memberships(ctx: RequestContext, scope: AccessScope) -> list[Membership]:
     """Memberships of the projects in view, newest first."""
-    groups = await ctx.loaders.memberships_by_tenant.load_many(list(scope.tenant_ids))
+    groups = await ctx.loaders.access.memberships_by_tenant.load_many(list(scope.tenant_ids))
     rows = [m for group in groups for m in group if m.project_id in scope.project_ids]
     return sorted(rows, key=lambda m: (m.created_at, m.id), reverse=True)
 
@@ -81,10 +82,10 @@ async def membership_page(
 
 async def tenant_users(ctx: RequestContext, scope: AccessScope) -> dict[str, User]:
     """Users of the tenants in view by id (also primes the by-id user loader)."""
-    groups = await ctx.loaders.users_by_tenant.load_many(scope.tenant_keys)
+    groups = await ctx.loaders.access.users_by_tenant.load_many(scope.tenant_keys)
     found = {u.id: u for group in groups for u in group}
     for user in found.values():
-        ctx.loaders.users.prime(user.id, user)
+        ctx.loaders.access.users.prime(user.id, user)
     return found
 
 
@@ -131,7 +132,7 @@ def _tenant_of(scope: AccessScope, project_id: str) -> str | None:
 
 
 async def _tenant_service_accounts(ctx: RequestContext, scope: AccessScope) -> list[ServiceAccount]:
-    groups = await ctx.loaders.service_accounts_by_tenant.load_many(list(scope.tenant_ids))
+    groups = await ctx.loaders.access.service_accounts_by_tenant.load_many(list(scope.tenant_ids))
     return [sa for group in groups for sa in group]
 
 
@@ -170,7 +171,7 @@ async def credentials(ctx: RequestContext, scope: AccessScope) -> list[Credentia
 
     Ordered active first, soonest expiry first, then by name.
     """
-    groups = await ctx.loaders.credentials_by_tenant.load_many(scope.tenant_keys)
+    groups = await ctx.loaders.access.credentials_by_tenant.load_many(scope.tenant_keys)
     found = [c for group in groups for c in group if scope.in_view(c.tenant_id) and credential_visible(scope, c)]
     order = {"expiring_soon": 0, "active": 1, "expired": 2, "revoked": 3}
     far = datetime.max.replace(tzinfo=now().tzinfo)
@@ -223,7 +224,7 @@ def usage_state(used: int, limit: int) -> str:
 
 async def entitlements(ctx: RequestContext, scope: AccessScope) -> list[Entitlement]:
     """Tenant-wide entitlements (tenant-wide views) first, then each project's in view."""
-    groups = await ctx.loaders.entitlements_by_tenant.load_many(list(scope.tenant_ids))
+    groups = await ctx.loaders.access.entitlements_by_tenant.load_many(list(scope.tenant_ids))
     found = [e for group in groups for e in group if scope.sees_project(e.project_id)]
     return sorted(found, key=lambda e: (e.tenant_id, e.project_id is not None, e.project_id or ""))
 
@@ -271,7 +272,7 @@ class Connectivity:
 
 async def connectivity(ctx: RequestContext, scope: AccessScope) -> Connectivity:
     """SSH gateways of the tenants in view; networks and firewalls are not a product yet."""
-    groups = await ctx.loaders.ssh_gateways_by_tenant.load_many(list(scope.tenant_ids))
+    groups = await ctx.loaders.access.ssh_gateways_by_tenant.load_many(list(scope.tenant_ids))
     gateways = sorted((g for group in groups for g in group), key=lambda g: (g.tenant_id, g.region))
     future = (
         "Private networks and firewall rules are not available yet; workloads are reached through the SSH "
@@ -286,7 +287,7 @@ async def connectivity(ctx: RequestContext, scope: AccessScope) -> Connectivity:
 
 async def identity_providers(ctx: RequestContext, scope: AccessScope) -> list[IdentityProvider]:
     """SSO integrations of the tenants in view: degraded first, then by name."""
-    groups = await ctx.loaders.identity_providers_by_tenant.load_many(list(scope.tenant_ids))
+    groups = await ctx.loaders.access.identity_providers_by_tenant.load_many(list(scope.tenant_ids))
     order = {"degraded": 0, "active": 1, "disabled": 2}
     return sorted((i for group in groups for i in group), key=lambda i: (order[i.status], i.display_name))
 
@@ -301,7 +302,7 @@ def invite_status(invite: Invite, at: datetime | None = None) -> str:
 
 async def invites(ctx: RequestContext, scope: AccessScope) -> list[Invite]:
     """Invites the viewer manages (operators: all in view), soonest expiry first."""
-    groups = await ctx.loaders.invites_by_tenant.load_many(list(scope.tenant_ids))
+    groups = await ctx.loaders.access.invites_by_tenant.load_many(list(scope.tenant_ids))
     found = [
         i
         for group in groups
@@ -313,5 +314,5 @@ async def invites(ctx: RequestContext, scope: AccessScope) -> list[Invite]:
 
 async def policies(ctx: RequestContext, scope: AccessScope) -> list[TenantPolicy]:
     """Policies of the tenants in view."""
-    groups = await ctx.loaders.policies_by_tenant.load_many(list(scope.tenant_ids))
+    groups = await ctx.loaders.access.policies_by_tenant.load_many(list(scope.tenant_ids))
     return sorted((p for group in groups for p in group), key=lambda p: p.tenant_id)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from gateway.backends.account.notifications import InboxItem, Notification
+from gateway.backends.account.models import InboxItem, Notification
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput
 from resolvers.shared.links import console_path
@@ -64,7 +64,7 @@ def expiring_soon(notification: Notification, at: datetime | None = None) -> boo
 async def inbox(ctx: RequestContext) -> list[InboxItem]:
     """The viewer's unexpired notifications, newest first."""
     viewer = await ctx.viewer()
-    items = await ctx.loaders.inboxes.load(viewer.user.id)
+    items = await ctx.loaders.account.inboxes_by_user.load(viewer.user.id)
     moment = now()
     # The service filters both already; checked again so a lagging purge or a bad filter never leaks.
     return [i for i in items if i.notification.user_id == viewer.user.id and i.notification.expires_at > moment]
@@ -117,7 +117,7 @@ async def retention(ctx: RequestContext) -> Retention | None:
     """The viewer's retention window: their tenant's setting, else the platform default (None if neither)."""
     viewer = await ctx.viewer()
     keys = [k for k in (viewer.tenant_id, DEFAULT_SETTING) if k]
-    found = [s for s in await ctx.loaders.notification_settings.load_many(keys) if s is not None]
+    found = [s for s in await ctx.loaders.account.notification_settings.load_many(keys) if s is not None]
     if not found:
         return None
     days = found[0].retention_days

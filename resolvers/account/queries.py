@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from gateway.backends.access.client import Project, Tenant
-from gateway.backends.access.resources import TenantPolicy
-from gateway.backends.account.resources import BillingAccount, PaymentMethod, Profile, SecuritySettings, Session
-from gateway.backends.workloads.client import Workload
+from gateway.backends.access.models import Project, Tenant, TenantPolicy
+from gateway.backends.account.models import BillingAccount, PaymentMethod, Profile, SecuritySettings, Session
+from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
 from resolvers.access.overview import credential_attention
 from resolvers.access.scope import access_scope
@@ -66,7 +65,7 @@ async def runway_for_tenant(ctx: RequestContext, tenant_id: str | None) -> Runwa
     """The tenant's runway (batched: one call for every tenant on a page)."""
     if tenant_id is None:
         return None
-    accounts = await ctx.loaders.billing_by_tenant.load(tenant_id)
+    accounts = await ctx.loaders.account.billing_by_tenant.load(tenant_id)
     return runway_of(accounts[0]) if accounts else None
 
 
@@ -78,7 +77,7 @@ async def workload_runway(ctx: RequestContext, workload: Workload) -> Runway | N
 async def profile(ctx: RequestContext) -> Profile | None:
     """The viewer's profile."""
     viewer = await ctx.viewer()
-    found = await ctx.loaders.profiles_by_user.load(viewer.user.id)
+    found = await ctx.loaders.account.profiles_by_user.load(viewer.user.id)
     return found[0] if found else None
 
 
@@ -100,7 +99,7 @@ async def security(ctx: RequestContext) -> SecurityView:
     """The viewer's security settings and whether their tenant requires MFA."""
     viewer = await ctx.viewer()
     tenant_policies, found = await asyncio.gather(
-        _tenant_policies(ctx), ctx.loaders.security_by_user.load(viewer.user.id)
+        _tenant_policies(ctx), ctx.loaders.account.security_by_user.load(viewer.user.id)
     )
     settings = found[0] if found else None
     changed = settings.password_changed_at if settings else None
@@ -111,7 +110,7 @@ async def security(ctx: RequestContext) -> SecurityView:
 async def sessions(ctx: RequestContext) -> list[Session]:
     """The viewer's sessions: the current one first, then most recently seen."""
     viewer = await ctx.viewer()
-    found = await ctx.loaders.sessions_by_user.load(viewer.user.id)
+    found = await ctx.loaders.account.sessions_by_user.load(viewer.user.id)
     return sorted(found, key=lambda s: (not s.current, -s.last_seen_at.timestamp(), s.id))
 
 
@@ -145,7 +144,7 @@ async def billing(ctx: RequestContext) -> Billing:
             Availability(AvailabilityState.UNAVAILABLE, reason, FINANCE_ROUTE), None, None, None, [], None, False
         )
     accounts, tenant = await asyncio.gather(
-        ctx.loaders.billing_by_tenant.load(viewer.tenant_id), ctx.loaders.tenants.load(viewer.tenant_id)
+        ctx.loaders.account.billing_by_tenant.load(viewer.tenant_id), ctx.loaders.access.tenants.load(viewer.tenant_id)
     )
     if not accounts:
         reason = "No billing account is set up for this tenant yet."

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from gateway.backends.account.notifications import Notification
+from gateway.backends.account.models import Notification
 from gateway.backends.commands import CommandRejected, command_path, send_command
 from gateway.context import RequestContext
 from gateway.errors import BackendBadResponse

@@ -17,15 +17,13 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from gateway.backends.account.notifications import Notification
+from gateway.backends.account.models import Notification
 from gateway.backends.events import EventsExpired, WorkloadStatusPayload, replay_events
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput
 from gateway.events.bus import live_event
 from gateway.events.hub import Subscription
 from gateway.events.model import LiveEvent, parse_event_id
-from gateway.loaders import Loaders
-from gateway.telemetry.loaders import instrument_loaders
 from gateway.viewer import Viewer
 from resolvers.account import notifications
 from resolvers.shared.scope import not_found
@@ -74,12 +72,7 @@ async def _viewer_now(ctx: RequestContext) -> Viewer:
 
 def _fresh_loaders(ctx: RequestContext) -> None:
     """Loaders cache for one request; a long-lived subscription reads each event's objects afresh."""
-    reset = getattr(ctx, "reset_loaders", None)
-    if reset is not None:
-        reset()  # a websocket's context makes new ones only if a field needs them
-        return
-    ctx.loaders = Loaders(ctx.backends)
-    instrument_loaders(ctx.loaders, ctx.settings.metrics)
+    ctx.reset_loaders()  # new ones are made only if a field needs them
 
 
 async def _replay(

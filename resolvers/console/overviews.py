@@ -13,17 +13,19 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 
-from gateway.backends.access.client import Membership, Project, Tenant
-from gateway.backends.access.resources import (
+from gateway.backends.access.models import (
     AuditEvent,
     Credential,
     Entitlement,
     Invite,
+    Membership,
+    Project,
     ServiceAccount,
+    Tenant,
     TenantPolicy,
 )
-from gateway.backends.account.resources import BillingAccount
-from gateway.backends.workloads.client import Workload
+from gateway.backends.account.models import BillingAccount
+from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput, Forbidden, NotFound
 from resolvers.access import evidence, sections
@@ -55,7 +57,7 @@ class Overview:
 
     async def tenant(self) -> Tenant | None:
         """The tenant (through the tenant loader)."""
-        return await self.ctx.loaders.tenants.load(self.tenant_id)
+        return await self.ctx.loaders.access.tenants.load(self.tenant_id)
 
     @property
     def projects(self) -> list[Project]:
@@ -81,7 +83,7 @@ class Overview:
             {"project_id": projects, "status": list(ACTIVE_STATES)}, limit=MAX_ACTIVE, after=None
         )
         for workload in page.items:
-            self.ctx.loaders.workloads.prime(workload.id, workload)
+            self.ctx.loaders.workloads.workloads.prime(workload.id, workload)
         return page.items, page.total
 
 
@@ -92,7 +94,7 @@ async def tenant_overview(ctx: RequestContext, tenant_id: str | None) -> Overvie
     if viewer.persona not in {"tenant_admin", "operator"}:
         raise Forbidden("the tenant overview is for tenant admins", requiredPersonas=["operator", "tenant_admin"])
     if viewer.is_operator and tenant_id is None:  # like the project overview: the first by name
-        tenants = await ctx.loaders.tenants.load_many(sorted({p.tenant_id for p in viewer.projects}))
+        tenants = await ctx.loaders.access.tenants.load_many(sorted({p.tenant_id for p in viewer.projects}))
         found = sorted((t for t in tenants if t is not None), key=lambda t: (t.name, t.id))
         if not found:
             raise NotFound("there is no tenant yet")
@@ -183,7 +185,7 @@ class Spend:
 
 async def spend(overview: Overview) -> Spend:
     """From the tenant's billing account (one call; the same loader the workload rows use)."""
-    accounts = await overview.ctx.loaders.billing_by_tenant.load(overview.tenant_id)
+    accounts = await overview.ctx.loaders.account.billing_by_tenant.load(overview.tenant_id)
     if not accounts:
         reason = "No billing account is set up for this tenant yet."
         return Spend(

@@ -13,11 +13,11 @@ import asyncio
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
-from gateway.backends.access.resources import Credential, ServiceAccount
+from gateway.backends.access.models import Credential, ServiceAccount
 from gateway.backends.commands import CommandRejected, command, command_path
 from gateway.backends.drafts import LaunchDraft
-from gateway.backends.storage.client import Bucket, Grant, Mount
-from gateway.backends.workloads.client import Workload
+from gateway.backends.storage.models import Bucket, Grant, Mount
+from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
 from gateway.idempotency.outcome import MutationOutcome
 from resolvers.launch.plan import LaunchPlan
@@ -185,7 +185,7 @@ async def _workload(ctx: RequestContext, plan: LaunchPlan, key: str, root: tuple
 
 
 async def _purposes(ctx: RequestContext, bucket_ids: list[str], created: Bucket | None) -> list[tuple[str, str]]:
-    found = await ctx.loaders.buckets.load_many(bucket_ids)
+    found = await ctx.loaders.storage.buckets.load_many(bucket_ids)
     pairs = [(b.id, b.purpose) for b in found if b is not None]
     return pairs + ([(created.id, created.purpose)] if created is not None else [])
 

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.backends.access.client import Project
-from gateway.backends.catalog import App
+from gateway.backends.access.models import Project
+from gateway.backends.workloads.models import App
 from gateway.errors import BadUserInput
 from gateway.idempotency.outcome import UserError
 from gateway.ids import decode_global_id

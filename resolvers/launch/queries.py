@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from gateway.backends.access.client import Project
-from gateway.backends.catalog import App
+from gateway.backends.access.models import Project
 from gateway.backends.drafts import LaunchDraft, draft_domain, drafts, open_drafts_of
-from gateway.backends.storage.client import Bucket
-from gateway.backends.workloads.client import Workload
+from gateway.backends.storage.models import Bucket
+from gateway.backends.workloads.models import App, Workload
 from gateway.context import RequestContext
 from gateway.idempotency.outcome import MutationOutcome, UserError
 from resolvers.launch.inputs import LaunchInputs
@@ -64,7 +63,7 @@ async def project(ctx: RequestContext, draft: LaunchDraft) -> Project | None:
     viewer = await ctx.viewer()
     if draft.project_id is None or not viewer.can_see_project(draft.project_id):
         return None
-    return await ctx.loaders.projects.load(draft.project_id)
+    return await ctx.loaders.access.projects.load(draft.project_id)
 
 
 async def app(ctx: RequestContext, draft: LaunchDraft) -> App | None:
@@ -72,7 +71,7 @@ async def app(ctx: RequestContext, draft: LaunchDraft) -> App | None:
     slug = draft.app_slug or (draft.inputs.get("app") or {}).get("app_slug")
     if draft.kind != "app" or not slug:
         return None
-    return next((a for a in await ctx.loaders.apps.get() if a.slug == slug), None)
+    return next((a for a in await ctx.loaders.workloads.apps.get() if a.slug == slug), None)
 
 
 async def launched_workload(ctx: RequestContext, draft: LaunchDraft) -> Workload | None:
@@ -80,7 +79,7 @@ async def launched_workload(ctx: RequestContext, draft: LaunchDraft) -> Workload
     workload_id = (draft.result or {}).get("workload")
     if not isinstance(workload_id, str):
         return None
-    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.workloads.load(workload_id))
+    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.workloads.workloads.load(workload_id))
     return found if found is not None and viewer.can_see_project(found.project_id) else None
 
 
@@ -89,7 +88,7 @@ async def created_bucket(ctx: RequestContext, draft: LaunchDraft) -> Bucket | No
     bucket_id = (draft.result or {}).get("bucket")
     if not isinstance(bucket_id, str):
         return None
-    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.buckets.load(bucket_id))
+    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.storage.buckets.load(bucket_id))
     return found if found is not None and viewer.can_see_project(found.project_id) else None
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.backends.access.client import Project
-from gateway.backends.catalog import App, GpuSku
+from gateway.backends.access.models import Project
+from gateway.backends.platform.models import GpuSku
+from gateway.backends.workloads.models import App
 from gateway.context import RequestContext
 from gateway.idempotency.outcome import UserError
 from gateway.viewer import Viewer
@@ -69,13 +70,13 @@ async def _basics(ctx: RequestContext, viewer: Viewer, inputs: LaunchInputs, pro
     if project_id is None or not viewer.can_see_project(project_id):
         problems.add("basics", "No project with this id.", "NOT_FOUND", "projectId")
         return None
-    return await ctx.loaders.projects.load(project_id)
+    return await ctx.loaders.access.projects.load(project_id)
 
 
 async def _workload_steps(
     ctx: RequestContext, viewer: Viewer, inputs: LaunchInputs, problems: Problems, plan: LaunchPlan | None
 ) -> None:
-    skus, apps = await asyncio.gather(ctx.loaders.gpu_skus.get(), ctx.loaders.apps.get())
+    skus, apps = await asyncio.gather(ctx.loaders.platform.gpu_skus.get(), ctx.loaders.workloads.apps.get())
     app = None
     if inputs.kind == "app":
         app = _app_step(inputs, apps, problems)
@@ -226,8 +227,8 @@ async def _access_step(
     credential_id = local_or_none(step.ssh_key_id, "Credential")
     account_id_asked = local_or_none(step.service_account_id, "ServiceAccount")
     credential, account = await asyncio.gather(
-        ctx.loaders.credentials.load(credential_id) if credential_id else nothing(),
-        ctx.loaders.service_accounts.load(account_id_asked) if account_id_asked else nothing(),
+        ctx.loaders.access.credentials.load(credential_id) if credential_id else nothing(),
+        ctx.loaders.access.service_accounts.load(account_id_asked) if account_id_asked else nothing(),
     )
     if step.ssh_key_id and step.new_ssh_key:
         problems.add("access", "Choose an existing SSH key or add a new one, not both.", "INVALID", "newSshKey")

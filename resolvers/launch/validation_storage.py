@@ -34,8 +34,8 @@ async def storage_step(
     if len(step.mounts) > MAX_MOUNTS:
         problems.add("storage", f"At most {MAX_MOUNTS} buckets per launch.", "INVALID", "mounts")
     locals_ = [local_or_none(m.bucket_id, "Bucket") for m in step.mounts[:MAX_MOUNTS]]
-    buckets = await ctx.loaders.buckets.load_many([b or "" for b in locals_])
-    grants = await ctx.loaders.grants_by_bucket.load_many([b.id for b in buckets if b is not None])
+    buckets = await ctx.loaders.storage.buckets.load_many([b or "" for b in locals_])
+    grants = await ctx.loaders.storage.grants_by_bucket.load_many([b.id for b in buckets if b is not None])
     granted = {
         g.bucket_id: g
         for gs in grants
@@ -111,7 +111,7 @@ async def check_new_bucket(
     if not new.provider:
         problems.add(step, "Choose a storage provider.", "REQUIRED", *prefix, "provider")
         return
-    provider = await ctx.loaders.storage_providers.load(new.provider)
+    provider = await ctx.loaders.storage.providers.load(new.provider)
     if provider is None:
         problems.add(step, f"No storage provider {new.provider!r}.", "NOT_FOUND", *prefix, "provider")
         return

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from gateway.backends.catalog import GpuSku, RegionCapacity
+from gateway.backends.platform.models import GpuSku, RegionCapacity
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput
 from resolvers.shared.shapes import Money
@@ -65,7 +65,7 @@ async def compute_skus(
     """SKU cards, most capable first; with ``region`` only SKUs offered there, showing that region."""
     region = _text_argument(region, "region")
     gpu_model = _text_argument(gpu_model, "gpuModel")
-    _, skus = await asyncio.gather(ctx.viewer(), ctx.loaders.gpu_skus.get())
+    _, skus = await asyncio.gather(ctx.viewer(), ctx.loaders.platform.gpu_skus.get())
     chosen = [
         s
         for s in skus
@@ -78,12 +78,12 @@ async def compute_skus(
 
 async def get_skus(ctx: RequestContext, ids: Sequence[str]) -> list[GpuSku | None]:
     """SKUs by id (every viewer may read the catalog)."""
-    _, skus = await asyncio.gather(ctx.viewer(), ctx.loaders.gpu_skus.get())
+    _, skus = await asyncio.gather(ctx.viewer(), ctx.loaders.platform.gpu_skus.get())
     by_id = {s.id: s for s in skus}
     return [by_id.get(i) for i in ids]
 
 
 async def sku_for(ctx: RequestContext, gpu_model: str, gpu_count: int) -> GpuSku | None:
     """The SKU selling exactly this many GPUs of this model, if any."""
-    skus = await ctx.loaders.gpu_skus.get()
+    skus = await ctx.loaders.platform.gpu_skus.get()
     return next((s for s in skus if matches_model(s, gpu_model) and s.gpu_count == gpu_count), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from gateway.backends.catalog import ApiReference, Download, SchedulerGuide
+from gateway.backends.platform.models import ApiReference, Download, SchedulerGuide
 from gateway.context import RequestContext
 from resolvers.shared.links import console_path
 
@@ -36,7 +36,7 @@ async def downloads(ctx: RequestContext, *, os: str | None = None, arch: str | N
 
     Artifacts whose path is not a relative console route are left out: a download link never
     points at an internal origin."""
-    _, found = await asyncio.gather(ctx.viewer(), ctx.loaders.downloads.get())
+    _, found = await asyncio.gather(ctx.viewer(), ctx.loaders.platform.downloads.get())
     safe = [d for d in found if console_path(d.path) is not None]
     newest: dict[tuple[str, str, str], tuple[int, ...]] = {}
     for d in safe:
@@ -51,13 +51,13 @@ async def downloads(ctx: RequestContext, *, os: str | None = None, arch: str | N
 
 async def api_references(ctx: RequestContext) -> list[ApiReference]:
     """API references in their published order; entries not routed inside the console are left out."""
-    _, found = await asyncio.gather(ctx.viewer(), ctx.loaders.api_references.get())
+    _, found = await asyncio.gather(ctx.viewer(), ctx.loaders.platform.api_references.get())
     return sorted((r for r in found if console_path(r.route) is not None), key=lambda r: (r.order, r.name))
 
 
 async def scheduler_guidance(ctx: RequestContext) -> list[SchedulerGuide]:
     """Scheduler guides in order, each routing to Apps, Workloads or Access (unsafe routes are left out)."""
-    _, found = await asyncio.gather(ctx.viewer(), ctx.loaders.scheduler_guides.get())
+    _, found = await asyncio.gather(ctx.viewer(), ctx.loaders.platform.scheduler_guides.get())
     guides = []
     for guide in sorted(found, key=lambda g: (g.order, g.name)):
         if console_path(guide.route) is None:

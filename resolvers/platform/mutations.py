@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.backends.commands import CommandRejected, command_path, send_command
-from gateway.backends.platform.fleet import DecommissionTask, FleetNode
+from gateway.backends.platform.models import DecommissionTask, FleetNode
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput
 from gateway.idempotency.outcome import MutationOutcome
@@ -31,7 +31,7 @@ async def operate(
     type_name, node_id = decode_global_id(node_global_id, argument="nodeId")
     if type_name not in NODE_TYPES:
         raise BadUserInput(f"`nodeId` is the id of a {type_name}, expected a node", argument="nodeId")
-    if await ctx.loaders.nodes.load(node_id) is None:
+    if await ctx.loaders.platform.nodes.load(node_id) is None:
         raise not_found("node")
     if operation == "decommission" and not (reason or "").strip():
         reject_if([error("Say why the node is decommissioned.", "REQUIRED", "input", "reason")])

@@ -12,9 +12,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.backends.platform.client import GpuNode
-from gateway.backends.platform.fleet import DecommissionTask, FleetNode, MaasHub, NodeActivity, OnboardingTask, Site
-from gateway.backends.workloads.client import Workload
+from gateway.backends.platform.models import (
+    DecommissionTask,
+    FleetNode,
+    GpuNode,
+    MaasHub,
+    NodeActivity,
+    OnboardingTask,
+    Site,
+)
+from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
 from gateway.errors import Forbidden
 from gateway.viewer import Viewer
@@ -52,7 +59,7 @@ _ROUTES = {
 
 async def get_nodes(ctx: RequestContext, ids: Sequence[str]) -> list[GpuNode | None]:
     """Nodes by id through ``node(id)``: operators only (tenants reach nodes through their workloads)."""
-    found_viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.nodes.load_many(list(ids)))
+    found_viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.platform.nodes.load_many(list(ids)))
     return [n if found_viewer.is_operator else None for n in found]
 
 

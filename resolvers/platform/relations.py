@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from gateway.backends.platform.fleet import (
+from gateway.backends._loaders import Listing
+from gateway.backends.platform.loaders import PlatformLoaders
+from gateway.backends.platform.models import (
     DecommissionTask,
     FleetNode,
     MaasHub,
@@ -29,9 +31,8 @@ from gateway.backends.platform.fleet import (
     ProvisioningProfile,
     Site,
 )
-from gateway.backends.workloads.client import Workload
+from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
-from gateway.fleet_loaders import Listing
 
 Item = TypeVar("Item")
 Mode = Literal["console", "by_id", "by_site"]
@@ -50,13 +51,13 @@ class FleetView:
         return self.mode == "console"
 
     @property
-    def _fleet(self) -> Any:
-        return self.ctx.loaders.fleet
+    def _fleet(self) -> PlatformLoaders:
+        return self.ctx.loaders.platform
 
     def _sources(self, kind: str) -> tuple[Listing[Any], Any]:
         fleet = self._fleet
         return {
-            "node": (fleet.all_nodes, self.ctx.loaders.nodes),
+            "node": (fleet.all_nodes, self.ctx.loaders.platform.nodes),
             "site": (fleet.all_sites, None),
             "hub": (fleet.all_hubs, None),
             "image": (fleet.all_images, None),
@@ -157,9 +158,9 @@ class FleetView:
     async def workloads_on_node(self, node_id: str) -> list[Workload]:
         """Workloads placed on a node (the page reads the active ones of the whole fleet once)."""
         if self.page:
-            found = [w for w in await self._fleet.active_workloads.get() if w.node_id == node_id]
+            found = [w for w in await self.ctx.loaders.workloads.active_workloads.get() if w.node_id == node_id]
         else:
-            found = list(await self._fleet.workloads_by_node.load(node_id))
+            found = list(await self.ctx.loaders.workloads.workloads_by_node.load(node_id))
         return sorted(found, key=lambda w: (w.created_at, w.id), reverse=True)
 
     async def activity(self, *, node_ids: Sequence[str] = (), site_ids: Sequence[str] = ()) -> list[NodeActivity]:

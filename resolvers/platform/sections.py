@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from gateway.backends.platform.fleet import (
+from gateway.backends.platform.models import (
     DecommissionTask,
     FleetNode,
     GpuEconomics,
@@ -294,10 +294,10 @@ def _account_attention(accounts: list[OperatorAccount]) -> list[AttentionItem]:
 async def overview(ctx: RequestContext) -> Overview:
     """Fleet counts, capacity by GPU model, utilisation, incidents, tasks in flight and attention items."""
     view = FleetView(ctx, "console")
-    fleet = ctx.loaders.fleet
+    fleet = ctx.loaders.platform
     nodes, active, signals, onboarding, decommissions, hubs, accounts = await asyncio.gather(
         fleet.all_nodes.get(),
-        fleet.active_workloads.get(),
+        ctx.loaders.workloads.active_workloads.get(),
         fleet.open_signals.get(),
         fleet.all_onboarding.get(),
         fleet.all_decommission.get(),
@@ -341,7 +341,7 @@ async def overview(ctx: RequestContext) -> Overview:
 
 async def ops(ctx: RequestContext) -> Ops:
     """Open and acknowledged signals (most severe first) and the nodes needing attention, with reasons."""
-    fleet = ctx.loaders.fleet
+    fleet = ctx.loaders.platform
     nodes, signals, onboarding = await asyncio.gather(
         fleet.all_nodes.get(), fleet.open_signals.get(), fleet.all_onboarding.get()
     )
@@ -364,7 +364,7 @@ async def ops(ctx: RequestContext) -> Ops:
 
 async def lifecycle_section(ctx: RequestContext) -> Lifecycle:
     """Onboarding and decommission tasks: in flight first (by stage), then finished, newest first."""
-    fleet = ctx.loaders.fleet
+    fleet = ctx.loaders.platform
     onboarding, decommissions = await asyncio.gather(fleet.all_onboarding.get(), fleet.all_decommission.get())
 
     def onboarding_order(t: OnboardingTask) -> tuple[int, float]:
@@ -384,7 +384,7 @@ async def lifecycle_section(ctx: RequestContext) -> Lifecycle:
 
 async def config(ctx: RequestContext) -> Config:
     """MAAS hubs by region, images (default first, deprecated last) and profiles by name."""
-    fleet = ctx.loaders.fleet
+    fleet = ctx.loaders.platform
     hubs, images, profiles = await asyncio.gather(
         fleet.all_hubs.get(), fleet.all_images.get(), fleet.all_profiles.get()
     )
@@ -398,7 +398,7 @@ async def config(ctx: RequestContext) -> Config:
 
 async def evidence(ctx: RequestContext) -> EvidenceSection:
     """The platform-wide pivot plus one per node needing attention, task in flight and unhealthy hub."""
-    fleet = ctx.loaders.fleet
+    fleet = ctx.loaders.platform
     found_ops, onboarding, decommissions, hubs = await asyncio.gather(
         ops(ctx), fleet.all_onboarding.get(), fleet.all_decommission.get(), fleet.all_hubs.get()
     )
@@ -417,7 +417,7 @@ async def evidence(ctx: RequestContext) -> EvidenceSection:
 
 async def finance(ctx: RequestContext) -> Finance:
     """The latest month's revenue and GPU-hours per tenant and per GPU model, with the month before."""
-    fleet = ctx.loaders.fleet
+    fleet = ctx.loaders.platform
     revenue, economics = await asyncio.gather(fleet.tenant_revenue.get(), fleet.gpu_economics.get())
     periods = sorted({r.period for r in revenue} | {e.period for e in economics}, reverse=True)
     if not periods:
@@ -451,7 +451,7 @@ async def finance(ctx: RequestContext) -> Finance:
 
 async def iam(ctx: RequestContext) -> Iam:
     """Operator roles, accounts (people, break-glass, automation) and what needs review."""
-    fleet = ctx.loaders.fleet
+    fleet = ctx.loaders.platform
     roles, accounts = await asyncio.gather(fleet.roles.get(), fleet.all_accounts.get())
     kind_rank = {"person": 0, "break_glass": 1, "automation": 2}
     by_kind = sorted(accounts, key=lambda a: (kind_rank.get(a.kind, 3), a.display_name))

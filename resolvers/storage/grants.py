@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from gateway.backends.storage.client import Grant
+from gateway.backends.storage.models import Grant
 from gateway.context import RequestContext
 
 

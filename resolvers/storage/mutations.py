@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.backends.commands import CommandRejected, command, command_path, send_command
-from gateway.backends.storage.client import Bucket, Grant
+from gateway.backends.storage.models import Bucket, Grant
 from gateway.context import RequestContext
 from gateway.idempotency.outcome import MutationOutcome
 from resolvers.launch.inputs import NewBucket
@@ -35,7 +35,7 @@ async def create_bucket(ctx: RequestContext, project_global_id: str, new: NewBuc
     """A bucket in a project the viewer is a member of."""
     project_id = local_id(project_global_id, "Project", "projectId")
     viewer = await acting_viewer(ctx, project_id, action="create buckets")
-    project = await ctx.loaders.projects.load(project_id)
+    project = await ctx.loaders.access.projects.load(project_id)
     if project is None:
         raise not_found("project")
     problems = Problems(("input",), flat=True)

@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gateway.backends.access.client import Project
-from gateway.backends.storage.client import Bucket, BucketEvent, BucketObject, Grant, LifecycleRule, StorageProvider
-from gateway.backends.workloads.client import Workload
+from gateway.backends.access.models import Project
+from gateway.backends.storage.models import Bucket, BucketEvent, BucketObject, Grant, LifecycleRule, StorageProvider
+from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
 from resolvers.shared.scope import not_found, visible_projects
 from resolvers.shared.shapes import (
@@ -105,13 +105,13 @@ async def list_buckets(
         filters["provider"] = providers
     page = await ctx.backends.storage.list_buckets(filters, limit=max(first, 1), after=backend_after)
     for bucket in page.items:
-        ctx.loaders.buckets.prime(bucket.id, bucket)
+        ctx.loaders.storage.buckets.prime(bucket.id, bucket)
     return page_of(page, first)
 
 
 async def get_buckets(ctx: RequestContext, ids: Sequence[str]) -> list[Bucket | None]:
     """Buckets by id; None for missing or out-of-scope ids."""
-    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.buckets.load_many(list(ids)))
+    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.storage.buckets.load_many(list(ids)))
     return [b if b is not None and viewer.can_see_project(b.project_id) else None for b in found]
 
 
@@ -130,7 +130,7 @@ def usage(bucket: Bucket) -> Usage:
 
 async def provider(ctx: RequestContext, bucket: Bucket) -> StorageProvider | None:
     """The provider's capability object."""
-    return await ctx.loaders.storage_providers.load(bucket.provider)
+    return await ctx.loaders.storage.providers.load(bucket.provider)
 
 
 def _capability(found: StorageProvider | None, name: str) -> tuple[bool, str | None]:
@@ -154,15 +154,15 @@ async def objects(ctx: RequestContext, bucket: Bucket) -> ObjectsTab:
             ),
             [],
         )
-    listed = await ctx.loaders.objects_by_bucket.load(bucket.id)
+    listed = await ctx.loaders.storage.objects_by_bucket.load(bucket.id)
     return ObjectsTab(AVAILABLE, sorted(listed, key=lambda o: o.key))
 
 
 async def mounted_workloads(ctx: RequestContext, bucket: Bucket) -> list[BucketMountView]:
     """Workloads mounting the bucket that the viewer may see."""
-    mounts = await ctx.loaders.mounts_by_bucket.load(bucket.id)
+    mounts = await ctx.loaders.storage.mounts_by_bucket.load(bucket.id)
     viewer, workloads = await asyncio.gather(
-        ctx.viewer(), ctx.loaders.workloads.load_many([m.workload_id for m in mounts])
+        ctx.viewer(), ctx.loaders.workloads.workloads.load_many([m.workload_id for m in mounts])
     )
     return [
         BucketMountView(w, m.mount_path, m.read_only)
@@ -173,8 +173,8 @@ async def mounted_workloads(ctx: RequestContext, bucket: Bucket) -> list[BucketM
 
 async def access_audiences(ctx: RequestContext, bucket: Bucket) -> list[Audience]:
     """The owning project, then every active grant, with projects resolved."""
-    grants = [g for g in await ctx.loaders.grants_by_bucket.load(bucket.id) if g.revoked_at is None]
-    projects = await ctx.loaders.projects.load_many([bucket.project_id, *(g.grantee_project_id for g in grants)])
+    grants = [g for g in await ctx.loaders.storage.grants_by_bucket.load(bucket.id) if g.revoked_at is None]
+    projects = await ctx.loaders.access.projects.load_many([bucket.project_id, *(g.grantee_project_id for g in grants)])
     audiences = [Audience("owner", projects[0], "read_write", None, None)]
     audiences.extend(
         Audience("grant", project, grant.permission, grant.purpose, grant)
@@ -200,5 +200,5 @@ async def lifecycle(ctx: RequestContext, bucket: Bucket) -> LifecycleTab:
 
 async def events(ctx: RequestContext, bucket: Bucket) -> list[BucketEvent]:
     """The bucket's events, newest first."""
-    found = await ctx.loaders.events_by_bucket.load(bucket.id)
+    found = await ctx.loaders.storage.events_by_bucket.load(bucket.id)
     return sorted(found, key=lambda e: (e.at, e.id), reverse=True)

@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gateway.backends.catalog import App, AppLaunchDefaults, GpuSku
+from gateway.backends.platform.models import GpuSku
+from gateway.backends.workloads.models import App, AppLaunchDefaults
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput
 from resolvers.platform import compute
@@ -89,7 +90,7 @@ def _slug_argument(value: str | None, argument: str) -> str | None:
 
 
 async def _apps(ctx: RequestContext) -> list[App]:
-    _, apps = await asyncio.gather(ctx.viewer(), ctx.loaders.apps.get())
+    _, apps = await asyncio.gather(ctx.viewer(), ctx.loaders.workloads.apps.get())
     return apps
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateway.backends.workloads.client import WorkloadEvent
+from gateway.backends.workloads.models import WorkloadEvent
 
 ORDER = ("pending", "provisioning", "running", "stopping", "stopped", "failed", "terminating", "terminated")
 HAPPY_PATH = ("pending", "provisioning", "running")

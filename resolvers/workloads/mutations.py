@@ -10,7 +10,7 @@ userError says why in the words of the table that drives the page's actions (``l
 from __future__ import annotations
 
 from gateway.backends.commands import CommandRejected, command, command_path
-from gateway.backends.workloads.client import Workload
+from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
 from gateway.idempotency.outcome import MutationOutcome
 from resolvers.shared.mutations import acting_viewer, error, refused
@@ -40,6 +40,6 @@ async def act(ctx: RequestContext, workload_global_id: str, action: str, key: st
             reason = lifecycle.blocked_reason(action, workload.status)
             return MutationOutcome(user_errors=(error(reason, "INVALID_STATE", "input", "workloadId"),))
         return refused(rejection, {"status": ("input", "workloadId")})
-    ctx.loaders.workloads.clear(workload.id).prime(workload.id, updated)
-    ctx.loaders.workload_events.clear(workload.id)
+    ctx.loaders.workloads.workloads.clear(workload.id).prime(workload.id, updated)
+    ctx.loaders.workloads.events_by_workload.clear(workload.id)
     return MutationOutcome(result={"workload": updated.model_dump(mode="json")})

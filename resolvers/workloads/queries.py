@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateway.backends.platform.client import GpuNode
-from gateway.backends.storage.client import Bucket, Mount
-from gateway.backends.workloads.client import Workload, WorkloadEvent, WorkloadMetrics
+from gateway.backends.platform.models import GpuNode
+from gateway.backends.storage.models import Bucket, Mount
+from gateway.backends.workloads.models import Workload, WorkloadEvent, WorkloadMetrics
 from gateway.context import RequestContext
 from resolvers.shared.scope import not_found, visible_projects
 from resolvers.shared.shapes import (
@@ -125,13 +125,13 @@ async def list_workloads(
         filters["status"] = statuses
     page = await ctx.backends.workloads.list_workloads(filters, limit=max(first, 1), after=backend_after)
     for workload in page.items:
-        ctx.loaders.workloads.prime(workload.id, workload)
+        ctx.loaders.workloads.workloads.prime(workload.id, workload)
     return page_of(page, first)
 
 
 async def get_workloads(ctx: RequestContext, ids: Sequence[str]) -> list[Workload | None]:
     """Workloads by id; None for missing or out-of-scope ids."""
-    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.workloads.load_many(list(ids)))
+    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.workloads.workloads.load_many(list(ids)))
     return [w if w is not None and viewer.can_see_project(w.project_id) else None for w in found]
 
 
@@ -177,18 +177,18 @@ def primary_action(workload: Workload) -> Action:
 
 async def node(ctx: RequestContext, workload: Workload) -> GpuNode | None:
     """The GPU node the workload runs on, if placed."""
-    return await ctx.loaders.nodes.load(workload.node_id) if workload.node_id else None
+    return await ctx.loaders.platform.nodes.load(workload.node_id) if workload.node_id else None
 
 
 async def events(ctx: RequestContext, workload: Workload) -> list[WorkloadEvent]:
     """Every event, newest first."""
-    found = await ctx.loaders.workload_events.load(workload.id)
+    found = await ctx.loaders.workloads.events_by_workload.load(workload.id)
     return sorted(found, key=lambda e: (e.at, e.id), reverse=True)
 
 
 async def timeline(ctx: RequestContext, workload: Workload) -> list[TimelineStep]:
     """The lifecycle timeline in lifecycle order."""
-    return lifecycle.timeline(workload.status, await ctx.loaders.workload_events.load(workload.id))
+    return lifecycle.timeline(workload.status, await ctx.loaders.workloads.events_by_workload.load(workload.id))
 
 
 async def recent_activity(ctx: RequestContext, workload: Workload) -> list[WorkloadEvent]:
@@ -248,7 +248,7 @@ def connect_methods(workload: Workload) -> list[ConnectMethod]:
 
 async def metrics(ctx: RequestContext, workload: Workload) -> MetricsView:
     """The latest metrics sample and its source links, or an explicit unavailable state."""
-    samples = await ctx.loaders.workload_metrics.load(workload.id)
+    samples = await ctx.loaders.workloads.metrics_by_workload.load(workload.id)
     latest = max(samples, key=lambda m: m.sampled_at) if samples else None
     if latest is None:
         return MetricsView(
@@ -265,8 +265,10 @@ async def metrics(ctx: RequestContext, workload: Workload) -> MetricsView:
 
 async def mounts(ctx: RequestContext, workload: Workload) -> list[MountView]:
     """Storage mounts resolved to buckets."""
-    found = await ctx.loaders.mounts_by_workload.load(workload.id)
-    viewer, buckets = await asyncio.gather(ctx.viewer(), ctx.loaders.buckets.load_many([m.bucket_id for m in found]))
+    found = await ctx.loaders.storage.mounts_by_workload.load(workload.id)
+    viewer, buckets = await asyncio.gather(
+        ctx.viewer(), ctx.loaders.storage.buckets.load_many([m.bucket_id for m in found])
+    )
     return [
         MountView(m, b if b is not None and viewer.can_see_project(b.project_id) else None)
         for m, b in zip(found, buckets, strict=True)
@@ -307,7 +309,8 @@ async def next_steps(ctx: RequestContext, workload: Workload) -> list[NextStep]:
         )
     if workload.status == "running":
         mounted, samples = await asyncio.gather(
-            ctx.loaders.mounts_by_workload.load(workload.id), ctx.loaders.workload_metrics.load(workload.id)
+            ctx.loaders.storage.mounts_by_workload.load(workload.id),
+            ctx.loaders.workloads.metrics_by_workload.load(workload.id),
         )
         if not mounted:
             steps.append(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.backends.access import resources as models
+from gateway.backends.access import models as models
 from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.access import evidence as resolve
@@ -162,7 +162,7 @@ class AuditEvent(Node):
         viewer = await info.context.viewer()
         if self.model.tenant_id is None or not (viewer.is_operator or self.model.tenant_id == viewer.tenant_id):
             return None
-        found = await info.context.loaders.tenants.load(self.model.tenant_id)
+        found = await info.context.loaders.access.tenants.load(self.model.tenant_id)
         return Tenant.of(found) if found else None
 
 

@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from gateway.backends.access import resources as models
+from gateway.backends.access import models as models
 from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.access import sections
@@ -25,7 +25,7 @@ def _project(scope: AccessScope, project_id: str | None) -> Project | None:
 
 
 async def _tenant(info: Info, tenant_id: str) -> Tenant | None:
-    found = await info.context.loaders.tenants.load(tenant_id)
+    found = await info.context.loaders.access.tenants.load(tenant_id)
     return Tenant.of(found) if found else None
 
 

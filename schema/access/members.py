@@ -7,8 +7,8 @@ from enum import Enum
 
 import strawberry
 
-from gateway.backends.access import client as backend
-from gateway.backends.access import resources as models
+from gateway.backends.access import models as backend
+from gateway.backends.access import models as models
 from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.access import sections

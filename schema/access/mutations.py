@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.backends.access.resources import Credential as CredentialModel
-from gateway.backends.access.resources import ServiceAccount as ServiceAccountModel
+from gateway.backends.access.models import Credential as CredentialModel
+from gateway.backends.access.models import ServiceAccount as ServiceAccountModel
 from resolvers.access import mutations as resolve
 from schema.access.members import Credential, ServiceAccount
 from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, Info, UserError, run, user_errors

@@ -67,7 +67,7 @@ class Access:
     )
     async def tenants(self, info: Info) -> list[Tenant] | None:
         """Through the tenant loader."""
-        found = await info.context.loaders.tenants.load_many(list(self.scope.tenant_ids))
+        found = await info.context.loaders.access.tenants.load_many(list(self.scope.tenant_ids))
         return [Tenant.of(t) for t in found if t is not None]
 
     @strawberry.field(description="True when the viewer may change access somewhere in view (operators: never).")

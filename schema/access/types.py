@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from gateway.backends.access import client as backend
+from gateway.backends.access import models as backend
 from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from gateway.viewer import Viewer as ViewerModel

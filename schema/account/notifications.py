@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.backends.account import notifications as backend
+from gateway.backends.account import models as backend
 from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.account import notifications as resolve

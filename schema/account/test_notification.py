@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.backends.account.notifications import Notification as NotificationModel
+from gateway.backends.account.models import Notification as NotificationModel
 from resolvers.account import test_notification as resolve
 from schema.account.notifications import Notification, NotificationSeverity
 from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, Info, UserError, run, user_errors

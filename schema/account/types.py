@@ -8,7 +8,7 @@ from enum import Enum
 
 import strawberry
 
-from gateway.backends.account import resources as models
+from gateway.backends.account import models as models
 from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.account import queries as resolve
@@ -83,7 +83,7 @@ class AccountProfile:
     async def tenant(self, info: Info) -> Tenant | None:
         """Through the tenant loader."""
         viewer = await info.context.viewer()
-        found = await info.context.loaders.tenants.load(viewer.tenant_id) if viewer.tenant_id else None
+        found = await info.context.loaders.access.tenants.load(viewer.tenant_id) if viewer.tenant_id else None
         return Tenant.of(found) if found else None
 
 

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from gateway.backends.access.resources import Credential as CredentialModel
-from gateway.backends.access.resources import ServiceAccount as ServiceAccountModel
+from gateway.backends.access.models import Credential as CredentialModel
+from gateway.backends.access.models import ServiceAccount as ServiceAccountModel
 from gateway.backends.drafts import LaunchDraft as DraftModel
-from gateway.backends.storage.client import Bucket as BucketModel
-from gateway.backends.storage.client import Grant as GrantModel
-from gateway.backends.workloads.client import Workload as WorkloadModel
+from gateway.backends.storage.models import Bucket as BucketModel
+from gateway.backends.storage.models import Grant as GrantModel
+from gateway.backends.workloads.models import Workload as WorkloadModel
 from gateway.idempotency.outcome import MutationOutcome
 from resolvers.launch import mutations as resolve
 from resolvers.launch.inputs import LaunchInputs, StepModel

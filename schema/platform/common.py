@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gateway.backends.platform import fleet as backend
+from gateway.backends.platform import models as backend
 from gateway.context import RequestContext
 from resolvers.platform import queries as resolve
 from resolvers.platform.lifecycle import Operation

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.backends import catalog as backend
+from gateway.backends.platform import models as backend
 from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.platform import compute as resolve

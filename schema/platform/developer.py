@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.backends import catalog as backend
+from gateway.backends.platform import models as backend
 from gateway.context import RequestContext
 from resolvers.platform import developer as resolve
 from schema.shared.permissions import Authenticated

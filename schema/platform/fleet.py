@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gateway.backends.platform import fleet as backend
+from gateway.backends.platform import models as backend
 from gateway.ids import encode_global_id
 from resolvers.platform import queries as resolve
 from resolvers.platform.lifecycle import IN_SERVICE, count_by

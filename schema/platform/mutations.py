@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.backends.platform.fleet import DecommissionTask as TaskModel
-from gateway.backends.platform.fleet import FleetNode
+from gateway.backends.platform.models import DecommissionTask as TaskModel
+from gateway.backends.platform.models import FleetNode
 from gateway.idempotency.outcome import MutationOutcome
 from resolvers.platform import mutations as resolve
 from schema.platform.fleet import PlatformNode

@@ -9,7 +9,7 @@ from enum import Enum
 
 import strawberry
 
-from gateway.backends.platform import fleet as backend
+from gateway.backends.platform import models as backend
 from gateway.ids import encode_global_id
 from resolvers.platform import queries as resolve
 from resolvers.platform.relations import Mode
@@ -343,7 +343,7 @@ class OperatorAccount(Node):
     @strawberry.field(description="The account's platform roles, by name.")
     async def roles(self, info: Info) -> list[PlatformRole]:
         """From the roles listing (small; one call per request)."""
-        roles = {r.id: r for r in await info.context.loaders.fleet.roles.get()}
+        roles = {r.id: r for r in await info.context.loaders.platform.roles.get()}
         found = [roles[i] for i in self.model.role_ids if i in roles]
         return [PlatformRole.of(r) for r in sorted(found, key=lambda r: r.name)]
 

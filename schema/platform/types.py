@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from gateway.backends.platform import client as backend
+from gateway.backends.platform import models as backend
 from gateway.ids import encode_global_id
 from schema.shared.types import Node
 

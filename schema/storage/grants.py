@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gateway.backends.storage import client as backend
+from gateway.backends.storage import models as backend
 from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from schema.access.types import Project
@@ -70,7 +70,7 @@ class StorageGrant(Node):
         viewer = await info.context.viewer()
         if not viewer.can_see_project(self.model.grantee_project_id):
             return None
-        found = await info.context.loaders.projects.load(self.model.grantee_project_id)
+        found = await info.context.loaders.access.projects.load(self.model.grantee_project_id)
         return Project.of(found) if found else None
 
 

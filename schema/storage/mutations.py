@@ -7,8 +7,8 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.backends.storage.client import Bucket as BucketModel
-from gateway.backends.storage.client import Grant as GrantModel
+from gateway.backends.storage.models import Bucket as BucketModel
+from gateway.backends.storage.models import Grant as GrantModel
 from gateway.idempotency.outcome import MutationOutcome
 from resolvers.launch.inputs import NewBucket
 from resolvers.storage import mutations as resolve

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.backends.storage.client import StorageProvider
+from gateway.backends.storage.models import StorageProvider
 from gateway.context import RequestContext
 from resolvers.storage.providers import storage_providers
 from schema.shared.permissions import Authenticated

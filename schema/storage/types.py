@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gateway.backends.storage import client as backend
+from gateway.backends.storage import models as backend
 from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.shared.scope import local_id, project_ids_argument
@@ -258,7 +258,7 @@ class Bucket(Node):
     @strawberry.field(description="The project that owns the bucket.")
     async def project(self, info: Info) -> Project | None:
         """Resolved through the project loader."""
-        found = await info.context.loaders.projects.load(self.model.project_id)
+        found = await info.context.loaders.access.projects.load(self.model.project_id)
         return Project.of(found) if found else None
 
     @strawberry.field(description="Typed detail tabs.")

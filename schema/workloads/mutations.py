@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.backends.workloads.client import Workload as WorkloadModel
+from gateway.backends.workloads.models import Workload as WorkloadModel
 from gateway.idempotency.outcome import MutationOutcome
 from resolvers.workloads import mutations as resolve
 from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, Info, UserError, run, user_errors

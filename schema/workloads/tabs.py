@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gateway.backends.workloads import client as backend
+from gateway.backends.workloads import models as backend
 from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.workloads import queries as resolve

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gateway.backends.workloads import client as backend
+from gateway.backends.workloads import models as backend
 from gateway.context import RequestContext
 from resolvers.account.queries import workload_runway
 from resolvers.shared.scope import local_id, project_ids_argument
@@ -153,13 +153,13 @@ class Workload(Node):
     @strawberry.field(description="The project that owns the workload.")
     async def project(self, info: Info) -> Project | None:
         """Resolved through the project loader."""
-        found = await info.context.loaders.projects.load(self.model.project_id)
+        found = await info.context.loaders.access.projects.load(self.model.project_id)
         return Project.of(found) if found else None
 
     @strawberry.field(description="Who launched the workload.")
     async def owner(self, info: Info) -> User | None:
         """Resolved through the user loader."""
-        found = await info.context.loaders.users.load(self.model.owner_id)
+        found = await info.context.loaders.access.users.load(self.model.owner_id)
         return User.of(found) if found else None
 
     @strawberry.field(description="Typed detail tabs.")

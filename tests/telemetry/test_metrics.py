@@ -127,9 +127,9 @@ def test_label_values_stay_bounded() -> None:
 
 
 async def test_dataloader_batches_are_measured(harness: GatewayHarness) -> None:
-    before = REGISTRY.get_sample_value("gateway_dataloader_batch_size_sum", {"loader": "nodes"}) or 0.0
+    before = REGISTRY.get_sample_value("gateway_dataloader_batch_size_sum", {"loader": "platform.nodes"}) or 0.0
     await post(harness, "{ workloads(first: 20) { edges { node { node { id } } } } }")
-    after = REGISTRY.get_sample_value("gateway_dataloader_batch_size_sum", {"loader": "nodes"}) or 0.0
+    after = REGISTRY.get_sample_value("gateway_dataloader_batch_size_sum", {"loader": "platform.nodes"}) or 0.0
     assert after - before > 1  # many workloads, their nodes fetched in one batch
 
 

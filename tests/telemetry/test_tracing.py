@@ -126,7 +126,7 @@ async def test_spans_cover_request_root_fields_loader_batches_and_backend_calls(
     assert all(format(s.context.trace_id, "032x") == INCOMING_TRACE for s in spans)
     assert by_name["resolve Query.workloads"].parent.span_id == server.context.span_id
     loaders = [s for s in spans if s.name.startswith("loader ")]
-    assert "loader nodes" in {s.name for s in loaders}
+    assert "loader platform.nodes" in {s.name for s in loaders}
     assert all(s.attributes["gateway.batch_size"] >= 1 for s in loaders)
     clients = [s for s in spans if s.kind is SpanKind.CLIENT]
     assert {s.attributes["server.service"] for s in clients} >= {"workloads", "platform", "access"}

@@ -1,57 +1,27 @@
-"""The access service: client and allow-list models."""
+"""Typed calls to the access service."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Literal
+from collections.abc import Iterable, Mapping, Sequence
 
-from gateway.backends._client import AllowListModel, ServiceClient
-from gateway.backends.access.resources import AccessResourceCalls
-
-
-class Tenant(AllowListModel):
-    """An organisation."""
-
-    id: str
-    name: str
-    slug: str
-    created_at: datetime
-
-
-class Project(AllowListModel):
-    """A project inside a tenant."""
-
-    id: str
-    tenant_id: str
-    name: str
-    slug: str
-    created_at: datetime
+from gateway.backends._client import Page, ServiceClient
+from gateway.backends.access.models import (
+    AuditEvent,
+    Credential,
+    Entitlement,
+    IdentityProvider,
+    Invite,
+    Membership,
+    Project,
+    ServiceAccount,
+    SshGateway,
+    Tenant,
+    TenantPolicy,
+    User,
+)
 
 
-class User(AllowListModel):
-    """A user: name, email, tenant and platform roles; never tokens or password hashes."""
-
-    id: str
-    name: str
-    email: str
-    tenant_id: str | None = None
-    platform_roles: list[str] = []
-    created_at: datetime
-
-
-class Membership(AllowListModel):
-    """A user's role in a project."""
-
-    id: str
-    user_id: str
-    project_id: str
-    tenant_id: str | None = None
-    role: Literal["member", "admin"]
-    created_at: datetime
-
-
-class AccessClient(AccessResourceCalls, ServiceClient):
+class AccessClient(ServiceClient):
     """Typed calls to the access service."""
 
     async def tenants(self, ids: Sequence[str]) -> list[Tenant]:
@@ -89,3 +59,57 @@ class AccessClient(AccessResourceCalls, ServiceClient):
     async def all_projects(self) -> list[Project]:
         """Every project of every tenant (operators' view)."""
         return await self.all("projects", Project, {})
+
+    async def service_accounts(self, ids: Sequence[str]) -> list[ServiceAccount]:
+        """Service accounts by id."""
+        return await self.batch("service-accounts", ids, ServiceAccount)
+
+    async def service_accounts_of_tenants(self, tenant_ids: Sequence[str]) -> list[ServiceAccount]:
+        """Every service account of the given tenants."""
+        return await self.all("service-accounts", ServiceAccount, {"tenant_id": tenant_ids})
+
+    async def credentials(self, ids: Sequence[str]) -> list[Credential]:
+        """Credentials by id."""
+        return await self.batch("credentials", ids, Credential)
+
+    async def credentials_of_tenants(self, tenant_ids: Sequence[str]) -> list[Credential]:
+        """Every credential of the given tenants."""
+        return await self.all("credentials", Credential, {"tenant_id": tenant_ids})
+
+    async def all_credentials(self) -> list[Credential]:
+        """Every credential of the platform, tenant-less ones (operators') included."""
+        return await self.all("credentials", Credential, {})
+
+    async def entitlements_of_tenants(self, tenant_ids: Sequence[str]) -> list[Entitlement]:
+        """Tenant-wide and per-project entitlements of the given tenants."""
+        return await self.all("entitlements", Entitlement, {"tenant_id": tenant_ids})
+
+    async def ssh_gateways_of_tenants(self, tenant_ids: Sequence[str]) -> list[SshGateway]:
+        """SSH gateway endpoints of the given tenants."""
+        return await self.all("ssh-gateways", SshGateway, {"tenant_id": tenant_ids})
+
+    async def identity_providers(self, ids: Sequence[str]) -> list[IdentityProvider]:
+        """SSO integrations by id."""
+        return await self.batch("identity-providers", ids, IdentityProvider)
+
+    async def identity_providers_of_tenants(self, tenant_ids: Sequence[str]) -> list[IdentityProvider]:
+        """SSO integrations of the given tenants."""
+        return await self.all("identity-providers", IdentityProvider, {"tenant_id": tenant_ids})
+
+    async def invites_of_tenants(self, tenant_ids: Sequence[str]) -> list[Invite]:
+        """Pending invites of the given tenants."""
+        return await self.all("invites", Invite, {"tenant_id": tenant_ids})
+
+    async def policies_of_tenants(self, tenant_ids: Sequence[str]) -> list[TenantPolicy]:
+        """Policies of the given tenants (one document each)."""
+        return await self.all("policies", TenantPolicy, {"tenant_id": tenant_ids})
+
+    async def audit_events(self, ids: Sequence[str]) -> list[AuditEvent]:
+        """Audit events by id."""
+        return await self.batch("audit-events", ids, AuditEvent)
+
+    async def audit_page(
+        self, filters: Mapping[str, Iterable[str]], *, limit: int, after: str | None
+    ) -> Page[AuditEvent]:
+        """A newest-first page of audit events (filters may include ``at_gte`` and ``at_lt`` bounds)."""
+        return await self.page("audit-events", AuditEvent, filters, limit=limit, after=after)

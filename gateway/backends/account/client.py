@@ -1,11 +1,54 @@
-"""The account service: client and allow-list models."""
+"""Typed calls to the account service."""
 
 from __future__ import annotations
 
-from gateway.backends._client import ServiceClient
-from gateway.backends.account.notifications import NotificationCalls
-from gateway.backends.account.resources import AccountResourceCalls
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from gateway.backends._client import PAGE_LIMIT, ServiceClient
+from gateway.backends.account.models import (
+    BillingAccount,
+    InboxItem,
+    Notification,
+    NotificationSettings,
+    Profile,
+    SecuritySettings,
+    Session,
+)
 
 
-class AccountClient(AccountResourceCalls, NotificationCalls, ServiceClient):
+class AccountClient(ServiceClient):
     """Typed calls to the account service."""
+
+    async def profiles_of_users(self, user_ids: Sequence[str]) -> list[Profile]:
+        """Profiles of the given users."""
+        return await self.all("profiles", Profile, {"user_id": user_ids})
+
+    async def security_of_users(self, user_ids: Sequence[str]) -> list[SecuritySettings]:
+        """Security settings of the given users."""
+        return await self.all("security-settings", SecuritySettings, {"user_id": user_ids})
+
+    async def sessions_of_users(self, user_ids: Sequence[str]) -> list[Session]:
+        """Sessions of the given users."""
+        return await self.all("sessions", Session, {"user_id": user_ids})
+
+    async def billing_of_tenants(self, tenant_ids: Sequence[str]) -> list[BillingAccount]:
+        """Billing accounts of the given tenants."""
+        return await self.all("billing-accounts", BillingAccount, {"tenant_id": tenant_ids})
+
+    async def inboxes(self, user_ids: Sequence[str], unexpired_at: datetime | None = None) -> list[InboxItem]:
+        """The unexpired notifications of the given users, newest first, with cursors (one call per 1000)."""
+        moment = (unexpired_at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        filters = {"user_id": user_ids, "expires_at_gte": [moment]}
+        items: list[InboxItem] = []
+        after = None
+        while True:
+            page = await self.page("notifications", Notification, filters, limit=PAGE_LIMIT, after=after)
+            items.extend(InboxItem(c, n) for c, n in zip(page.cursors, page.items, strict=True))
+            if page.next_cursor is None:
+                return items
+            after = page.next_cursor
+
+    async def notification_settings(self, ids: Sequence[str]) -> list[NotificationSettings]:
+        """Retention settings by id (``default`` and tenant ids)."""
+        return await self.batch("notification-settings", ids, NotificationSettings)

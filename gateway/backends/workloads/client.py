@@ -1,133 +1,19 @@
-"""The workloads service: client and allow-list models."""
+"""Typed calls to the workloads service."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
-from typing import Literal
 
-from gateway.backends._client import AllowListModel, Page, ServiceClient
-from gateway.backends.catalog import AppCatalogCalls
-
-WorkloadKind = Literal["compute", "jupyter", "vllm", "training"]
-WorkloadStatus = Literal[
-    "pending", "provisioning", "running", "stopping", "stopped", "failed", "terminating", "terminated"
-]
+from gateway.backends._client import Page, ServiceClient
+from gateway.backends.workloads.models import (
+    App,
+    Workload,
+    WorkloadEvent,
+    WorkloadMetrics,
+)
 
 
-class GpuAllocation(AllowListModel):
-    """GPUs a workload holds."""
-
-    model: str
-    count: int
-    memory_gib: int
-
-
-class EnvEntry(AllowListModel):
-    """One environment variable; ``value`` is dropped by the resolvers when secret."""
-
-    name: str
-    value: str | None = None
-    secret: bool = False
-
-
-class SshEndpoint(AllowListModel):
-    """Public SSH entry point (host, port, user); keys never travel here."""
-
-    host: str
-    port: int
-    user: str
-
-
-class JupyterSection(AllowListModel):
-    """Notebook server settings; the token is not part of the allow-list."""
-
-    kernel: str
-    idle_timeout_minutes: int
-    notebook_path: str
-
-
-class VllmSection(AllowListModel):
-    """Model serving settings; API keys and internal endpoints are not part of the allow-list."""
-
-    model: str
-    max_model_len: int
-    tensor_parallel_size: int
-    replicas: int
-    route: str
-    tokens_per_second: float | None = None
-
-
-class TrainingSection(AllowListModel):
-    """Training job progress and the buckets it reads and writes."""
-
-    framework: str
-    epochs_total: int
-    epoch_current: int
-    loss: float | None = None
-    checkpoint_bucket_id: str | None = None
-    dataset_bucket_id: str | None = None
-
-
-class Workload(AllowListModel):
-    """A workload as the gateway may expose it."""
-
-    id: str
-    tenant_id: str
-    project_id: str
-    owner_id: str
-    kind: WorkloadKind
-    name: str
-    status: WorkloadStatus
-    status_reason: str | None = None
-    node_id: str | None = None
-    gpu: GpuAllocation
-    hourly_rate_cents: int
-    created_at: datetime
-    started_at: datetime | None = None
-    completed_run_seconds: int = 0
-    image: str
-    command: str | None = None
-    env: list[EnvEntry] = []
-    ssh: SshEndpoint | None = None
-    jupyter: JupyterSection | None = None
-    vllm: VllmSection | None = None
-    training: TrainingSection | None = None
-
-
-class WorkloadEvent(AllowListModel):
-    """A lifecycle transition or an activity entry."""
-
-    id: str
-    workload_id: str
-    type: str
-    from_status: str | None = None
-    to_status: str | None = None
-    at: datetime
-    message: str
-    actor_id: str | None = None
-
-
-class MetricSource(AllowListModel):
-    """A link to where a metric comes from."""
-
-    label: str
-    href: str
-
-
-class WorkloadMetrics(AllowListModel):
-    """The latest metrics sample of a running workload."""
-
-    id: str
-    workload_id: str
-    gpu_utilization: float
-    gpu_memory_used_gib: float
-    power_watts: int
-    sampled_at: datetime
-    sources: list[MetricSource] = []
-
-
-class WorkloadsClient(AppCatalogCalls, ServiceClient):
+class WorkloadsClient(ServiceClient):
     """Typed calls to the workloads service."""
 
     async def list_workloads(
@@ -155,3 +41,7 @@ class WorkloadsClient(AppCatalogCalls, ServiceClient):
     async def metrics(self, workload_ids: Sequence[str]) -> list[WorkloadMetrics]:
         """Latest metrics of the given workloads (running ones have some)."""
         return await self.all("workload-metrics", WorkloadMetrics, {"workload_id": workload_ids})
+
+    async def apps(self) -> list[App]:
+        """Every app of the catalog."""
+        return await self.all("apps", App, {})

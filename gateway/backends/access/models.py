@@ -1,21 +1,55 @@
-"""Access service resources beyond tenants, projects, users and memberships: allow-list models and calls.
-
-Service accounts, credential metadata, entitlements, SSH gateways, SSO integrations, invites, tenant
-policies and audit events. Secret values (key material, client secrets, invite tokens, request headers)
-are not part of any model, and source IP addresses are masked while parsing, so the full address never
-reaches a resolver.
-"""
+"""Allow-list models of the access service: what the gateway keeps of each document."""
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator
 
-from gateway.backends._client import AllowListModel, Page, ServiceClient
+from gateway.backends._client import AllowListModel
+
+
+class Tenant(AllowListModel):
+    """An organisation."""
+
+    id: str
+    name: str
+    slug: str
+    created_at: datetime
+
+
+class Project(AllowListModel):
+    """A project inside a tenant."""
+
+    id: str
+    tenant_id: str
+    name: str
+    slug: str
+    created_at: datetime
+
+
+class User(AllowListModel):
+    """A user: name, email, tenant and platform roles; never tokens or password hashes."""
+
+    id: str
+    name: str
+    email: str
+    tenant_id: str | None = None
+    platform_roles: list[str] = []
+    created_at: datetime
+
+
+class Membership(AllowListModel):
+    """A user's role in a project."""
+
+    id: str
+    user_id: str
+    project_id: str
+    tenant_id: str | None = None
+    role: Literal["member", "admin"]
+    created_at: datetime
 
 
 def mask_ip(value: object) -> str | None:
@@ -193,61 +227,3 @@ class AuditEvent(AllowListModel):
     outcome: Literal["success", "failure", "denied"]
     source_ip: MaskedIp = None
     details: AuditDetails = AuditDetails()
-
-
-class AccessResourceCalls(ServiceClient):
-    """Calls for the access resources, mixed into ``AccessClient``."""
-
-    async def service_accounts(self, ids: Sequence[str]) -> list[ServiceAccount]:
-        """Service accounts by id."""
-        return await self.batch("service-accounts", ids, ServiceAccount)
-
-    async def service_accounts_of_tenants(self, tenant_ids: Sequence[str]) -> list[ServiceAccount]:
-        """Every service account of the given tenants."""
-        return await self.all("service-accounts", ServiceAccount, {"tenant_id": tenant_ids})
-
-    async def credentials(self, ids: Sequence[str]) -> list[Credential]:
-        """Credentials by id."""
-        return await self.batch("credentials", ids, Credential)
-
-    async def credentials_of_tenants(self, tenant_ids: Sequence[str]) -> list[Credential]:
-        """Every credential of the given tenants."""
-        return await self.all("credentials", Credential, {"tenant_id": tenant_ids})
-
-    async def all_credentials(self) -> list[Credential]:
-        """Every credential of the platform, tenant-less ones (operators') included."""
-        return await self.all("credentials", Credential, {})
-
-    async def entitlements_of_tenants(self, tenant_ids: Sequence[str]) -> list[Entitlement]:
-        """Tenant-wide and per-project entitlements of the given tenants."""
-        return await self.all("entitlements", Entitlement, {"tenant_id": tenant_ids})
-
-    async def ssh_gateways_of_tenants(self, tenant_ids: Sequence[str]) -> list[SshGateway]:
-        """SSH gateway endpoints of the given tenants."""
-        return await self.all("ssh-gateways", SshGateway, {"tenant_id": tenant_ids})
-
-    async def identity_providers(self, ids: Sequence[str]) -> list[IdentityProvider]:
-        """SSO integrations by id."""
-        return await self.batch("identity-providers", ids, IdentityProvider)
-
-    async def identity_providers_of_tenants(self, tenant_ids: Sequence[str]) -> list[IdentityProvider]:
-        """SSO integrations of the given tenants."""
-        return await self.all("identity-providers", IdentityProvider, {"tenant_id": tenant_ids})
-
-    async def invites_of_tenants(self, tenant_ids: Sequence[str]) -> list[Invite]:
-        """Pending invites of the given tenants."""
-        return await self.all("invites", Invite, {"tenant_id": tenant_ids})
-
-    async def policies_of_tenants(self, tenant_ids: Sequence[str]) -> list[TenantPolicy]:
-        """Policies of the given tenants (one document each)."""
-        return await self.all("policies", TenantPolicy, {"tenant_id": tenant_ids})
-
-    async def audit_events(self, ids: Sequence[str]) -> list[AuditEvent]:
-        """Audit events by id."""
-        return await self.batch("audit-events", ids, AuditEvent)
-
-    async def audit_page(
-        self, filters: Mapping[str, Iterable[str]], *, limit: int, after: str | None
-    ) -> Page[AuditEvent]:
-        """A newest-first page of audit events (filters may include ``at_gte`` and ``at_lt`` bounds)."""
-        return await self.page("audit-events", AuditEvent, filters, limit=limit, after=after)

@@ -1,18 +1,13 @@
-"""Account service resources: profiles, security settings, billing accounts and sessions.
-
-Allow-list models and calls mixed into ``AccountClient``. Recovery codes, TOTP seeds, card numbers,
-payment tokens and session tokens are not part of any model; session IP addresses are masked while
-parsing.
-"""
+"""Allow-list models of the account service: what the gateway keeps of each document."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from gateway.backends._client import AllowListModel, ServiceClient
-from gateway.backends.access.resources import MaskedIp
+from gateway.backends._client import AllowListModel
+from gateway.backends.access.models import MaskedIp
 
 
 class Profile(AllowListModel):
@@ -93,21 +88,32 @@ class Session(AllowListModel):
     current: bool = False
 
 
-class AccountResourceCalls(ServiceClient):
-    """Calls for the account resources, mixed into ``AccountClient``."""
+class Notification(AllowListModel):
+    """A notification for one user; delivery tokens and source event ids are not allowed."""
 
-    async def profiles_of_users(self, user_ids: Sequence[str]) -> list[Profile]:
-        """Profiles of the given users."""
-        return await self.all("profiles", Profile, {"user_id": user_ids})
+    id: str
+    user_id: str
+    tenant_id: str | None = None
+    category: str
+    severity: str
+    title: str
+    body: str
+    link: str | None = None
+    created_at: datetime
+    read_at: datetime | None = None
+    expires_at: datetime
 
-    async def security_of_users(self, user_ids: Sequence[str]) -> list[SecuritySettings]:
-        """Security settings of the given users."""
-        return await self.all("security-settings", SecuritySettings, {"user_id": user_ids})
 
-    async def sessions_of_users(self, user_ids: Sequence[str]) -> list[Session]:
-        """Sessions of the given users."""
-        return await self.all("sessions", Session, {"user_id": user_ids})
+class NotificationSettings(AllowListModel):
+    """Retention of notifications: the platform default (id ``default``) or a tenant's (tenant id)."""
 
-    async def billing_of_tenants(self, tenant_ids: Sequence[str]) -> list[BillingAccount]:
-        """Billing accounts of the given tenants."""
-        return await self.all("billing-accounts", BillingAccount, {"tenant_id": tenant_ids})
+    id: str
+    retention_days: int
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """A notification with its position in the service's newest-first listing."""
+
+    cursor: str
+    notification: Notification

@@ -1,19 +1,22 @@
-"""Operator-side platform resources: fleet inventory, MAAS, images and profiles, lifecycle tasks,
-node activity, ops signals, finance and operator IAM. Allow-list models plus the calls, mixed into
-``PlatformClient``. MAAS API keys and endpoints, image signing keys, BMC and bootstrap passwords,
-wipe certificates, pager webhooks, billing references and account credentials are not allowed."""
+"""Allow-list models of the platform service: what the gateway keeps of each document."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
-from gateway.backends._client import AllowListModel, ServiceClient
+from gateway.backends._client import AllowListModel
+
 
 NodeStatus = Literal["ready", "cordoned", "draining", "maintenance", "onboarding", "decommissioning", "decommissioned"]
+
+
 OnboardingStage = Literal["discovered", "commissioning", "burn_in", "ready", "failed"]
+
+
 DecommissionStage = Literal["draining", "wiping", "removing", "done"]
+
+
 OPEN_SIGNAL_STATUSES = ("open", "acknowledged")
 
 
@@ -235,101 +238,76 @@ class OperatorAccount(AllowListModel):
     created_at: datetime
 
 
-class PlatformFleetCalls(ServiceClient):
-    """Calls for the operator-side platform resources (mixed into ``PlatformClient``)."""
+class RegionCapacity(AllowListModel):
+    """How many machines of a SKU a region can hand out now."""
 
-    async def all_fleet_nodes(self) -> list[FleetNode]:
-        """Every node."""
-        return await self.all("nodes", FleetNode, {})
+    region: str
+    available_count: int
+    state: Literal["available", "limited", "sold_out"]
 
-    async def nodes_of_sites(self, site_ids: Sequence[str]) -> list[FleetNode]:
-        """Nodes at the given sites."""
-        return await self.all("nodes", FleetNode, {"site_id": site_ids})
 
-    async def all_sites(self) -> list[Site]:
-        """Every site."""
-        return await self.all("sites", Site, {})
+class GpuSku(AllowListModel):
+    """A GPU machine shape for sale; supplier cost, internal pools and capacity tokens are not allowed."""
 
-    async def all_maas_hubs(self) -> list[MaasHub]:
-        """Every MAAS hub."""
-        return await self.all("maas-hubs", MaasHub, {})
+    id: str
+    name: str
+    gpu_model: str
+    gpu_family: str
+    gpu_count: int
+    gpu_memory_gib: int
+    vcpu: int
+    ram_gib: int
+    local_nvme_gib: int = 0
+    interconnect: str | None = None
+    price_per_hour_cents: int
+    regions: list[RegionCapacity] = []
 
-    async def all_images(self) -> list[OsImage]:
-        """Every OS image."""
-        return await self.all("images", OsImage, {})
 
-    async def all_profiles(self) -> list[ProvisioningProfile]:
-        """Every provisioning profile."""
-        return await self.all("profiles", ProvisioningProfile, {})
+class Download(AllowListModel):
+    """A downloadable artifact; its origin URL and signing key are not allowed."""
 
-    async def onboarding_tasks(self, ids: Sequence[str]) -> list[OnboardingTask]:
-        """Onboarding tasks by id."""
-        return await self.batch("onboarding-tasks", ids, OnboardingTask)
+    id: str
+    artifact: Literal["cli", "sdk"]
+    name: str
+    os: Literal["linux", "macos", "windows"]
+    arch: Literal["amd64", "arm64"]
+    version: str
+    sha256: str
+    size_bytes: int
+    released_at: datetime
+    path: str
 
-    async def all_onboarding_tasks(self) -> list[OnboardingTask]:
-        """Every onboarding task."""
-        return await self.all("onboarding-tasks", OnboardingTask, {})
 
-    async def onboarding_of_nodes(self, node_ids: Sequence[str]) -> list[OnboardingTask]:
-        """Onboarding tasks of the given nodes."""
-        return await self.all("onboarding-tasks", OnboardingTask, {"node_id": node_ids})
+class ApiReference(AllowListModel):
+    """Where an API's reference lives in the console; the upstream URL is not allowed."""
 
-    async def onboarding_of_sites(self, site_ids: Sequence[str]) -> list[OnboardingTask]:
-        """Onboarding tasks at the given sites."""
-        return await self.all("onboarding-tasks", OnboardingTask, {"site_id": site_ids})
+    id: str
+    name: str
+    kind: Literal["graphql", "rest", "openapi"]
+    route: str
+    description: str
+    order: int = 0
 
-    async def decommission_tasks(self, ids: Sequence[str]) -> list[DecommissionTask]:
-        """Decommission tasks by id."""
-        return await self.batch("decommission-tasks", ids, DecommissionTask)
 
-    async def all_decommission_tasks(self) -> list[DecommissionTask]:
-        """Every decommission task."""
-        return await self.all("decommission-tasks", DecommissionTask, {})
+class ConceptMapping(AllowListModel):
+    """One scheduler concept and where it lives now."""
 
-    async def decommission_of_nodes(self, node_ids: Sequence[str]) -> list[DecommissionTask]:
-        """Decommission tasks of the given nodes."""
-        return await self.all("decommission-tasks", DecommissionTask, {"node_id": node_ids})
+    concept: str
+    now: str
+    destination: Literal["apps", "workloads", "access"]
+    route: str
 
-    async def decommission_of_sites(self, site_ids: Sequence[str]) -> list[DecommissionTask]:
-        """Decommission tasks at the given sites."""
-        return await self.all("decommission-tasks", DecommissionTask, {"site_id": site_ids})
 
-    async def activity_of_nodes(self, node_ids: Sequence[str]) -> list[NodeActivity]:
-        """Activity of the given nodes."""
-        return await self.all("node-activity", NodeActivity, {"node_id": node_ids})
+class SchedulerGuide(AllowListModel):
+    """Guidance for users of one scheduler."""
 
-    async def activity_of_sites(self, site_ids: Sequence[str]) -> list[NodeActivity]:
-        """Activity of every node at the given sites."""
-        return await self.all("node-activity", NodeActivity, {"site_id": site_ids})
-
-    async def ops_signals(self, ids: Sequence[str]) -> list[OpsSignal]:
-        """Ops signals by id."""
-        return await self.batch("ops-signals", ids, OpsSignal)
-
-    async def signals_with_status(self, statuses: Sequence[str]) -> list[OpsSignal]:
-        """Signals in the given statuses (open and acknowledged ones for the ops page)."""
-        return await self.all("ops-signals", OpsSignal, {"status": statuses})
-
-    async def signals_of_nodes(self, node_ids: Sequence[str]) -> list[OpsSignal]:
-        """Signals (any status) about the given nodes."""
-        return await self.all("ops-signals", OpsSignal, {"node_id": node_ids})
-
-    async def signals_of_sites(self, site_ids: Sequence[str]) -> list[OpsSignal]:
-        """Signals (any status) at the given sites."""
-        return await self.all("ops-signals", OpsSignal, {"site_id": site_ids})
-
-    async def tenant_revenue(self) -> list[TenantRevenue]:
-        """Revenue per tenant and month."""
-        return await self.all("tenant-revenue", TenantRevenue, {})
-
-    async def gpu_economics(self) -> list[GpuEconomics]:
-        """Economics per GPU model and month."""
-        return await self.all("gpu-economics", GpuEconomics, {})
-
-    async def platform_roles(self) -> list[PlatformRole]:
-        """Every operator role."""
-        return await self.all("platform-roles", PlatformRole, {})
-
-    async def all_operator_accounts(self) -> list[OperatorAccount]:
-        """Every operator account."""
-        return await self.all("operator-accounts", OperatorAccount, {})
+    id: str
+    scheduler: str
+    name: str
+    title: str
+    summary: str
+    destination: Literal["apps", "workloads", "access"]
+    route: str
+    action_label: str
+    order: int = 0
+    mappings: list[ConceptMapping] = []

@@ -1,0 +1,126 @@
+"""The loader kinds every domain's loaders are built from, typed by what they return.
+
+- ``by_id``: documents by id (None for an unknown id), batched within a tick;
+- ``grouped``: the documents of each parent id (an empty list when none);
+- ``by_tenant``: documents per tenant id, with ``ALL_TENANTS`` for every document;
+- ``Listing``: a whole resource (or a fixed filter of it), fetched at most once per request, which primes a
+  by-id loader so a later read by id is free.
+
+A loader's cache lives for one request. ``DomainLoaders.loaders`` lists a domain's loaders by name, so the
+runtime instruments every one of them in one place (``gateway.loaders``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any, Generic, Protocol, TypeAlias, TypeVar
+
+from aiodataloader import DataLoader
+
+# One call asks for at most this many keys; larger batches are split by aiodataloader.
+MAX_BATCH = 500
+ALL_TENANTS = "*"
+
+
+class Identified(Protocol):
+    """A document with an id."""
+
+    @property
+    def id(self) -> str: ...
+
+
+class TenantOwned(Protocol):
+    """A document that belongs to a tenant (None: the platform's own)."""
+
+    @property
+    def tenant_id(self) -> str | None: ...
+
+
+Doc = TypeVar("Doc", bound=Identified)
+Owned = TypeVar("Owned", bound=TenantOwned)
+Item = TypeVar("Item")
+Fetch: TypeAlias = Callable[[Sequence[str]], Awaitable[list[Item]]]
+BatchFn: TypeAlias = Callable[[list[Any]], Awaitable[list[Any]]]
+
+
+def by_id(fetch: Fetch[Doc]) -> DataLoader[str, Doc | None]:
+    """Loader of documents by id; unknown ids resolve to None."""
+
+    async def batch(ids: list[str]) -> list[Doc | None]:
+        found = {item.id: item for item in await fetch(ids)}
+        return [found.get(i) for i in ids]
+
+    return DataLoader(batch_load_fn=batch, max_batch_size=MAX_BATCH)
+
+
+def grouped(fetch: Fetch[Item], key: Callable[[Item], str]) -> DataLoader[str, list[Item]]:
+    """Loader of the documents belonging to each parent id (an empty list when none)."""
+
+    async def batch(parent_ids: list[str]) -> list[list[Item]]:
+        groups: dict[str, list[Item]] = defaultdict(list)
+        for item in await fetch(parent_ids):
+            groups[key(item)].append(item)
+        return [groups.get(parent, []) for parent in parent_ids]
+
+    return DataLoader(batch_load_fn=batch, max_batch_size=MAX_BATCH)
+
+
+def by_tenant(
+    fetch_tenants: Fetch[Owned], fetch_all: Callable[[], Awaitable[list[Owned]]] | None = None
+) -> DataLoader[str, list[Owned]]:
+    """Documents per tenant id in one call; the key ``ALL_TENANTS`` (with ``fetch_all``) holds every document."""
+
+    async def batch(keys: list[str]) -> list[list[Owned]]:
+        everything = ALL_TENANTS in keys and fetch_all is not None
+        if everything and fetch_all is not None:
+            items = await fetch_all()
+        else:
+            items = await fetch_tenants([k for k in keys if k != ALL_TENANTS])
+        groups: dict[str | None, list[Owned]] = defaultdict(list)
+        for item in items:
+            groups[item.tenant_id].append(item)
+        return [items if key == ALL_TENANTS and everything else groups.get(key, []) for key in keys]
+
+    return DataLoader(batch_load_fn=batch, max_batch_size=MAX_BATCH)
+
+
+class Listing(Generic[Item]):
+    """A whole resource (or a fixed filter of it), fetched at most once per request; concurrent readers share it."""
+
+    def __init__(self, fetch: Callable[[], Awaitable[list[Item]]], primes: DataLoader[str, Any] | None = None) -> None:
+        self.fetch = fetch
+        self._primes = primes
+        self._future: asyncio.Future[list[Item]] | None = None
+
+    @property
+    def started(self) -> bool:
+        """True once something asked for the listing in this request."""
+        return self._future is not None
+
+    async def get(self) -> list[Item]:
+        """Every item of the resource."""
+        if self._future is None:
+            self._future = asyncio.ensure_future(self._load())
+        return await asyncio.shield(self._future)
+
+    async def _load(self) -> list[Item]:
+        items = await self.fetch()
+        if self._primes is not None:
+            for item in items:
+                self._primes.prime(getattr(item, "id"), item)  # noqa: B009 (Item is any document with an id)
+        return items
+
+
+Loader: TypeAlias = DataLoader[str, Any] | Listing[Any]
+
+
+class DomainLoaders:
+    """The loaders of one domain service for one request; subclasses assign them as attributes."""
+
+    def loaders(self) -> Iterator[tuple[str, Loader]]:
+        """Every loader of the domain, by attribute name."""
+        for name, value in vars(self).items():
+            if isinstance(value, DataLoader | Listing):
+                yield name, value

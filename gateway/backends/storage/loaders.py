@@ -1,0 +1,19 @@
+"""Per-request loaders of the storage service: one per resource, batching every read."""
+
+from __future__ import annotations
+
+from gateway.backends._loaders import DomainLoaders, by_id, grouped
+from gateway.backends.storage.client import StorageClient
+
+
+class StorageLoaders(DomainLoaders):
+    """Buckets, providers, and what hangs off a bucket or a workload: mounts, grants, objects and events."""
+
+    def __init__(self, client: StorageClient) -> None:
+        self.buckets = by_id(client.buckets)
+        self.providers = by_id(client.providers)
+        self.mounts_by_workload = grouped(client.mounts_of_workloads, lambda m: m.workload_id)
+        self.mounts_by_bucket = grouped(client.mounts_of_buckets, lambda m: m.bucket_id)
+        self.grants_by_bucket = grouped(client.grants, lambda g: g.bucket_id)
+        self.objects_by_bucket = grouped(client.objects, lambda o: o.bucket_id)
+        self.events_by_bucket = grouped(client.events, lambda e: e.bucket_id)
