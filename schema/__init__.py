@@ -13,25 +13,17 @@ from gateway.extensions import BackendCallReport, ErrorCodes, QuietErrorLogging
 from gateway.idempotency.extension import IdempotencyReport
 from gateway.limits import OperationLimits
 from gateway.telemetry.extension import operation_telemetry
-from schema.access.evidence import EvidenceQuery
-from schema.access.queries import AccessConsoleQuery
-from schema.access.types import AccessQuery
-from schema.account.notifications import NotificationsQuery
-from schema.account.types import AccountQuery
+from schema.access.queries import AccessConsoleQuery, AccessQuery, EvidenceQuery
+from schema.account.queries import AccountQuery, NotificationsQuery
 from schema.console.live import Subscription
-from schema.console.node import NodeQuery
-from schema.console.overviews import OverviewsQuery
-from schema.console.shell import ShellQuery
+from schema.console.queries import NodeQuery, OverviewsQuery, ShellQuery
 from schema.launch.queries import LaunchQuery
-from schema.platform.compute import ComputeQuery
-from schema.platform.developer import DeveloperQuery
-from schema.platform.queries import PlatformQuery
+from schema.platform.queries import ComputeQuery, DeveloperQuery, PlatformQuery
 from schema.root_mutation import Mutation
 from schema.shared.types import SCALARS
-from schema.storage.providers import StorageProvidersQuery
-from schema.storage.types import StorageQuery
-from schema.workloads.apps import AppsQuery
-from schema.workloads.types import ComputeWorkload, JupyterWorkload, TrainingWorkload, VllmWorkload, WorkloadsQuery
+from schema.storage.queries import StorageProvidersQuery, StorageQuery
+from schema.workloads.queries import AppsQuery, WorkloadsQuery
+from schema.workloads.types import ComputeWorkload, JupyterWorkload, TrainingWorkload, VllmWorkload
 
 
 @strawberry.type(description="Every read the console makes, one root field per page or object.")

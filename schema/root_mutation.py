@@ -9,8 +9,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.access.mutations import AccessMutation
-from schema.account.mutations import AccountMutation
-from schema.account.test_notification import NotificationsMutation
+from schema.account.mutations import AccountMutation, NotificationsMutation
 from schema.launch.mutations import LaunchMutation
 from schema.platform.mutations import PlatformMutation
 from schema.storage.mutations import StorageMutation

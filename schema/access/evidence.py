@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
 
 import strawberry
 
 from gateway.backends.access import models as models
-from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.access import evidence as resolve
 from resolvers.shared.scope import local_id
 from schema.access.members import ServiceAccount
 from schema.access.types import Project, Tenant, User
-from schema.shared.permissions import Authenticated
-from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, Node, connection
-
-Info = strawberry.Info[RequestContext, None]
+from schema.shared.types import Info, Node
 
 # Target types whose objects can be fetched with `node(id:)`, and their GraphQL type names.
 TARGET_NODE_TYPES = {
@@ -194,51 +189,3 @@ def evidence_filter(given: EvidenceFilter | None) -> resolve.EvidenceFilter:
         since=given.since,
         until=given.until,
     )
-
-
-@strawberry.type
-class EvidenceQuery:
-    """Root fields of evidence."""
-
-    @strawberry.field(
-        permission_classes=[Authenticated],
-        description="Audit evidence in a scope, newest first. PROJECT needs `project`; TENANT is for tenant admins "
-        "(operators name the `tenant`); PLATFORM is for operators only (others get FORBIDDEN).",
-    )
-    async def evidence(
-        self,
-        info: Info,
-        scope: Annotated[EvidenceScope, strawberry.argument(description="Which window of evidence to read.")],
-        project: Annotated[
-            strawberry.ID | None, strawberry.argument(description="The project of the PROJECT scope.")
-        ] = None,
-        tenant: Annotated[
-            strawberry.ID | None, strawberry.argument(description="The tenant of the TENANT scope (operators).")
-        ] = None,
-        filter: Annotated[
-            EvidenceFilter | None, strawberry.argument(description="Only events matching every given condition.")
-        ] = None,
-        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
-        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
-    ) -> Connection[AuditEvent] | None:
-        """The evidence table."""
-        page = await resolve.evidence(
-            info.context,
-            resolve.EvidenceScope(scope.value),
-            project_id=local_id(project, "Project", "project") if project else None,
-            tenant_id=local_id(tenant, "Tenant", "tenant") if tenant else None,
-            given=evidence_filter(filter),
-            first=first,
-            after=after,
-        )
-        return connection(page, AuditEvent.of)
-
-    @strawberry.field(
-        permission_classes=[Authenticated],
-        description="One audit event for the detail drawer (NOT_FOUND if missing or not visible).",
-    )
-    async def evidence_event(
-        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the event.")]
-    ) -> AuditEvent | None:
-        """The detail drawer."""
-        return AuditEvent.of(await resolve.get_audit_event(info.context, local_id(id, "AuditEvent")))

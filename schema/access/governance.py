@@ -8,15 +8,12 @@ from enum import Enum
 import strawberry
 
 from gateway.backends.access import models as models
-from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.access import sections
 from resolvers.access.overview import AccessCounts as CountsModel
 from resolvers.access.scope import AccessScope
 from schema.access.types import Project, Tenant, User
-from schema.shared.types import Availability, BigInt, Node
-
-Info = strawberry.Info[RequestContext, None]
+from schema.shared.types import Availability, BigInt, Info, Node
 
 
 def _project(scope: AccessScope, project_id: str | None) -> Project | None:

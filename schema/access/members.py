@@ -9,14 +9,11 @@ import strawberry
 
 from gateway.backends.access import models as backend
 from gateway.backends.access import models as models
-from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.access import sections
 from resolvers.access.scope import AccessScope, access_scope
 from schema.access.types import Project, ProjectRole, User
-from schema.shared.types import Node
-
-Info = strawberry.Info[RequestContext, None]
+from schema.shared.types import Info, Node
 
 
 def _project(scope: AccessScope, project_id: str | None) -> Project | None:

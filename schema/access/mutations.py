@@ -10,8 +10,9 @@ from gateway.backends.access.models import Credential as CredentialModel
 from gateway.backends.access.models import ServiceAccount as ServiceAccountModel
 from resolvers.access import mutations as resolve
 from schema.access.members import Credential, ServiceAccount
-from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, Info, UserError, run, user_errors
+from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, run, user_errors
 from schema.shared.permissions import Authenticated
+from schema.shared.types import Info
 
 
 @strawberry.input(description="An SSH public key to register on your account.")

@@ -8,14 +8,10 @@ from enum import Enum
 import strawberry
 
 from gateway.backends.access import models as backend
-from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from gateway.viewer import Viewer as ViewerModel
 from resolvers.access import queries as resolve
-from schema.shared.permissions import Authenticated
-from schema.shared.types import Node
-
-Info = strawberry.Info[RequestContext, None]
+from schema.shared.types import Info, Node
 
 
 @strawberry.enum(description="The role a viewer acts in, which decides their landing page and scope.")
@@ -126,15 +122,3 @@ class Viewer:
     async def projects(self, info: Info) -> list[Project]:
         """Visible projects."""
         return [Project.of(p) for p in await resolve.visible_projects(info.context)]
-
-
-@strawberry.type
-class AccessQuery:
-    """Root fields of the access domain."""
-
-    @strawberry.field(
-        permission_classes=[Authenticated], description="The viewer: user, persona, tenant and visible projects."
-    )
-    async def viewer(self, info: Info) -> Viewer:
-        """Resolves the viewer (UNAUTHENTICATED without valid credentials)."""
-        return Viewer(model=await resolve.viewer(info.context))

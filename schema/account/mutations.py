@@ -1,4 +1,4 @@
-"""Notification read marks."""
+"""Account mutations: notification read marks, and sending yourself a test notification (live delivery check)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from typing import Annotated
 
 import strawberry
 
+from gateway.backends.account.models import Notification as NotificationModel
 from gateway.ids import encode_global_id
 from resolvers.account import mutations as resolve
-from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, Info, UserError, run, user_errors
+from schema.account.notifications import Notification, NotificationSeverity
+from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, run, user_errors
 from schema.shared.permissions import Authenticated
+from schema.shared.types import Info
 
 
 @strawberry.input(description="Notifications to mark read: some by id, or all of yours.")
@@ -52,5 +55,55 @@ class AccountMutation:
                 strawberry.ID(encode_global_id("Notification", i)) for i in outcome.result.get("markedIds", [])
             ],
             unread_count=outcome.result.get("unreadCount"),
+            user_errors=user_errors(outcome),
+        )
+
+
+@strawberry.input(description="The test notification to send yourself.")
+class SendTestNotificationInput:
+    """sendTestNotification input."""
+
+    title: str = strawberry.field(default="Test notification", description="One-line title (1-120 characters).")
+    body: str = strawberry.field(
+        default="Live delivery works: this reached every page you have open.",
+        description="Details (at most 1000 characters).",
+    )
+    severity: NotificationSeverity = strawberry.field(default=NotificationSeverity.INFO, description="How urgent.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
+
+
+@strawberry.type(description="Result of sendTestNotification.")
+class SendTestNotificationPayload:
+    """sendTestNotification payload."""
+
+    notification: Notification | None = strawberry.field(description="The notification sent (null when refused).")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing was sent.")
+
+
+@strawberry.type
+class NotificationsMutation:
+    """Notification mutations beyond read marks."""
+
+    @strawberry.mutation(
+        permission_classes=[Authenticated],
+        description="Send yourself a notification: it lands in your inbox and reaches your open "
+        "`notificationAdded` and `unreadCount` subscriptions, on any replica.",
+    )
+    async def send_test_notification(
+        self,
+        info: Info,
+        input: Annotated[SendTestNotificationInput, strawberry.argument(description="What to send.")],
+    ) -> SendTestNotificationPayload | None:
+        """Send a test notification."""
+        outcome = await run(
+            info,
+            input.idempotency_key,
+            lambda key: resolve.send_test_notification(
+                info.context, input.title, input.body, input.severity.value, key
+            ),
+        )
+        found = outcome.result.get("notification")
+        return SendTestNotificationPayload(
+            notification=Notification.of(NotificationModel.model_validate(found)) if isinstance(found, dict) else None,
             user_errors=user_errors(outcome),
         )

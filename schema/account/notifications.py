@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
 
 import strawberry
 
 from gateway.backends.account import models as backend
-from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.account import notifications as resolve
-from schema.shared.permissions import Authenticated
-from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, Edge, Node, PageInfo
-
-Info = strawberry.Info[RequestContext, None]
+from schema.shared.types import Connection, Info, Node
 
 
 @strawberry.enum(description="What a notification is about.")
@@ -114,41 +109,3 @@ class NotificationConnection(Connection[Notification]):
         """Retention."""
         found = await resolve.retention(info.context)
         return NotificationRetention(days=found.days, oldest_available_at=found.oldest_available_at) if found else None
-
-
-@strawberry.type
-class NotificationsQuery:
-    """Root fields of the notifications inbox."""
-
-    @strawberry.field(
-        permission_classes=[Authenticated],
-        description="The viewer's own notifications, newest first (null with an error on failure).",
-    )
-    async def notifications(
-        self,
-        info: Info,
-        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
-        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
-        unread_only: Annotated[bool, strawberry.argument(description="Only unread notifications.")] = False,
-        category: Annotated[
-            NotificationCategory | None, strawberry.argument(description="Only notifications of this category.")
-        ] = None,
-    ) -> NotificationConnection | None:
-        """The notifications inbox."""
-        page = await resolve.list_notifications(
-            info.context,
-            first=first,
-            after=after,
-            unread_only=unread_only,
-            category_filter=category.value if category else None,
-        )
-        return NotificationConnection(
-            edges=[Edge(cursor=c, node=Notification.of(n)) for n, c in zip(page.items, page.cursors, strict=True)],
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=False,
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
-            ),
-            total_count=page.total_count,
-        )

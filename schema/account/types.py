@@ -9,15 +9,11 @@ from enum import Enum
 import strawberry
 
 from gateway.backends.account import models as models
-from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.account import queries as resolve
 from schema.access.types import Persona, Project, Tenant
 from schema.shared.attention import AttentionItem
-from schema.shared.permissions import Authenticated
-from schema.shared.types import Availability, Money
-
-Info = strawberry.Info[RequestContext, None]
+from schema.shared.types import Availability, Info, Money
 
 
 @strawberry.enum(description="How long the balance lasts at the current burn.")
@@ -260,14 +256,3 @@ class Account:
     async def sessions(self, info: Info) -> list[AccountSession] | None:
         """Sessions."""
         return [AccountSession.of(s) for s in await resolve.sessions(info.context)]
-
-
-@strawberry.type
-class AccountQuery:
-    """The `account` root field."""
-
-    @strawberry.field(permission_classes=[Authenticated], description="The viewer's Account pages.")
-    async def account(self, info: Info) -> Account | None:
-        """Account root (resolves the viewer: UNAUTHENTICATED without valid credentials)."""
-        await info.context.viewer()
-        return Account()

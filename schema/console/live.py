@@ -12,16 +12,15 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.console import live as resolve
 from resolvers.shared.scope import local_id
 from resolvers.workloads.queries import get_workloads
 from schema.account.notifications import Notification
 from schema.shared.permissions import Authenticated
+from schema.shared.types import Info
 from schema.workloads.types import Workload, WorkloadKind, WorkloadStatus, workload_type
 
-Info = strawberry.Info[RequestContext, None]
 EVENT_ID_DESCRIPTION = (
     "Position of this event in its stream. Pass the last one you received as `after` when you subscribe again "
     "to get what you missed first (within the retention window), then live events."

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Any
-
-import strawberry
+from typing import Any
 
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput, NotFound
@@ -27,18 +25,16 @@ from schema.access.governance import SsoIntegration
 from schema.access.members import Credential, ServiceAccount
 from schema.access.types import Project, Tenant, User
 from schema.account.notifications import Notification
-from schema.launch.queries import LaunchDraft
+from schema.launch.types import LaunchDraft
 from schema.platform.compute import ComputeSku
-from schema.platform.queries import PLATFORM_NODE_TYPES
+from schema.platform.sections import PLATFORM_NODE_TYPES
 from schema.platform.types import GpuNode
-from schema.shared.permissions import Authenticated
 from schema.shared.types import Node
 from schema.storage.grants import StorageGrant
 from schema.storage.types import Bucket
 from schema.workloads.apps import App
 from schema.workloads.types import workload_type
 
-Info = strawberry.Info[RequestContext, None]
 Fetch = Callable[[RequestContext, Sequence[str]], Awaitable[Sequence[Any | None]]]
 MAX_NODES = 100
 
@@ -101,37 +97,3 @@ async def resolve_nodes(ctx: RequestContext, ids: Sequence[str], argument: str) 
         else:
             results.append(NotFound(f"no {item[0]} with this id"))
     return results
-
-
-@strawberry.type
-class NodeQuery:
-    """Relay root fields."""
-
-    @strawberry.field(
-        permission_classes=[Authenticated],
-        description="Any object by global id (null with NOT_FOUND if missing or not visible).",
-    )
-    async def node(
-        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of any object.")]
-    ) -> Node | None:
-        """Fetch one object."""
-        (result,) = await resolve_nodes(info.context, [id], "id")
-        if isinstance(result, Exception):
-            raise result
-        return result
-
-    @strawberry.field(
-        permission_classes=[Authenticated],
-        description="Objects by global ids, in order; missing or invisible ones are null with NOT_FOUND.",
-    )
-    async def nodes(
-        self,
-        info: Info,
-        ids: Annotated[
-            list[strawberry.ID], strawberry.argument(description="Global ids of any objects, at most 100, any types.")
-        ],
-    ) -> list[Node | None]:
-        """Fetch many objects (at most 100)."""
-        if len(ids) > MAX_NODES:
-            raise BadUserInput(f"`ids` takes at most {MAX_NODES} ids, got {len(ids)}", argument="ids")
-        return await resolve_nodes(info.context, ids, "ids")  # type: ignore[return-value]

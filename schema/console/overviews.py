@@ -11,20 +11,16 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.context import RequestContext
 from resolvers.console import overviews as resolve
-from resolvers.shared.scope import local_id
 from schema.access.evidence import AuditEvent
 from schema.access.governance import AccessCounts, Entitlement, PendingInvite, TenantPolicies
 from schema.access.members import AccessAdmin, Credential, Membership, ServiceAccount
 from schema.access.types import Project, Tenant
 from schema.account.types import ProjectSpend, Runway
 from schema.shared.attention import AttentionItem
-from schema.shared.permissions import Authenticated, IsTenantAdmin
 from schema.shared.types import Availability, Money
 from schema.workloads.types import Workload, WorkloadStatus, workload_type
 
-Info = strawberry.Info[RequestContext, None]
 RECENT_DESCRIPTION = "How many of the latest audit events to return, 1 to 50."
 
 
@@ -233,39 +229,3 @@ class ProjectOverview(LandingOverview):
         """Resolved with the overview."""
         assert self.subject.project is not None
         return Project.of(self.subject.project)
-
-
-@strawberry.type
-class OverviewsQuery:
-    """The persona landing root fields."""
-
-    @strawberry.field(
-        permission_classes=[IsTenantAdmin],
-        description="The tenant overview. Tenant admins see their own tenant (another tenant's id is NOT_FOUND); "
-        "operators see the `tenant` they name (default: the first tenant by name); others get FORBIDDEN.",
-    )
-    async def tenant_overview(
-        self,
-        info: Info,
-        tenant: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(description="Global id of the tenant (operators; tenant admins may name their own)."),
-        ] = None,
-    ) -> TenantOverview | None:
-        """Tenant landing."""
-        tenant_id = local_id(tenant, "Tenant", "tenant") if tenant else None
-        return TenantOverview(subject=await resolve.tenant_overview(info.context, tenant_id))
-
-    @strawberry.field(
-        permission_classes=[Authenticated],
-        description="The project overview of a project the viewer can see (NOT_FOUND otherwise); without "
-        "`project`, the viewer's first project by name.",
-    )
-    async def project_overview(
-        self,
-        info: Info,
-        project: Annotated[strawberry.ID | None, strawberry.argument(description="Global id of the project.")] = None,
-    ) -> ProjectOverview | None:
-        """Project landing."""
-        project_id = local_id(project, "Project", "project") if project else None
-        return ProjectOverview(subject=await resolve.project_overview(info.context, project_id))

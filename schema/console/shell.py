@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.context import RequestContext
 from resolvers.console import shell as resolve
 from schema.access.types import Persona
-from schema.shared.permissions import Authenticated
-
-Info = strawberry.Info[RequestContext, None]
 
 
 @strawberry.type(description="A console route and whether the viewer may open it.")
@@ -50,30 +46,3 @@ class Shell:
 
 def _entry(entry: resolve.Entry) -> ShellEntry:
     return ShellEntry(path=entry.path, label=entry.label, visible=entry.visible, badge=entry.badge)
-
-
-@strawberry.type
-class ShellQuery:
-    """Root field of the shell."""
-
-    @strawberry.field(permission_classes=[Authenticated], description="The console shell for the viewer.")
-    async def shell(self, info: Info) -> Shell:
-        """Groups, routes, badges and landing for the viewer's persona."""
-        view = await resolve.shell(info.context)
-        return Shell(
-            persona=Persona(view.persona),
-            default_landing=view.default_landing,
-            groups=[
-                ShellGroup(
-                    key=g.key,
-                    label=g.label,
-                    icon=g.icon,
-                    visible=g.visible,
-                    badge=g.badge,
-                    routes=[_entry(r) for r in g.routes],
-                )
-                for g in view.groups
-            ],
-            utilities=[_entry(u) for u in view.utilities],
-            landings=[_entry(landing) for landing in view.landings],
-        )

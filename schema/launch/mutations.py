@@ -16,7 +16,6 @@ from gateway.idempotency.outcome import MutationOutcome
 from resolvers.launch import mutations as resolve
 from resolvers.launch.inputs import LaunchInputs, StepModel
 from schema.access.members import Credential, ServiceAccount
-from schema.launch.queries import LaunchDraft, LaunchKind, LaunchStep
 from schema.launch.steps import (
     LaunchAccessInput,
     LaunchAppSettingsInput,
@@ -28,8 +27,10 @@ from schema.launch.steps import (
     LaunchSharingInput,
     LaunchStorageInput,
 )
-from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, Info, UserError, run, user_errors
+from schema.launch.types import LaunchDraft, LaunchKind, LaunchStep
+from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, run, user_errors
 from schema.shared.permissions import Authenticated
+from schema.shared.types import Info
 from schema.storage.grants import StorageGrant
 from schema.storage.types import Bucket
 

@@ -11,17 +11,16 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gateway.backends.platform import models as backend
-from gateway.context import RequestContext
 from resolvers.platform import queries as resolve
 from resolvers.platform.lifecycle import Operation
 from resolvers.platform.relations import FleetView, Mode
 from schema.access.evidence import EvidenceScope
+from schema.shared.types import Info
 
 if TYPE_CHECKING:
     from schema.platform.fleet import PlatformNode
     from schema.platform.tasks import OperatorAccount
 
-Info = strawberry.Info[RequestContext, None]
 ACTIVITY_FIRST = "How many events to return, newest first (0 to 100)."
 
 

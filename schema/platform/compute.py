@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
 
 import strawberry
 
 from gateway.backends.platform import models as backend
-from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.platform import compute as resolve
-from schema.shared.permissions import Authenticated
 from schema.shared.types import Money, Node
-
-Info = strawberry.Info[RequestContext, None]
 
 
 @strawberry.enum(description="How much of a SKU a region can hand out now.")
@@ -91,27 +86,3 @@ class ComputeSku(Node):
     def of_model(cls, sku: backend.GpuSku) -> ComputeSku:
         """From the platform service's SKU, showing every region."""
         return cls.of(resolve.card(sku))
-
-
-@strawberry.type
-class ComputeQuery:
-    """Root fields of the compute domain."""
-
-    @strawberry.field(
-        permission_classes=[Authenticated],
-        description="GPU SKU cards, most capable first (null with an error on failure).",
-    )
-    async def compute_skus(
-        self,
-        info: Info,
-        region: Annotated[
-            str | None,
-            strawberry.argument(description="Only SKUs offered in this region, showing only its availability."),
-        ] = None,
-        gpu_model: Annotated[
-            str | None,
-            strawberry.argument(description="Only SKUs of this GPU model or family (e.g. `H100`), ignoring case."),
-        ] = None,
-    ) -> list[ComputeSku] | None:
-        """The compute page."""
-        return [ComputeSku.of(c) for c in await resolve.compute_skus(info.context, region=region, gpu_model=gpu_model)]

@@ -9,12 +9,8 @@ from typing import Annotated
 import strawberry
 
 from gateway.backends.platform import models as backend
-from gateway.context import RequestContext
 from resolvers.platform import developer as resolve
-from schema.shared.permissions import Authenticated
-from schema.shared.types import BigInt
-
-Info = strawberry.Info[RequestContext, None]
+from schema.shared.types import BigInt, Info
 
 
 @strawberry.enum(description="Operating system of a download.")
@@ -175,21 +171,3 @@ class SchedulerGuide:
                 for m in model.mappings
             ],
         )
-
-
-@strawberry.type
-class DeveloperQuery:
-    """Root fields of the developer utilities."""
-
-    @strawberry.field(permission_classes=[Authenticated], description="Developer downloads and API references.")
-    def developer(self) -> Developer:
-        """The developer downloads page."""
-        return Developer()
-
-    @strawberry.field(
-        permission_classes=[Authenticated],
-        description="Scheduler guidance cards in order (null with an error on failure).",
-    )
-    async def scheduler_guidance(self, info: Info) -> list[SchedulerGuide] | None:
-        """The schedulers page."""
-        return [SchedulerGuide.of(g) for g in await resolve.scheduler_guidance(info.context)]

@@ -19,7 +19,6 @@ from resolvers.platform.lifecycle import IN_SERVICE, count_by
 from resolvers.platform.relations import Mode
 from schema.platform.common import (
     ACTIVITY_FIRST,
-    Info,
     PlatformActivityEvent,
     PlatformEvidencePivot,
     PlatformLifecycleOperation,
@@ -29,7 +28,7 @@ from schema.platform.common import (
     status_counts,
     view,
 )
-from schema.shared.types import Node
+from schema.shared.types import Info, Node
 from schema.workloads.types import Workload, workload_type
 
 if TYPE_CHECKING:

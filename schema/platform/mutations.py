@@ -12,8 +12,9 @@ from gateway.idempotency.outcome import MutationOutcome
 from resolvers.platform import mutations as resolve
 from schema.platform.fleet import PlatformNode
 from schema.platform.tasks import DecommissionTask
-from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, Info, UserError, run, user_errors
+from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, run, user_errors
 from schema.shared.permissions import IsOperator
+from schema.shared.types import Info
 
 
 @strawberry.input(description="A node to operate on.")

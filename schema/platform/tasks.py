@@ -14,7 +14,6 @@ from gateway.ids import encode_global_id
 from resolvers.platform import queries as resolve
 from resolvers.platform.relations import Mode
 from schema.platform.common import (
-    Info,
     PlatformActivityEvent,
     PlatformEvidencePivot,
     PlatformLifecycleOperation,
@@ -24,7 +23,7 @@ from schema.platform.common import (
     view,
 )
 from schema.platform.fleet import ActivityFirst, MaasHub, MaasSite, PlatformNode, ProvisioningProfile
-from schema.shared.types import Node
+from schema.shared.types import Info, Node
 
 
 @strawberry.enum(description="Where an onboarding is.")

@@ -12,13 +12,11 @@ from enum import Enum
 
 import strawberry
 
-from gateway.context import RequestContext
 from gateway.idempotency.keys import RULE
 from gateway.idempotency.outcome import MutationOutcome
 from gateway.idempotency.runner import run_mutation
 from resolvers.shared.mutations import USER_ERROR_CODES
-
-Info = strawberry.Info[RequestContext, None]
+from schema.shared.types import Info
 
 IDEMPOTENCY_KEY_DESCRIPTION = (
     f"Idempotency key of this request ({RULE}); alternatively send the Idempotency-Key header (documents with "

@@ -9,8 +9,11 @@ from typing import Generic, NewType, TypeVar
 
 import strawberry
 
+from gateway.context import RequestContext
 from resolvers.shared import shapes
 
+# The resolver info every field receives: the gateway's request context, no root value.
+Info = strawberry.Info[RequestContext, None]
 Item = TypeVar("Item")
 Model = TypeVar("Model")
 

@@ -9,15 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gateway.backends.storage import models as backend
-from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from schema.access.types import Project
-from schema.shared.types import Node
+from schema.shared.types import Info, Node
 
 if TYPE_CHECKING:
     from schema.storage.types import Bucket
-
-Info = strawberry.Info[RequestContext, None]
 
 
 @strawberry.enum(description="What a grant lets the grantee project do with the bucket.")

@@ -12,9 +12,9 @@ from gateway.backends.storage.models import Grant as GrantModel
 from gateway.idempotency.outcome import MutationOutcome
 from resolvers.launch.inputs import NewBucket
 from resolvers.storage import mutations as resolve
-from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, Info, UserError, run, user_errors
+from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, run, user_errors
 from schema.shared.permissions import Authenticated
-from schema.shared.types import BigInt
+from schema.shared.types import BigInt, Info
 from schema.storage.grants import GrantPermission, StorageCredential, StorageGrant
 from schema.storage.types import Bucket
 

@@ -9,19 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gateway.backends.storage import models as backend
-from gateway.context import RequestContext
 from gateway.ids import encode_global_id
-from resolvers.shared.scope import local_id, project_ids_argument
 from resolvers.storage import queries as resolve
 from schema.access.types import Project
-from schema.shared.permissions import Authenticated
-from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Availability, BigInt, Connection, Node, connection
+from schema.shared.types import Availability, BigInt, Info, Node
 
 if TYPE_CHECKING:
     from schema.storage.grants import StorageGrant
     from schema.workloads.types import Workload
-
-Info = strawberry.Info[RequestContext, None]
 
 
 @strawberry.enum(description="Storage provider behind a bucket; pages use capabilities, not vendor fields.")
@@ -273,44 +268,6 @@ class BucketFilter:
 
     project_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Only these projects.")
     providers: list[StorageProviderKind] | None = strawberry.field(default=None, description="Only these providers.")
-
-
-@strawberry.type
-class StorageQuery:
-    """Root fields of the storage domain."""
-
-    @strawberry.field(
-        permission_classes=[Authenticated],
-        description="Buckets the viewer may see, newest first (null with an error on failure).",
-    )
-    async def buckets(
-        self,
-        info: Info,
-        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
-        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
-        filter: Annotated[
-            BucketFilter | None, strawberry.argument(description="Only buckets matching every given condition.")
-        ] = None,
-    ) -> Connection[Bucket] | None:
-        """The storage workbench."""
-        given = filter or BucketFilter()
-        page = await resolve.list_buckets(
-            info.context,
-            first=first,
-            after=after,
-            project_ids=project_ids_argument(given.project_ids, "filter.projectIds"),
-            providers=[p.value for p in given.providers] if given.providers else None,
-        )
-        return connection(page, Bucket.of)
-
-    @strawberry.field(
-        permission_classes=[Authenticated], description="One bucket by global id (NOT_FOUND if missing or not visible)."
-    )
-    async def bucket(
-        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a bucket.")]
-    ) -> Bucket | None:
-        """The bucket detail page."""
-        return Bucket.of(await resolve.get_bucket(info.context, local_id(id, "Bucket")))
 
 
 def _grant(model: backend.Grant | None) -> StorageGrant | None:

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
 
 import strawberry
 
 from gateway.backends.workloads import models as backend
-from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.workloads import apps as resolve
 from schema.platform.compute import ComputeSku
-from schema.shared.permissions import Authenticated
-from schema.shared.types import Money, Node
+from schema.shared.types import Info, Money, Node
 from schema.workloads.types import WorkloadKind
-
-Info = strawberry.Info[RequestContext, None]
 
 
 @strawberry.enum(description="Something a launch depends on; the launch wizard can create each inline.")
@@ -185,37 +180,3 @@ class AppCatalog:
     rows: list[App] = strawberry.field(description="Every app in the category (or catalog) by name (compact rows).")
     categories: list[AppCategory] = strawberry.field(description="Every category of the catalog, by label.")
     category: str | None = strawberry.field(description="The category the catalog is narrowed to, if any.")
-
-
-@strawberry.type
-class AppsQuery:
-    """Root fields of the apps domain."""
-
-    @strawberry.field(
-        permission_classes=[Authenticated], description="The app catalog (null with an error on failure)."
-    )
-    async def apps(
-        self,
-        info: Info,
-        category: Annotated[
-            str | None,
-            strawberry.argument(description="Only apps of this category slug (an unknown one gives empty lists)."),
-        ] = None,
-    ) -> AppCatalog | None:
-        """The apps page."""
-        found = await resolve.app_catalog(info.context, category)
-        return AppCatalog(
-            featured=[App.of(a) for a in found.featured],
-            rows=[App.of(a) for a in found.rows],
-            categories=[AppCategory.of(c) for c in found.categories],
-            category=found.category,
-        )
-
-    @strawberry.field(
-        permission_classes=[Authenticated], description="One app by slug (NOT_FOUND for an unknown slug)."
-    )
-    async def app(
-        self, info: Info, slug: Annotated[str, strawberry.argument(description="The app's slug, e.g. `jupyter`.")]
-    ) -> App | None:
-        """The app detail page."""
-        return App.of(await resolve.get_app(info.context, slug))

@@ -9,8 +9,9 @@ import strawberry
 from gateway.backends.workloads.models import Workload as WorkloadModel
 from gateway.idempotency.outcome import MutationOutcome
 from resolvers.workloads import mutations as resolve
-from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, Info, UserError, run, user_errors
+from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, run, user_errors
 from schema.shared.permissions import Authenticated
+from schema.shared.types import Info
 from schema.workloads.types import Workload, workload_type
 
 

@@ -9,15 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gateway.backends.workloads import models as backend
-from gateway.context import RequestContext
 from gateway.ids import encode_global_id
 from resolvers.workloads import queries as resolve
-from schema.shared.types import Availability
+from schema.shared.types import Availability, Info
 
 if TYPE_CHECKING:
     from schema.storage.types import Bucket
-
-Info = strawberry.Info[RequestContext, None]
 
 
 @strawberry.enum(description="Where a lifecycle state sits on a workload's timeline.")

@@ -9,22 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gateway.backends.workloads import models as backend
-from gateway.context import RequestContext
 from resolvers.account.queries import workload_runway
-from resolvers.shared.scope import local_id, project_ids_argument
 from resolvers.workloads import queries as resolve
 from resolvers.workloads.lifecycle import Action
 from schema.access.types import Project, User
 from schema.account.types import Runway
 from schema.platform.types import GpuNode
-from schema.shared.permissions import Authenticated
-from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, Money, Node, connection
+from schema.shared.types import Info, Money, Node
 from schema.workloads.tabs import WorkloadTabs, workload_global_id
 
 if TYPE_CHECKING:
     from schema.storage.types import Bucket
-
-Info = strawberry.Info[RequestContext, None]
 
 
 @strawberry.enum(description="What a workload is.")
@@ -307,43 +302,3 @@ class WorkloadFilter:
     project_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Only these projects.")
     kinds: list[WorkloadKind] | None = strawberry.field(default=None, description="Only these kinds.")
     statuses: list[WorkloadStatus] | None = strawberry.field(default=None, description="Only these statuses.")
-
-
-@strawberry.type
-class WorkloadsQuery:
-    """Root fields of the workloads domain."""
-
-    @strawberry.field(
-        permission_classes=[Authenticated],
-        description="Workloads the viewer may see, newest first (null with an error on failure).",
-    )
-    async def workloads(
-        self,
-        info: Info,
-        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
-        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
-        filter: Annotated[
-            WorkloadFilter | None, strawberry.argument(description="Only workloads matching every given condition.")
-        ] = None,
-    ) -> Connection[Workload] | None:
-        """The workloads page."""
-        given = filter or WorkloadFilter()
-        page = await resolve.list_workloads(
-            info.context,
-            first=first,
-            after=after,
-            project_ids=project_ids_argument(given.project_ids, "filter.projectIds"),
-            kinds=[k.value for k in given.kinds] if given.kinds else None,
-            statuses=[s.value for s in given.statuses] if given.statuses else None,
-        )
-        return connection(page, workload_type)
-
-    @strawberry.field(
-        permission_classes=[Authenticated],
-        description="One workload by global id (NOT_FOUND if missing or not visible).",
-    )
-    async def workload(
-        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a workload.")]
-    ) -> Workload | None:
-        """The workload detail page."""
-        return workload_type(await resolve.get_workload(info.context, local_id(id, "Workload")))

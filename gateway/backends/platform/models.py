@@ -7,7 +7,6 @@ from typing import Literal
 
 from gateway.backends._client import AllowListModel
 
-
 NodeStatus = Literal["ready", "cordoned", "draining", "maintenance", "onboarding", "decommissioning", "decommissioned"]
 
 

@@ -1,0 +1,89 @@
+"""Root query fields of Workloads and Apps."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from resolvers.shared.scope import local_id, project_ids_argument
+from resolvers.workloads import apps
+from resolvers.workloads import queries as workloads
+from schema.shared.permissions import Authenticated
+from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, Info, connection
+from schema.workloads.apps import App, AppCatalog, AppCategory
+from schema.workloads.types import Workload, WorkloadFilter, workload_type
+
+
+@strawberry.type
+class WorkloadsQuery:
+    """Root fields of the workloads domain."""
+
+    @strawberry.field(
+        permission_classes=[Authenticated],
+        description="Workloads the viewer may see, newest first (null with an error on failure).",
+    )
+    async def workloads(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        filter: Annotated[
+            WorkloadFilter | None, strawberry.argument(description="Only workloads matching every given condition.")
+        ] = None,
+    ) -> Connection[Workload] | None:
+        """The workloads page."""
+        given = filter or WorkloadFilter()
+        page = await workloads.list_workloads(
+            info.context,
+            first=first,
+            after=after,
+            project_ids=project_ids_argument(given.project_ids, "filter.projectIds"),
+            kinds=[k.value for k in given.kinds] if given.kinds else None,
+            statuses=[s.value for s in given.statuses] if given.statuses else None,
+        )
+        return connection(page, workload_type)
+
+    @strawberry.field(
+        permission_classes=[Authenticated],
+        description="One workload by global id (NOT_FOUND if missing or not visible).",
+    )
+    async def workload(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a workload.")]
+    ) -> Workload | None:
+        """The workload detail page."""
+        return workload_type(await workloads.get_workload(info.context, local_id(id, "Workload")))
+
+
+@strawberry.type
+class AppsQuery:
+    """Root fields of the apps domain."""
+
+    @strawberry.field(
+        permission_classes=[Authenticated], description="The app catalog (null with an error on failure)."
+    )
+    async def apps(
+        self,
+        info: Info,
+        category: Annotated[
+            str | None,
+            strawberry.argument(description="Only apps of this category slug (an unknown one gives empty lists)."),
+        ] = None,
+    ) -> AppCatalog | None:
+        """The apps page."""
+        found = await apps.app_catalog(info.context, category)
+        return AppCatalog(
+            featured=[App.of(a) for a in found.featured],
+            rows=[App.of(a) for a in found.rows],
+            categories=[AppCategory.of(c) for c in found.categories],
+            category=found.category,
+        )
+
+    @strawberry.field(
+        permission_classes=[Authenticated], description="One app by slug (NOT_FOUND for an unknown slug)."
+    )
+    async def app(
+        self, info: Info, slug: Annotated[str, strawberry.argument(description="The app's slug, e.g. `jupyter`.")]
+    ) -> App | None:
+        """The app detail page."""
+        return App.of(await apps.get_app(info.context, slug))
