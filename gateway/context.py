@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from graphql import DocumentNode
 
 from gateway.auth.principal import Principal
 from gateway.backends import Backends
@@ -14,6 +16,10 @@ from gateway.errors import Unauthenticated
 from gateway.loaders import Loaders
 from gateway.settings import Settings
 from gateway.viewer import Viewer, ViewerDirectory
+
+if TYPE_CHECKING:
+    from gateway.idempotency.runner import RunReport
+    from gateway.idempotency.store import IdempotencyStore
 
 
 @dataclass
@@ -28,8 +34,9 @@ class RequestContext:
     backend_calls: Counter[tuple[str, str]] = field(default_factory=Counter)
     principal: Principal | None = None  # set by the HTTP guard once the credentials are verified
     throttle: Any = None  # the principal's rate-limit bucket after this request (``extensions.cost``)
-    idempotency_store: Any = None  # the process's ``IdempotencyStore`` (mutations fail closed without one)
-    idempotency_runs: list[Any] = field(default_factory=list)  # per mutation field, for ``extensions.idempotency``
+    idempotency_store: IdempotencyStore | None = None  # the process's store (mutations fail closed without one)
+    idempotency_runs: list[RunReport] = field(default_factory=list)  # per mutation field: extensions.idempotency
+    document: DocumentNode | None = None  # the executed document (set by IdempotencyReport; its fragments count)
     events: Any = None  # the process's ``EventHub`` (gateway.events): what subscriptions register with
     connection: Any = None  # the websocket ``LiveConnection`` an operation runs on (None over HTTP and SSE)
     connection_params: dict[str, Any] | None = None  # the graphql-transport-ws ``connection_init`` payload

@@ -17,6 +17,9 @@
         ├── BackendTimeout          BACKEND_TIMEOUT
         └── BackendBadResponse      BACKEND_BAD_RESPONSE
 
+    CommandRejected                 a domain service refused a command for a business reason: not an error
+                                    of the request, resolvers turn it into the mutation's userErrors
+
 Anything else raised while resolving is a bug: clients get ``INTERNAL_SERVER_ERROR`` and a
 generic message, and the details go to the log only.
 """
@@ -123,3 +126,15 @@ class IdempotencyStoreUnavailable(GatewayError):
     """The idempotency store cannot be reached: the mutation fails closed, nothing is sent to a backend."""
 
     code = "IDEMPOTENCY_STORE_UNAVAILABLE"
+
+
+class CommandRejected(Exception):
+    """A domain service refused a command for a business reason; ``code`` is its machine code."""
+
+    def __init__(self, service: str, status: int, code: str, message: str, field: str | None) -> None:
+        super().__init__(message)
+        self.service = service
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field

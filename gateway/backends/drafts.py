@@ -1,6 +1,5 @@
-"""Launch drafts (workloads service: compute and app; storage service: storage): model and reads.
-
-Draft ids say which service keeps them: ``ld-...`` the workloads service, ``sd-...`` the storage service.
+"""Launch drafts, kept by two services with one contract: the workloads service (compute and app drafts,
+``ld-...``) and the storage service (storage drafts, ``sd-...``). ``DraftCalls`` is what both clients share.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from gateway.backends._client import AllowListModel, Page, ServiceClient
+from gateway.backends._commands import command, command_path
 
 STORAGE_DRAFT_PREFIX = "sd-"
 
@@ -40,15 +40,71 @@ def draft_domain(draft_id: str) -> str:
     return "storage" if draft_id.startswith(STORAGE_DRAFT_PREFIX) else "workloads"
 
 
-async def drafts(client: ServiceClient, ids: Sequence[str]) -> list[LaunchDraft]:
-    """Drafts by id from one service."""
-    return await client.batch("launch-drafts", ids, LaunchDraft)
+class DraftCalls(ServiceClient):
+    """Reads and commands of launch drafts (both draft-keeping services offer them)."""
+
+    async def drafts(self, ids: Sequence[str]) -> list[LaunchDraft]:
+        """Drafts by id."""
+        return await self.batch("launch-drafts", ids, LaunchDraft)
+
+    async def open_drafts_of(self, owner_id: str, *, limit: int, after: str | None = None) -> Page[LaunchDraft]:
+        """A user's open drafts, newest first."""
+        filters = {"owner_id": [owner_id], "status": ["open"]}
+        return await self.page("launch-drafts", LaunchDraft, filters, limit=limit, after=after)
+
+    async def create_draft(
+        self,
+        *,
+        kind: str,
+        tenant_id: str | None,
+        owner_id: str,
+        inputs: dict[str, Any],
+        current_step: str | None,
+        project_id: str | None,
+        app_slug: str | None,
+        key: str,
+        actor: str,
+    ) -> LaunchDraft:
+        """Open a draft with the given inputs."""
+        body = _draft_body(inputs, current_step, project_id, app_slug)
+        body.update(kind=kind, tenant_id=tenant_id, owner_id=owner_id)
+        return await command(self, command_path("launch-drafts"), body, LaunchDraft, key=key, actor_id=actor)
+
+    async def save_draft(
+        self,
+        draft_id: str,
+        *,
+        inputs: dict[str, Any],
+        current_step: str | None,
+        project_id: str | None,
+        app_slug: str | None,
+        key: str,
+        actor: str,
+    ) -> LaunchDraft:
+        """Save an open draft's inputs (and step)."""
+        body = _draft_body(inputs, current_step, project_id, app_slug)
+        path = command_path("launch-drafts", draft_id, "save")
+        return await command(self, path, body, LaunchDraft, key=key, actor_id=actor)
+
+    async def discard_draft(self, draft_id: str, *, key: str, actor: str) -> LaunchDraft:
+        """Discard an open draft."""
+        path = command_path("launch-drafts", draft_id, "discard")
+        return await command(self, path, {}, LaunchDraft, key=key, actor_id=actor)
+
+    async def submit_draft(self, draft_id: str, *, result: dict[str, str], key: str, actor: str) -> LaunchDraft:
+        """Mark a draft submitted, with the ids of what its launch created."""
+        path = command_path("launch-drafts", draft_id, "submit")
+        return await command(self, path, {"result": result}, LaunchDraft, key=key, actor_id=actor)
 
 
-async def open_drafts_of(
-    client: ServiceClient, owner_id: str, *, limit: int, after: str | None = None
-) -> Page[LaunchDraft]:
-    """A user's open drafts in one service, newest first."""
-    return await client.page(
-        "launch-drafts", LaunchDraft, {"owner_id": [owner_id], "status": ["open"]}, limit=limit, after=after
-    )
+def _draft_body(
+    inputs: dict[str, Any], current_step: str | None, project_id: str | None, app_slug: str | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"inputs": inputs}
+    if current_step is not None:
+        body["current_step"] = current_step
+    if project_id:
+        body["project_id"] = project_id
+    if app_slug:
+        body["app_slug"] = app_slug
+    return body

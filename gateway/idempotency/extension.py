@@ -6,6 +6,7 @@ only when the document ran a mutation under a key.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
@@ -13,6 +14,13 @@ from strawberry.extensions import SchemaExtension
 
 class IdempotencyReport(SchemaExtension):
     """Adds ``extensions.idempotency`` from the runs the request context collected."""
+
+    def on_execute(self) -> Iterator[None]:
+        # Mutation fields count the document's root fields (fragments included) to honour the header key.
+        context = self.execution_context.context
+        if hasattr(context, "document"):
+            context.document = self.execution_context.graphql_document
+        yield
 
     def get_results(self) -> dict[str, Any]:
         runs = getattr(self.execution_context.context, "idempotency_runs", None)

@@ -1,9 +1,9 @@
 """What identifies a mutation request: its scope (who, which field, which key) and its fingerprint.
 
 The fingerprint is the SHA-256 of the canonical JSON (sorted keys, no whitespace) of the field's arguments as
-graphql-core coerces them: variables substituted, defaults applied, enums as their values. So key order,
-literals versus variables, explicit defaults and the selection set do not change it. The key itself
-(``input.idempotencyKey``) is left out.
+the resolver receives them: coerced (variables substituted, defaults applied), then converted to input
+objects, enums as their values. So key order, literals versus variables, explicit defaults and the selection
+set do not change it. The key itself (``input.idempotencyKey``) is left out.
 """
 
 from __future__ import annotations
@@ -18,33 +18,28 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from graphql import FieldNode, FragmentSpreadNode, GraphQLResolveInfo, InlineFragmentNode, SelectionSetNode
-from graphql.execution.values import get_argument_values
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+from strawberry import UNSET
 
 from gateway.idempotency.keys import INPUT_FIELD
 
 
-def coerced_arguments(info: GraphQLResolveInfo) -> dict[str, Any]:
-    """The field's arguments after coercion, computed again from the document (not from the resolver's copy)."""
-    field_def = info.parent_type.fields[info.field_name]
-    variables: Any = info.variable_values
-    try:  # graphql-core 3.3 wants its VariableValues container; Strawberry hands resolvers the plain dict.
-        from graphql.execution.values import VariableValues
-
-        variables = VariableValues(sources={}, coerced=dict(variables or {}))
-    except ImportError:  # graphql-core 3.2 takes the dict
-        pass
-    return get_argument_values(field_def, info.field_nodes[0], variables)
-
-
 def canonical(value: Any) -> Any:
-    """A JSON-ready form of a coerced value with a single spelling for each meaning."""
+    """A JSON-ready form of a converted argument with a single spelling for each meaning (unset: absent)."""
     if isinstance(value, enum.Enum):
         return canonical(value.value)
     if isinstance(value, Mapping):
-        return {str(k): canonical(v) for k, v in value.items()}
+        return {str(k): canonical(v) for k, v in value.items() if v is not UNSET}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        fields = ((f.name, getattr(value, f.name)) for f in dataclasses.fields(value))
+        return {name: canonical(v) for name, v in fields if v is not UNSET}
     if isinstance(value, list | tuple):
         return [canonical(v) for v in value]
     if isinstance(value, decimal.Decimal):
@@ -61,17 +56,17 @@ def canonical_json(value: Any) -> str:
     return json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def fingerprint(info: GraphQLResolveInfo) -> str:
+def fingerprint(arguments: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical arguments, without the idempotency key."""
-    arguments = coerced_arguments(info)
-    for value in arguments.values():
+    document = canonical(arguments)
+    for value in document.values():
         if isinstance(value, dict):
             value.pop(INPUT_FIELD, None)
             value.pop("idempotency_key", None)
-    return hashlib.sha256(canonical_json(arguments).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(document).encode()).hexdigest()
 
 
-def root_field_count(info: GraphQLResolveInfo) -> int:
+def root_field_count(operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]) -> int:
     """How many fields the operation selects at its root (fragments expanded, ``__typename`` ignored)."""
 
     def count(selection_set: SelectionSetNode | None, seen: frozenset[str]) -> int:
@@ -82,12 +77,12 @@ def root_field_count(info: GraphQLResolveInfo) -> int:
             elif isinstance(selection, InlineFragmentNode):
                 total += count(selection.selection_set, seen)
             elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
-                fragment = info.fragments.get(selection.name.value)
+                fragment = fragments.get(selection.name.value)
                 if fragment is not None:
                     total += count(fragment.selection_set, seen | {selection.name.value})
         return total
 
-    return count(info.operation.selection_set, frozenset())
+    return count(operation.selection_set, frozenset())
 
 
 def record_key(tenant: str, principal: str, field: str, key: str) -> str:

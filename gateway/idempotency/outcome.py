@@ -1,61 +1,34 @@
-"""What a mutation produced, as stored under its key and replayed: a result snapshot and userErrors.
+"""What a mutation produced, as stored under its key and replayed: a typed outcome with its userErrors.
 
-``result`` is JSON (the allow-listed backend documents the payload is built from), so a replay answers any
-selection set with the state as it was when the mutation completed. ``MutationRejected`` carries userErrors
-found while validating input: those outcomes are not stored, so a corrected retry with the same key runs.
+Each mutation's resolver returns a subclass of ``MutationOutcome`` that names the documents its payload is
+built from (allow-listed backend models), so a replay answers any selection set with the state as it was
+when the mutation completed. ``MutationRejected`` carries userErrors found while validating input: those
+outcomes are not stored, so a corrected retry with the same key runs.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
 
-FORMAT_VERSION = 1
+from pydantic import BaseModel, ConfigDict
 
 
-@dataclass(frozen=True)
-class UserError:
+class UserError(BaseModel):
     """A problem the caller can fix or must know about, with the input path it concerns."""
+
+    model_config = ConfigDict(frozen=True)
 
     message: str
     code: str
     field: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
-class MutationOutcome:
-    """The result snapshot (JSON) and the userErrors of one mutation."""
+class MutationOutcome(BaseModel):
+    """Base of every mutation's outcome: its userErrors; subclasses add the documents the payload shows."""
 
-    result: Mapping[str, Any] = field(default_factory=dict)
+    model_config = ConfigDict(frozen=True)
+
     user_errors: tuple[UserError, ...] = ()
-
-    def to_json(self) -> str:
-        """The stored form."""
-        return json.dumps(
-            {
-                "v": FORMAT_VERSION,
-                "result": self.result,
-                "userErrors": [
-                    {"message": e.message, "code": e.code, "field": list(e.field) if e.field else None}
-                    for e in self.user_errors
-                ],
-            },
-            separators=(",", ":"),
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> MutationOutcome:
-        """From the stored form."""
-        data = json.loads(text)
-        return cls(
-            result=data.get("result") or {},
-            user_errors=tuple(
-                UserError(e["message"], e["code"], tuple(e["field"]) if e.get("field") else None)
-                for e in data.get("userErrors") or []
-            ),
-        )
 
 
 class MutationRejected(Exception):

@@ -7,9 +7,10 @@ accounts are created by project admins (tenant admins are admins of every projec
 
 from __future__ import annotations
 
+from gateway.backends._commands import command, command_path
 from gateway.backends.access.models import Credential, ServiceAccount
-from gateway.backends.commands import CommandRejected, command, command_path
 from gateway.context import RequestContext
+from gateway.errors import CommandRejected
 from gateway.idempotency.outcome import MutationOutcome
 from resolvers.access.ssh_keys import parse_public_key
 from resolvers.launch.plan import KEY_NAME, WORKLOAD_NAME

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from gateway.backends._commands import command_path, send_command
 from gateway.backends.account.models import Notification
-from gateway.backends.commands import CommandRejected, command_path, send_command
 from gateway.context import RequestContext
-from gateway.errors import BackendBadResponse, BadUserInput
+from gateway.errors import BackendBadResponse, BadUserInput, CommandRejected
 from gateway.idempotency.outcome import MutationOutcome
 from resolvers.account.notifications import get_notifications
 from resolvers.shared.mutations import error, refused, reject_if

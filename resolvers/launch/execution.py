@@ -13,12 +13,13 @@ import asyncio
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
+from gateway.backends._commands import command, command_path
 from gateway.backends.access.models import Credential, ServiceAccount
-from gateway.backends.commands import CommandRejected, command, command_path
 from gateway.backends.drafts import LaunchDraft
 from gateway.backends.storage.models import Bucket, Grant, Mount
 from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
+from gateway.errors import CommandRejected
 from gateway.idempotency.outcome import MutationOutcome
 from resolvers.launch.plan import LaunchPlan
 from resolvers.shared.mutations import refused

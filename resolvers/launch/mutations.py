@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gateway.backends.commands import CommandRejected, command, command_path
+from gateway.backends._commands import command, command_path
 from gateway.backends.drafts import LaunchDraft, draft_domain, drafts
 from gateway.context import RequestContext
-from gateway.errors import Forbidden
+from gateway.errors import CommandRejected, Forbidden
 from gateway.idempotency.outcome import MutationOutcome, MutationRejected
 from gateway.viewer import Viewer
 from resolvers.launch.execution import execute

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.backends.commands import CommandRejected, command_path, send_command
+from gateway.backends._commands import command_path, send_command
 from gateway.backends.platform.models import DecommissionTask, FleetNode
 from gateway.context import RequestContext
-from gateway.errors import BadUserInput
+from gateway.errors import BadUserInput, CommandRejected
 from gateway.idempotency.outcome import MutationOutcome
 from gateway.ids import decode_global_id
 from resolvers.shared.mutations import error, refused, reject_if, require_operator

@@ -8,13 +8,15 @@ operations and are read-only in tenants' projects. Projects the viewer cannot se
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
-from gateway.backends.commands import CommandRejected
 from gateway.context import RequestContext
-from gateway.errors import Forbidden
+from gateway.errors import CommandRejected, Forbidden
 from gateway.idempotency.outcome import MutationOutcome, MutationRejected, UserError
 from gateway.viewer import Viewer
 from resolvers.shared.scope import not_found
+
+Outcome = TypeVar("Outcome", bound=MutationOutcome)
 
 # userError code -> what it means (the schema's UserErrorCode enum is built from this table).
 USER_ERROR_CODES: dict[str, str] = {
@@ -62,7 +64,9 @@ def reject_if(errors: Sequence[UserError]) -> None:
         raise MutationRejected(errors)
 
 
-def refused(rejection: CommandRejected, fields: Mapping[str, tuple[str, ...]] | None = None) -> MutationOutcome:
+def refused(
+    outcome: type[Outcome], rejection: CommandRejected, fields: Mapping[str, tuple[str, ...]] | None = None
+) -> Outcome:
     """A business refusal of a domain service as the mutation's (recorded) outcome.
 
     ``fields`` maps the service's field names to input paths; unmapped fields fall back to no path.
@@ -72,7 +76,7 @@ def refused(rejection: CommandRejected, fields: Mapping[str, tuple[str, ...]] | 
         code = "INVALID" if rejection.code.startswith(("invalid_", "unknown_")) else "REJECTED"
     path = (fields or {}).get(rejection.field or "") if rejection.field else None
     message = rejection.message[:1].upper() + rejection.message[1:]
-    return MutationOutcome(user_errors=(UserError(message=message, code=code, field=path),))
+    return outcome(user_errors=(UserError(message=message, code=code, field=path),))
 
 
 def check_acting_in(viewer: Viewer, project_id: str, *, admin: bool = False, action: str = "do this") -> None:

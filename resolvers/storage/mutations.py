@@ -4,17 +4,16 @@ Bucket create is provider-neutral: purpose, provider, region and quota are check
 capability object before the storage service (which checks again, with the project's quota) is called.
 Grants need project admin on the bucket's project and share with projects of the same tenant; no provider
 users are created. Credential issuance fails closed with a userError naming the capability that is not
-validated, and never returns a secret.
+validated, and never returns a secret. Each returns its typed outcome, which is what gets replayed.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from gateway.backends.commands import CommandRejected, command, command_path, send_command
-from gateway.backends.storage.models import Bucket, Grant
+from gateway.backends.storage.models import Bucket, Grant, IssuedCredential
 from gateway.context import RequestContext
+from gateway.errors import CommandRejected
 from gateway.idempotency.outcome import MutationOutcome
+from gateway.idempotency.runner import current_key
 from resolvers.launch.inputs import NewBucket
 from resolvers.launch.plan import PERMISSIONS, Problems
 from resolvers.launch.validation_storage import check_new_bucket
@@ -31,7 +30,27 @@ BUCKET_FIELDS = {
 }
 
 
-async def create_bucket(ctx: RequestContext, project_global_id: str, new: NewBucket, key: str) -> MutationOutcome:
+class BucketOutcome(MutationOutcome):
+    """createBucket: the new bucket."""
+
+    bucket: Bucket | None = None
+
+
+class GrantOutcome(MutationOutcome):
+    """createStorageGrant and revokeStorageGrant: the grant and the shared bucket."""
+
+    grant: Grant | None = None
+    bucket: Bucket | None = None
+
+
+class CredentialOutcome(MutationOutcome):
+    """issueStorageCredential: the credential's metadata (never a secret) and its bucket."""
+
+    credential: IssuedCredential | None = None
+    bucket: Bucket | None = None
+
+
+async def create_bucket(ctx: RequestContext, project_global_id: str, new: NewBucket) -> BucketOutcome:
     """A bucket in a project the viewer is a member of."""
     project_id = local_id(project_global_id, "Project", "projectId")
     viewer = await acting_viewer(ctx, project_id, action="create buckets")
@@ -41,31 +60,27 @@ async def create_bucket(ctx: RequestContext, project_global_id: str, new: NewBuc
     problems = Problems(("input",), flat=True)
     await check_new_bucket(ctx, new, problems, "bucket", ())
     reject_if(problems.all())
+    assert new.name and new.purpose and new.provider and new.region and new.quota_bytes  # checked just above
     try:
-        bucket = await command(
-            ctx.backends.storage,
-            command_path("buckets"),
-            {
-                "tenant_id": project.tenant_id,
-                "project_id": project.id,
-                "name": new.name,
-                "purpose": new.purpose,
-                "provider": new.provider,
-                "region": new.region,
-                "quota_bytes": new.quota_bytes,
-            },
-            Bucket,
-            key=key,
-            actor_id=viewer.user.id,
+        bucket = await ctx.backends.storage.create_bucket(
+            tenant_id=project.tenant_id,
+            project_id=project.id,
+            name=new.name,
+            purpose=new.purpose,
+            provider=new.provider,
+            region=new.region,
+            quota_bytes=new.quota_bytes,
+            key=current_key(),
+            actor=viewer.user.id,
         )
     except CommandRejected as rejection:
-        return refused(rejection, BUCKET_FIELDS)
-    return MutationOutcome(result={"bucket": bucket.model_dump(mode="json")})
+        return refused(BucketOutcome, rejection, BUCKET_FIELDS)
+    return BucketOutcome(bucket=bucket)
 
 
 async def create_grant(
-    ctx: RequestContext, bucket_global_id: str, project_global_id: str, permission: str, key: str
-) -> MutationOutcome:
+    ctx: RequestContext, bucket_global_id: str, project_global_id: str, permission: str
+) -> GrantOutcome:
     """Share a bucket with another project of the tenant (project admins of the bucket's project)."""
     bucket = await get_bucket(ctx, local_id(bucket_global_id, "Bucket", "bucketId"))
     viewer = await acting_viewer(ctx, bucket.project_id, admin=True, action="share buckets")
@@ -79,27 +94,23 @@ async def create_grant(
         errors.append(error("Permission is read or read_write.", "INVALID", "input", "permission"))
     reject_if(errors)
     try:
-        grant = await command(
-            ctx.backends.storage,
-            command_path("grants"),
-            {
-                "bucket_id": bucket.id,
-                "grantee_project_id": grantee,
-                "permission": permission,
-            },
-            Grant,
-            key=key,
-            actor_id=viewer.user.id,
+        grant = await ctx.backends.storage.create_grant(
+            bucket_id=bucket.id,
+            grantee_project_id=grantee,
+            permission=permission,
+            key=current_key(),
+            actor=viewer.user.id,
         )
     except CommandRejected as rejection:
-        return refused(rejection, {"grantee_project_id": ("input", "projectId"), "permission": ("input", "permission")})
-    return MutationOutcome(result={"grant": grant.model_dump(mode="json"), "bucket": bucket.model_dump(mode="json")})
+        fields = {"grantee_project_id": ("input", "projectId"), "permission": ("input", "permission")}
+        return refused(GrantOutcome, rejection, fields)
+    return GrantOutcome(grant=grant, bucket=bucket)
 
 
-async def revoke_grant(ctx: RequestContext, grant_global_id: str, key: str) -> MutationOutcome:
+async def revoke_grant(ctx: RequestContext, grant_global_id: str) -> GrantOutcome:
     """End a grant (project admins of the bucket's project)."""
     grant_id = local_id(grant_global_id, "StorageGrant", "grantId")
-    found = await ctx.backends.storage.batch("grants", [grant_id], Grant)
+    found = await ctx.backends.storage.grants_by_id([grant_id])
     if not found:
         raise not_found("grant")
     grant = found[0]
@@ -107,20 +118,13 @@ async def revoke_grant(ctx: RequestContext, grant_global_id: str, key: str) -> M
     viewer = await acting_viewer(ctx, bucket.project_id, admin=True, action="revoke grants")
     # No state check here: a retry whose first answer was lost finds the grant revoked; the service replays it.
     try:
-        revoked = await command(
-            ctx.backends.storage,
-            command_path("grants", grant.id, "revoke"),
-            {},
-            Grant,
-            key=key,
-            actor_id=viewer.user.id,
-        )
+        revoked = await ctx.backends.storage.revoke_grant(grant.id, key=current_key(), actor=viewer.user.id)
     except CommandRejected as rejection:
-        return refused(rejection, {"revoked_at": ("input", "grantId")})
-    return MutationOutcome(result={"grant": revoked.model_dump(mode="json"), "bucket": bucket.model_dump(mode="json")})
+        return refused(GrantOutcome, rejection, {"revoked_at": ("input", "grantId")})
+    return GrantOutcome(grant=revoked, bucket=bucket)
 
 
-async def issue_credential(ctx: RequestContext, bucket_global_id: str, permission: str, key: str) -> MutationOutcome:
+async def issue_credential(ctx: RequestContext, bucket_global_id: str, permission: str) -> CredentialOutcome:
     """Fails closed until the provider's ``direct_credentials`` capability is validated; never a secret."""
     bucket = await get_bucket(ctx, local_id(bucket_global_id, "Bucket", "bucketId"))
     viewer = await acting_viewer(ctx, bucket.project_id, admin=True, action="issue storage credentials")
@@ -143,19 +147,9 @@ async def issue_credential(ctx: RequestContext, bucket_global_id: str, permissio
             ]
         )
     try:
-        issued: dict[str, Any] = await _issue(ctx, bucket, permission, key, viewer.user.id)
+        issued = await ctx.backends.storage.issue_credential(
+            bucket.id, permission=permission, key=current_key(), actor=viewer.user.id
+        )
     except CommandRejected as rejection:
-        return refused(rejection, {"direct_credentials": ("input", "bucketId")})
-    return MutationOutcome(result={"credential": issued, "bucket": bucket.model_dump(mode="json")})
-
-
-async def _issue(ctx: RequestContext, bucket: Bucket, permission: str, key: str, actor: str) -> dict[str, Any]:
-    document = await send_command(
-        ctx.backends.storage,
-        command_path("buckets", bucket.id, "issue-credential"),
-        {"permission": permission},
-        key=key,
-        actor_id=actor,
-    )
-    # Allow-list: metadata only, whatever else the service sends.
-    return {name: document.get(name) for name in ("id", "bucket_id", "permission", "created_at")}
+        return refused(CredentialOutcome, rejection, {"direct_credentials": ("input", "bucketId")})
+    return CredentialOutcome(credential=issued, bucket=bucket)

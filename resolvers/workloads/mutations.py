@@ -9,9 +9,10 @@ userError says why in the words of the table that drives the page's actions (``l
 
 from __future__ import annotations
 
-from gateway.backends.commands import CommandRejected, command, command_path
+from gateway.backends._commands import command, command_path
 from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
+from gateway.errors import CommandRejected
 from gateway.idempotency.outcome import MutationOutcome
 from resolvers.shared.mutations import acting_viewer, error, refused
 from resolvers.shared.scope import local_id

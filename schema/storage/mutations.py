@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
-from gateway.backends.storage.models import Bucket as BucketModel
-from gateway.backends.storage.models import Grant as GrantModel
-from gateway.idempotency.outcome import MutationOutcome
+from gateway.idempotency.field import Idempotent
 from resolvers.launch.inputs import NewBucket
 from resolvers.storage import mutations as resolve
-from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, run, user_errors
+from resolvers.storage.mutations import BucketOutcome, CredentialOutcome, GrantOutcome
+from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, user_errors
 from schema.shared.permissions import Authenticated
 from schema.shared.types import BigInt, Info
 from schema.storage.grants import GrantPermission, StorageCredential, StorageGrant
 from schema.storage.types import Bucket
-
-
-def _parse_time(value: object) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
-
-
-def _bucket(outcome: MutationOutcome) -> Bucket | None:
-    found = outcome.result.get("bucket")
-    return Bucket.of(BucketModel.model_validate(found)) if isinstance(found, dict) else None
 
 
 @strawberry.input(description="A provider-neutral bucket: capabilities and quota are checked against the provider.")
@@ -47,6 +36,11 @@ class CreateBucketPayload:
 
     bucket: Bucket | None = strawberry.field(description="The new bucket (null when refused).")
     user_errors: list[UserError] = strawberry.field(description="Why the bucket was not created.")
+
+    @classmethod
+    def of(cls, outcome: BucketOutcome) -> CreateBucketPayload:
+        """From the mutation's outcome."""
+        return cls(bucket=Bucket.of(outcome.bucket) if outcome.bucket else None, user_errors=user_errors(outcome))
 
 
 @strawberry.input(description="Share a bucket with another project of the tenant.")
@@ -76,12 +70,11 @@ class StorageGrantPayload:
     user_errors: list[UserError] = strawberry.field(description="Why the grant was not changed.")
 
     @classmethod
-    def of(cls, outcome: MutationOutcome) -> StorageGrantPayload:
+    def of(cls, outcome: GrantOutcome) -> StorageGrantPayload:
         """From the mutation's outcome."""
-        found = outcome.result.get("grant")
         return cls(
-            grant=StorageGrant.of(GrantModel.model_validate(found)) if isinstance(found, dict) else None,
-            bucket=_bucket(outcome),
+            grant=StorageGrant.of(outcome.grant) if outcome.grant else None,
+            bucket=Bucket.of(outcome.bucket) if outcome.bucket else None,
             user_errors=user_errors(outcome),
         )
 
@@ -104,16 +97,33 @@ class IssueStorageCredentialPayload:
         description="Why not: CAPABILITY_NOT_VALIDATED names the provider capability that is not validated."
     )
 
+    @classmethod
+    def of(cls, outcome: CredentialOutcome) -> IssueStorageCredentialPayload:
+        """From the mutation's outcome: metadata only."""
+        issued = outcome.credential
+        credential = None
+        if issued is not None:
+            credential = StorageCredential(
+                id=strawberry.ID(issued.id),
+                permission=GrantPermission(issued.permission),
+                created_at=issued.created_at,
+            )
+        return cls(credential=credential, user_errors=user_errors(outcome))
+
 
 @strawberry.type
 class StorageMutation:
     """Storage mutations."""
 
-    @strawberry.mutation(permission_classes=[Authenticated], description="Create a bucket in a project you belong to.")
+    @strawberry.mutation(
+        permission_classes=[Authenticated],
+        extensions=[Idempotent(BucketOutcome, CreateBucketPayload.of)],
+        graphql_type=CreateBucketPayload | None,
+        description="Create a bucket in a project you belong to.",
+    )
     async def create_bucket(
         self, info: Info, input: Annotated[CreateBucketInput, strawberry.argument(description="The bucket.")]
-    ) -> CreateBucketPayload | None:
-        """Create a bucket."""
+    ) -> BucketOutcome:
         new = NewBucket(
             name=input.name,
             purpose=input.purpose,
@@ -121,42 +131,34 @@ class StorageMutation:
             region=input.region,
             quota_bytes=input.quota_bytes,
         )
-        outcome = await run(
-            info, input.idempotency_key, lambda key: resolve.create_bucket(info.context, input.project_id, new, key)
-        )
-        return CreateBucketPayload(bucket=_bucket(outcome), user_errors=user_errors(outcome))
+        return await resolve.create_bucket(info.context, input.project_id, new)
 
     @strawberry.mutation(
         permission_classes=[Authenticated],
+        extensions=[Idempotent(GrantOutcome, StorageGrantPayload.of)],
+        graphql_type=StorageGrantPayload | None,
         description="Share a bucket with another project at a permission level (project admins).",
     )
     async def create_storage_grant(
         self, info: Info, input: Annotated[CreateStorageGrantInput, strawberry.argument(description="The grant.")]
-    ) -> StorageGrantPayload | None:
-        """Create a grant."""
-        outcome = await run(
-            info,
-            input.idempotency_key,
-            lambda key: resolve.create_grant(
-                info.context, input.bucket_id, input.project_id, input.permission.value, key
-            ),
-        )
-        return StorageGrantPayload.of(outcome)
-
-    @strawberry.mutation(
-        permission_classes=[Authenticated], description="Revoke a grant (project admins of the bucket's project)."
-    )
-    async def revoke_storage_grant(
-        self, info: Info, input: Annotated[RevokeStorageGrantInput, strawberry.argument(description="The grant.")]
-    ) -> StorageGrantPayload | None:
-        """Revoke a grant."""
-        outcome = await run(
-            info, input.idempotency_key, lambda key: resolve.revoke_grant(info.context, input.grant_id, key)
-        )
-        return StorageGrantPayload.of(outcome)
+    ) -> GrantOutcome:
+        return await resolve.create_grant(info.context, input.bucket_id, input.project_id, input.permission.value)
 
     @strawberry.mutation(
         permission_classes=[Authenticated],
+        extensions=[Idempotent(GrantOutcome, StorageGrantPayload.of)],
+        graphql_type=StorageGrantPayload | None,
+        description="Revoke a grant (project admins of the bucket's project).",
+    )
+    async def revoke_storage_grant(
+        self, info: Info, input: Annotated[RevokeStorageGrantInput, strawberry.argument(description="The grant.")]
+    ) -> GrantOutcome:
+        return await resolve.revoke_grant(info.context, input.grant_id)
+
+    @strawberry.mutation(
+        permission_classes=[Authenticated],
+        extensions=[Idempotent(CredentialOutcome, IssueStorageCredentialPayload.of)],
+        graphql_type=IssueStorageCredentialPayload | None,
         description="Issue a direct credential to a bucket. Fails closed (a userError naming the "
         "capability) until the provider's direct_credentials capability is validated.",
     )
@@ -164,19 +166,5 @@ class StorageMutation:
         self,
         info: Info,
         input: Annotated[IssueStorageCredentialInput, strawberry.argument(description="The bucket and permission.")],
-    ) -> IssueStorageCredentialPayload | None:
-        """Never returns a secret."""
-        outcome = await run(
-            info,
-            input.idempotency_key,
-            lambda key: resolve.issue_credential(info.context, input.bucket_id, input.permission.value, key),
-        )
-        found = outcome.result.get("credential")
-        credential = None
-        if isinstance(found, dict) and isinstance(found.get("id"), str):
-            credential = StorageCredential(
-                id=strawberry.ID(found["id"]),
-                permission=GrantPermission(found.get("permission") or "read"),
-                created_at=_parse_time(found.get("created_at")),
-            )
-        return IssueStorageCredentialPayload(credential=credential, user_errors=user_errors(outcome))
+    ) -> CredentialOutcome:
+        return await resolve.issue_credential(info.context, input.bucket_id, input.permission.value)

@@ -152,7 +152,7 @@ def test_metrics_and_logs_tell_an_operator_what_failed(gateway: Gateway, service
         in text
     )
     assert 'gateway_backend_request_duration_seconds_bucket{domain="access",endpoint="/v1/' in text
-    assert 'gateway_dataloader_batch_size_count{loader="projects"}' in text
+    assert 'gateway_dataloader_batch_size_count{loader="access.projects"}' in text
     assert 'gateway_breaker_state{domain="storage"} 0.0' in text
     assert "gateway_idempotency_outcomes_total" in text and "gateway_rate_limit_rejections_total" in text
     assert "SEEDSECRET" not in text and "wl-0001" not in text  # no bodies, no raw ids in labels

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from gateway.backends._client import Page, ServiceClient
+from gateway.backends._commands import command, command_path
 from gateway.backends.access.models import (
     AuditEvent,
     Credential,
@@ -113,3 +114,17 @@ class AccessClient(ServiceClient):
     ) -> Page[AuditEvent]:
         """A newest-first page of audit events (filters may include ``at_gte`` and ``at_lt`` bounds)."""
         return await self.page("audit-events", AuditEvent, filters, limit=limit, after=after)
+
+    async def register_ssh_key(
+        self, *, tenant_id: str | None, owner_id: str, name: str, public_key: str, key: str, actor: str
+    ) -> Credential:
+        """Register an SSH public key (OpenSSH form) as a credential of its owner."""
+        body = {"tenant_id": tenant_id, "owner_id": owner_id, "kind": "ssh_key", "name": name, "public_key": public_key}
+        return await command(self, command_path("credentials"), body, Credential, key=key, actor_id=actor)
+
+    async def create_service_account(
+        self, *, tenant_id: str, project_id: str, name: str, description: str, key: str, actor: str
+    ) -> ServiceAccount:
+        """Create a service account in a project."""
+        body = {"tenant_id": tenant_id, "project_id": project_id, "name": name, "description": description}
+        return await command(self, command_path("service-accounts"), body, ServiceAccount, key=key, actor_id=actor)

@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from gateway.backends._client import PAGE_LIMIT, ServiceClient
+from gateway.backends._commands import command, command_path
 from gateway.backends.account.models import (
     BillingAccount,
     InboxItem,
     Notification,
     NotificationSettings,
     Profile,
+    ReadMarks,
     SecuritySettings,
     Session,
 )
@@ -52,3 +54,34 @@ class AccountClient(ServiceClient):
     async def notification_settings(self, ids: Sequence[str]) -> list[NotificationSettings]:
         """Retention settings by id (``default`` and tenant ids)."""
         return await self.batch("notification-settings", ids, NotificationSettings)
+
+    async def mark_read(self, *, user_id: str, ids: Sequence[str], everything: bool, key: str, actor: str) -> ReadMarks:
+        """Mark a user's notifications read: these ids, or all of them."""
+        body = {"user_id": user_id, "ids": list(ids), "all": everything}
+        path = command_path("notifications", action="mark-read")
+        return await command(self, path, body, ReadMarks, key=key, actor_id=actor)
+
+    async def create_notification(
+        self,
+        *,
+        user_id: str,
+        tenant_id: str | None,
+        category: str,
+        severity: str,
+        title: str,
+        body: str,
+        link: str,
+        key: str,
+        actor: str,
+    ) -> Notification:
+        """Send a user a notification (it reaches their open subscriptions through the event stream)."""
+        document = {
+            "user_id": user_id,
+            "tenant_id": tenant_id,
+            "category": category,
+            "severity": severity,
+            "title": title,
+            "body": body,
+            "link": link,
+        }
+        return await command(self, command_path("notifications"), document, Notification, key=key, actor_id=actor)

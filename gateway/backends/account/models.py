@@ -117,3 +117,10 @@ class InboxItem:
 
     cursor: str
     notification: Notification
+
+
+class ReadMarks(AllowListModel):
+    """What marking notifications read did: the ids marked now and the unread count left."""
+
+    marked_ids: list[str] = []
+    unread_count: int | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gateway.backends._client import ServiceClient
+from gateway.backends._commands import command, command_path
 from gateway.backends.platform.models import (
     ApiReference,
     DecommissionTask,
@@ -15,6 +16,7 @@ from gateway.backends.platform.models import (
     MaasHub,
     NodeActivity,
     OnboardingTask,
+    OperatedNode,
     OperatorAccount,
     OpsSignal,
     OsImage,
@@ -144,3 +146,11 @@ class PlatformClient(ServiceClient):
     async def scheduler_guides(self) -> list[SchedulerGuide]:
         """Every scheduler guide."""
         return await self.all("scheduler-guides", SchedulerGuide, {})
+
+    async def operate_node(
+        self, node_id: str, operation: str, *, reason: str | None, key: str, actor: str
+    ) -> OperatedNode:
+        """Run a node operation (cordon, uncordon, drain, decommission)."""
+        body = {"reason": reason} if reason else {}
+        path = command_path("nodes", node_id, operation)
+        return await command(self, path, body, OperatedNode, key=key, actor_id=actor)

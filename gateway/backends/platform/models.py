@@ -310,3 +310,9 @@ class SchedulerGuide(AllowListModel):
     action_label: str
     order: int = 0
     mappings: list[ConceptMapping] = []
+
+
+class OperatedNode(FleetNode):
+    """A node after an operation, with the decommission task the operation started, if any."""
+
+    decommission_task: DecommissionTask | None = None

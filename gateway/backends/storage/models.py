@@ -98,3 +98,12 @@ class BucketEvent(AllowListModel):
     message: str
     at: datetime
     actor_id: str | None = None
+
+
+class IssuedCredential(AllowListModel):
+    """A direct credential's metadata: whatever else the service sends (the secret) is dropped."""
+
+    id: str
+    bucket_id: str
+    permission: str
+    created_at: datetime | None = None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from gateway.backends._client import Page, ServiceClient
+from gateway.backends._client import Page
+from gateway.backends._commands import command, command_path
+from gateway.backends.drafts import DraftCalls
 from gateway.backends.workloads.models import (
     App,
     Workload,
@@ -13,7 +15,7 @@ from gateway.backends.workloads.models import (
 )
 
 
-class WorkloadsClient(ServiceClient):
+class WorkloadsClient(DraftCalls):
     """Typed calls to the workloads service."""
 
     async def list_workloads(
@@ -45,3 +47,47 @@ class WorkloadsClient(ServiceClient):
     async def apps(self) -> list[App]:
         """Every app of the catalog."""
         return await self.all("apps", App, {})
+
+    async def act(self, workload_id: str, action: str, *, key: str, actor: str) -> Workload:
+        """Run a lifecycle action (stop, start, restart, terminate); the workload as it is after it."""
+        return await command(
+            self, command_path("workloads", workload_id, action), {}, Workload, key=key, actor_id=actor
+        )
+
+    async def create_workload(
+        self,
+        *,
+        tenant_id: str,
+        project_id: str,
+        owner_id: str,
+        name: str,
+        app_slug: str | None,
+        gpu_model: str,
+        gpu_count: int,
+        region: str,
+        image: str | None,
+        command_line: str | None,
+        env: Mapping[str, str],
+        settings: Mapping[str, object],
+        ssh_key_ids: Sequence[str],
+        service_account_id: str | None,
+        key: str,
+        actor: str,
+    ) -> Workload:
+        """Launch a workload (an app's when ``app_slug`` names one)."""
+        body = {
+            "tenant_id": tenant_id,
+            "project_id": project_id,
+            "owner_id": owner_id,
+            "name": name,
+            "app_slug": app_slug,
+            "gpu": {"model": gpu_model, "count": gpu_count},
+            "region": region,
+            "image": image,
+            "command": command_line,
+            "env": dict(env),
+            "settings": dict(settings),
+            "ssh_key_ids": list(ssh_key_ids),
+            "service_account_id": service_account_id,
+        }
+        return await command(self, command_path("workloads"), body, Workload, key=key, actor_id=actor)

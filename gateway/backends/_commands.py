@@ -1,4 +1,6 @@
-"""Commands to domain services: ``POST`` with the forwarded idempotency key and the acting user.
+"""Commands to domain services (the shared implementation of the clients' typed command methods).
+
+Each is a ``POST`` with the forwarded idempotency key and the acting user.
 
 Services answer ``2xx`` with the resulting document, ``409``/``422`` with ``{"error": {"code", "message",
 "field"}}`` for business-rule refusals (raised as ``CommandRejected``, which resolvers turn into userErrors),
@@ -16,21 +18,9 @@ from urllib.parse import quote
 from pydantic import BaseModel, ValidationError
 
 from gateway.backends._client import ServiceClient, call_log
-from gateway.errors import BackendBadResponse, IdempotencyKeyReused, NotFound
+from gateway.errors import BackendBadResponse, CommandRejected, IdempotencyKeyReused, NotFound
 
 Model = TypeVar("Model", bound=BaseModel)
-
-
-class CommandRejected(Exception):
-    """A domain service refused a command for a business reason; ``code`` is its machine code."""
-
-    def __init__(self, service: str, status: int, code: str, message: str, field: str | None) -> None:
-        super().__init__(message)
-        self.service = service
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 def command_path(resource: str, target_id: str | None = None, action: str | None = None) -> str:
