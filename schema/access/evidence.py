@@ -31,8 +31,6 @@ TARGET_NODE_TYPES = {
 
 @strawberry.enum(description="A window of evidence, and the level an event belongs to.")
 class EvidenceScope(Enum):
-    """Evidence scopes."""
-
     USER = strawberry.enum_value("user", description="One user's own actions.")
     PROJECT = strawberry.enum_value("project", description="Everything in one project.")
     TENANT = strawberry.enum_value("tenant", description="Everything in one tenant (tenant admins, operators).")
@@ -41,8 +39,6 @@ class EvidenceScope(Enum):
 
 @strawberry.enum(description="How an audited action ended.")
 class AuditOutcome(Enum):
-    """Outcomes."""
-
     SUCCESS = strawberry.enum_value("success", description="The action took effect.")
     FAILURE = strawberry.enum_value("failure", description="The action was attempted and failed.")
     DENIED = strawberry.enum_value("denied", description="The action was refused (permissions, quota, credentials).")
@@ -50,8 +46,6 @@ class AuditOutcome(Enum):
 
 @strawberry.enum(description="What kind of principal acted.")
 class AuditActorKind(Enum):
-    """Actor kinds."""
-
     USER = strawberry.enum_value("user", description="A person.")
     SERVICE_ACCOUNT = strawberry.enum_value("service_account", description="A service account.")
     SYSTEM = strawberry.enum_value("system", description="The platform itself (syncs, health checks, billing).")
@@ -59,8 +53,6 @@ class AuditActorKind(Enum):
 
 @strawberry.type(description="Who acted, as far as the viewer may know.")
 class AuditActor:
-    """An actor."""
-
     kind: AuditActorKind = strawberry.field(description="User, service account or system.")
     display_name: str = strawberry.field(description="Name to show (generic when the actor is not visible).")
     user: User | None = strawberry.field(description="The user, when visible to the viewer.")
@@ -69,8 +61,6 @@ class AuditActor:
 
 @strawberry.type(description="What an audited action was done to.")
 class AuditTarget:
-    """A target."""
-
     type: str = strawberry.field(description="Target type, e.g. workload, credential, membership, node, policy.")
     local_id: str | None = strawberry.field(description="The target's id as used in console routes.")
     label: str | None = strawberry.field(description="Name of the target when the action happened.")
@@ -82,8 +72,6 @@ class AuditTarget:
 
 @strawberry.type(description="One allow-listed detail of an audit event.")
 class AuditDetail:
-    """A key and its value."""
-
     key: str = strawberry.field(description="Detail name, e.g. role, previous_role, reason, gpu_model.")
     value: str = strawberry.field(description="Detail value as text.")
 
@@ -92,8 +80,6 @@ class AuditDetail:
     description="A piece of audit evidence: who did what to which target, when, from where, with what outcome."
 )
 class AuditEvent(Node):
-    """An audit event (a table row; the same object feeds the detail drawer)."""
-
     action: str = strawberry.field(description="What happened, e.g. credential.created, node.cordoned.")
     title: str = strawberry.field(description="The action as a short sentence, e.g. 'Credential created'.")
     scope: EvidenceScope = strawberry.field(description="The level the event belongs to.")
@@ -135,7 +121,6 @@ class AuditEvent(Node):
 
     @strawberry.field(description="Who acted.")
     async def actor(self, info: Info) -> AuditActor:
-        """From the tenant's users or service accounts (one call each for a whole page)."""
         found = await resolve.actor(info.context, self.model)
         return AuditActor(
             kind=AuditActorKind(found.kind),
@@ -146,14 +131,12 @@ class AuditEvent(Node):
 
     @strawberry.field(description="The project the event belongs to, when visible to the viewer.")
     async def project(self, info: Info) -> Project | None:
-        """From the viewer's visible projects."""
         viewer = await info.context.viewer()
         found = next((p for p in viewer.projects if p.id == self.model.project_id), None)
         return Project.of(found) if found else None
 
     @strawberry.field(description="The tenant the event belongs to (null for platform events).")
     async def tenant(self, info: Info) -> Tenant | None:
-        """Through the tenant loader, when visible to the viewer."""
         viewer = await info.context.viewer()
         if self.model.tenant_id is None or not (viewer.is_operator or self.model.tenant_id == viewer.tenant_id):
             return None
@@ -163,8 +146,6 @@ class AuditEvent(Node):
 
 @strawberry.input(description="Narrow evidence; every given condition must hold (values of one condition are OR-ed).")
 class EvidenceFilter:
-    """Evidence filters."""
-
     actions: list[str] | None = strawberry.field(default=None, description="Only these actions (at most 50).")
     actor_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Only actions by these users (User global ids, at most 50)."

@@ -28,8 +28,6 @@ async def _tenant(info: Info, tenant_id: str) -> Tenant | None:
 
 @strawberry.enum(description="How close usage is to a quota.")
 class QuotaState(Enum):
-    """Quota states."""
-
     OK = strawberry.enum_value("ok", description="Below 85% of the limit.")
     NEAR_LIMIT = strawberry.enum_value("near_limit", description="At 85% of the limit or more.")
     AT_LIMIT = strawberry.enum_value("at_limit", description="At or over the limit: launches needing more are denied.")
@@ -37,8 +35,6 @@ class QuotaState(Enum):
 
 @strawberry.type(description="GPUs of one model that may be held at once, against how many are held.")
 class GpuQuota:
-    """A GPU quota."""
-
     gpu_model: str = strawberry.field(description="GPU model.")
     limit: int = strawberry.field(description="GPUs allowed at once.")
     used: int = strawberry.field(description="GPUs held by provisioning, running and stopping workloads.")
@@ -48,8 +44,6 @@ class GpuQuota:
 
 @strawberry.type(description="Storage that may be used, against how much is used.")
 class StorageQuota:
-    """A storage quota."""
-
     quota_bytes: BigInt = strawberry.field(description="Bytes allowed.")
     used_bytes: BigInt = strawberry.field(description="Bytes stored in the buckets.")
     fraction_used: float = strawberry.field(description="Used over quota (0 when there is no quota).")
@@ -58,16 +52,12 @@ class StorageQuota:
 
 @strawberry.type(description="A product feature and whether it is enabled.")
 class EntitledFeature:
-    """A feature flag."""
-
     name: str = strawberry.field(description="Feature name, e.g. vllm_serving, multi_node_training, sso.")
     enabled: bool = strawberry.field(description="True when enabled.")
 
 
 @strawberry.type(description="Quotas and features of a tenant (tenant-wide) or of one project, with usage.")
 class Entitlement:
-    """An entitlement."""
-
     gpu_quotas: list[GpuQuota] = strawberry.field(description="GPU quotas by model.")
     storage: StorageQuota = strawberry.field(description="Storage quota.")
     features: list[EntitledFeature] = strawberry.field(description="Features and whether they are enabled.")
@@ -107,19 +97,15 @@ class Entitlement:
 
     @strawberry.field(description="True for the tenant-wide entitlement.")
     def tenant_wide(self) -> bool:
-        """No project."""
         return self.model.project_id is None
 
     @strawberry.field(description="The tenant.")
     async def tenant(self, info: Info) -> Tenant | None:
-        """Through the tenant loader."""
         return await _tenant(info, self.model.tenant_id)
 
 
 @strawberry.type(description="A public SSH gateway through which compute workloads are reached.")
 class SshGateway:
-    """An SSH gateway endpoint."""
-
     region: str = strawberry.field(description="Region served.")
     hostname: str = strawberry.field(description="Public hostname.")
     port_range: str = strawberry.field(description="Ports forwarded to workloads.")
@@ -130,8 +116,6 @@ class SshGateway:
 
 @strawberry.type(description="How workloads are reached: real SSH gateways, and the future network and firewall state.")
 class Connectivity:
-    """Connectivity."""
-
     network: Availability = strawberry.field(description="Private networks: future product, with a stable link.")
     firewall: Availability = strawberry.field(description="Firewall rules: future product, with a stable link.")
     ssh_gateways: list[SshGateway] = strawberry.field(description="SSH gateway endpoints of the tenants in view.")
@@ -139,16 +123,12 @@ class Connectivity:
 
 @strawberry.enum(description="Single sign-on protocol.")
 class SsoProtocol(Enum):
-    """Protocols."""
-
     SAML = strawberry.enum_value("saml", description="SAML 2.0.")
     OIDC = strawberry.enum_value("oidc", description="OpenID Connect.")
 
 
 @strawberry.enum(description="Health of an SSO integration.")
 class SsoStatus(Enum):
-    """Statuses."""
-
     ACTIVE = strawberry.enum_value("active", description="Signing in and syncing.")
     DEGRADED = strawberry.enum_value("degraded", description="Failing to sync or sign in; see statusReason.")
     DISABLED = strawberry.enum_value("disabled", description="Turned off.")
@@ -156,8 +136,6 @@ class SsoStatus(Enum):
 
 @strawberry.type(description="A single sign-on integration of a tenant. No endpoints, secrets or keys.")
 class SsoIntegration(Node):
-    """An SSO integration."""
-
     display_name: str = strawberry.field(description="Name shown on the sign-in page.")
     provider: str = strawberry.field(description="Identity provider, e.g. okta, microsoft_entra_id.")
     protocol: SsoProtocol = strawberry.field(description="SAML or OIDC.")
@@ -188,19 +166,15 @@ class SsoIntegration(Node):
 
     @strawberry.field(description="True when the viewer may change it (tenant admins).")
     async def viewer_can_manage(self, info: Info) -> bool:
-        """Tenant admins manage identity."""
         return (await info.context.viewer()).persona == "tenant_admin"
 
     @strawberry.field(description="The tenant.")
     async def tenant(self, info: Info) -> Tenant | None:
-        """Through the tenant loader."""
         return await _tenant(info, self.model.tenant_id)
 
 
 @strawberry.enum(description="The role an invite grants.")
 class InviteRole(Enum):
-    """Invite roles."""
-
     MEMBER = strawberry.enum_value("member", description="Project member.")
     ADMIN = strawberry.enum_value("admin", description="Project admin.")
     TENANT_ADMIN = strawberry.enum_value("tenant_admin", description="Tenant admin.")
@@ -208,8 +182,6 @@ class InviteRole(Enum):
 
 @strawberry.enum(description="Where an invite is in its life.")
 class InviteStatus(Enum):
-    """Invite statuses."""
-
     PENDING = strawberry.enum_value("pending", description="Waiting for the invitee.")
     EXPIRING = strawberry.enum_value("expiring", description="Expires within 48 hours.")
     EXPIRED = strawberry.enum_value("expired", description="Expired without being accepted.")
@@ -217,8 +189,6 @@ class InviteStatus(Enum):
 
 @strawberry.type(description="A pending invitation to a project or to the tenant. No invite token.")
 class PendingInvite:
-    """An invite."""
-
     id: strawberry.ID = strawberry.field(description="Opaque global ID of the invite.")
     email: str = strawberry.field(description="Who is invited.")
     role: InviteRole = strawberry.field(description="The role it grants.")
@@ -248,7 +218,6 @@ class PendingInvite:
 
     @strawberry.field(description="Who sent it.")
     async def invited_by(self, info: Info) -> User | None:
-        """From the tenant's users (one call for every row)."""
         if self.model.invited_by is None:
             return None
         found = (await sections.tenant_users(info.context, self.scope)).get(self.model.invited_by)
@@ -257,8 +226,6 @@ class PendingInvite:
 
 @strawberry.type(description="Security and governance policies of a tenant.")
 class TenantPolicies:
-    """Tenant policies."""
-
     mfa_required: bool = strawberry.field(description="Every user must sign in with a second factor.")
     max_session_hours: int = strawberry.field(description="Longest a console session lasts.")
     idle_timeout_minutes: int = strawberry.field(description="Idle time after which a session ends.")
@@ -284,14 +251,11 @@ class TenantPolicies:
 
     @strawberry.field(description="The tenant.")
     async def tenant(self, info: Info) -> Tenant | None:
-        """Through the tenant loader."""
         return await _tenant(info, self.model.tenant_id)
 
 
 @strawberry.type(description="How much of each access object is in view.")
 class AccessCounts:
-    """Counts."""
-
     projects: int = strawberry.field(description="Projects in view.")
     members: int = strawberry.field(description="Distinct users with a membership in those projects.")
     admins: int = strawberry.field(description="Tenant admins and the project admins of the projects in view.")

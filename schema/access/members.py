@@ -23,8 +23,6 @@ def _project(scope: AccessScope, project_id: str | None) -> Project | None:
 
 @strawberry.type(description="A user's role in a project.")
 class Membership:
-    """A project membership."""
-
     id: strawberry.ID = strawberry.field(description="Opaque global ID of the membership.")
     role: ProjectRole = strawberry.field(description="Member or admin.")
     created_at: datetime = strawberry.field(description="When the user joined the project.")
@@ -46,20 +44,16 @@ class Membership:
 
     @strawberry.field(description="The project.")
     def project(self) -> Project | None:
-        """From the viewer's visible projects."""
         return _project(self.scope, self.model.project_id)
 
     @strawberry.field(description="The member (from the tenant's users; one call for every row).")
     async def user(self, info: Info) -> User | None:
-        """The member."""
         found = await sections.member_user(info.context, self.scope, self.model)
         return User.of(found) if found else None
 
 
 @strawberry.type(description="Someone who can change access: a tenant admin or a project admin.")
 class AccessAdmin:
-    """An admin."""
-
     user: User = strawberry.field(description="The admin.")
     tenant_admin: bool = strawberry.field(description="True for tenant admins (they manage every project).")
     projects: list[Project] = strawberry.field(
@@ -75,8 +69,6 @@ class AccessAdmin:
 
 @strawberry.type(description="A non-human identity of a project, used by pipelines and serving clients.")
 class ServiceAccount(Node):
-    """A service account."""
-
     name: str = strawberry.field(description="Name, unique in the project.")
     description: str = strawberry.field(description="What it is for.")
     created_at: datetime = strawberry.field(description="When it was created.")
@@ -103,14 +95,12 @@ class ServiceAccount(Node):
 
     @strawberry.field(description="The project it belongs to.")
     async def project(self, info: Info) -> Project | None:
-        """Through the project loader (visible projects only)."""
         viewer = await info.context.viewer()
         found = next((p for p in viewer.projects if p.id == self.model.project_id), None)
         return Project.of(found) if found else None
 
     @strawberry.field(description="Its keys the viewer may see (metadata only).")
     async def keys(self, info: Info) -> list[Credential]:
-        """From the tenant's credentials (one call for every row)."""
         scope = self.scope or await _default_scope(info)
         return [Credential.of(c, scope) for c in await sections.service_account_keys(info.context, scope, self.model)]
 
@@ -122,8 +112,6 @@ async def _default_scope(info: Info) -> AccessScope:
 
 @strawberry.enum(description="What a credential is.")
 class CredentialKind(Enum):
-    """Credential kinds."""
-
     API_KEY = strawberry.enum_value("api_key", description="A personal API key for the CLI and API.")
     SSH_KEY = strawberry.enum_value("ssh_key", description="A public SSH key for compute workloads.")
     SERVICE_ACCOUNT_KEY = strawberry.enum_value("service_account_key", description="A key of a service account.")
@@ -131,8 +119,6 @@ class CredentialKind(Enum):
 
 @strawberry.enum(description="Where a credential is in its life.")
 class CredentialStatus(Enum):
-    """Credential statuses."""
-
     ACTIVE = strawberry.enum_value("active", description="Usable, not expiring within 14 days.")
     EXPIRING_SOON = strawberry.enum_value("expiring_soon", description="Usable, expires within 14 days.")
     EXPIRED = strawberry.enum_value("expired", description="Past its expiry; no longer accepted.")
@@ -141,16 +127,12 @@ class CredentialStatus(Enum):
 
 @strawberry.enum(description="Who holds a credential.")
 class CredentialOwnerKind(Enum):
-    """Owner kinds."""
-
     USER = strawberry.enum_value("user", description="A person.")
     SERVICE_ACCOUNT = strawberry.enum_value("service_account", description="A service account.")
 
 
 @strawberry.type(description="The holder of a credential.")
 class CredentialOwner:
-    """A user or a service account (the object is null when the viewer may not see it)."""
-
     kind: CredentialOwnerKind = strawberry.field(description="User or service account.")
     user: User | None = strawberry.field(description="The user, for user credentials.")
     service_account: ServiceAccount | None = strawberry.field(description="The service account, for its keys.")
@@ -158,8 +140,6 @@ class CredentialOwner:
 
 @strawberry.type(description="Credential metadata: how to recognise a key and when it expires. Never key material.")
 class Credential(Node):
-    """A credential."""
-
     name: str = strawberry.field(description="Name given at creation.")
     kind: CredentialKind = strawberry.field(description="API key, SSH key or service-account key.")
     status: CredentialStatus = strawberry.field(description="Active, expiring soon, expired or revoked.")
@@ -198,14 +178,12 @@ class Credential(Node):
 
     @strawberry.field(description="The project the credential is bound to (null for personal SSH and API keys).")
     async def project(self, info: Info) -> Project | None:
-        """From the viewer's visible projects."""
         viewer = await info.context.viewer()
         found = next((p for p in viewer.projects if p.id == self.model.project_id), None)
         return Project.of(found) if found else None
 
     @strawberry.field(description="Who holds it.")
     async def owner(self, info: Info) -> CredentialOwner:
-        """From the tenant's users or service accounts (one call each for every row)."""
         scope = self.scope or await _default_scope(info)
         found = await sections.credential_owner(info.context, scope, self.model)
         return CredentialOwner(

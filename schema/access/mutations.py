@@ -17,8 +17,6 @@ from schema.shared.types import Info
 
 @strawberry.input(description="An SSH public key to register on your account.")
 class CreateSshKeyInput:
-    """createSshKey input."""
-
     name: str = strawberry.field(description="Name of the key (letters, digits, '.', '_' and '-').")
     public_key: str = strawberry.field(description="OpenSSH public key (the .pub file). Private keys are refused.")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
@@ -26,16 +24,12 @@ class CreateSshKeyInput:
 
 @strawberry.type(description="Result of createSshKey: the key's metadata and fingerprint, never key material.")
 class CreateSshKeyPayload:
-    """createSshKey payload."""
-
     ssh_key: Credential | None = strawberry.field(description="The registered key (null when refused).")
     user_errors: list[UserError] = strawberry.field(description="Why the key was not registered.")
 
 
 @strawberry.input(description="A service account to create in a project you administer.")
 class CreateServiceAccountInput:
-    """createServiceAccount input."""
-
     project_id: strawberry.ID = strawberry.field(description="Global id of the project.")
     name: str = strawberry.field(description="Name (3-63 of a-z, 0-9 and '-'), unique in the project.")
     description: str | None = strawberry.field(default=None, description="What the account is for.")
@@ -44,8 +38,6 @@ class CreateServiceAccountInput:
 
 @strawberry.type(description="Result of createServiceAccount.")
 class CreateServiceAccountPayload:
-    """createServiceAccount payload."""
-
     service_account: ServiceAccount | None = strawberry.field(description="The new account (null when refused).")
     user_errors: list[UserError] = strawberry.field(description="Why the account was not created.")
 
@@ -61,7 +53,6 @@ class AccessMutation:
     async def create_ssh_key(
         self, info: Info, input: Annotated[CreateSshKeyInput, strawberry.argument(description="The key.")]
     ) -> CreateSshKeyPayload | None:
-        """Public keys only."""
         outcome = await run(
             info,
             input.idempotency_key,
@@ -79,7 +70,6 @@ class AccessMutation:
     async def create_service_account(
         self, info: Info, input: Annotated[CreateServiceAccountInput, strawberry.argument(description="The account.")]
     ) -> CreateServiceAccountPayload | None:
-        """Create a service account."""
         outcome = await run(
             info,
             input.idempotency_key,

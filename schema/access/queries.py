@@ -26,7 +26,6 @@ class AccessQuery:
         permission_classes=[Authenticated], description="The viewer: user, persona, tenant and visible projects."
     )
     async def viewer(self, info: Info) -> Viewer:
-        """Resolves the viewer (UNAUTHENTICATED without valid credentials)."""
         return Viewer(model=await access.viewer(info.context))
 
 
@@ -44,7 +43,6 @@ class AccessConsoleQuery:
         info: Info,
         tenant: Annotated[strawberry.ID | None, strawberry.argument(description="Global id of a tenant.")] = None,
     ) -> Access | None:
-        """Access root."""
         return Access(scope=await access_scope(info.context, local_id(tenant, "Tenant", "tenant") if tenant else None))
 
 
@@ -73,7 +71,6 @@ class EvidenceQuery:
         first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> Connection[AuditEvent] | None:
-        """The evidence table."""
         page = await evidence.evidence(
             info.context,
             evidence.EvidenceScope(scope.value),
@@ -92,5 +89,4 @@ class EvidenceQuery:
     async def evidence_event(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the event.")]
     ) -> AuditEvent | None:
-        """The detail drawer."""
         return AuditEvent.of(await evidence.get_audit_event(info.context, local_id(id, "AuditEvent")))

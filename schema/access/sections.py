@@ -44,8 +44,6 @@ def _scope(base: AccessScope, project: strawberry.ID | None) -> AccessScope:
 
 @strawberry.type(description="Counts and the attention items of the access pages.")
 class AccessOverview:
-    """Access overview."""
-
     counts: AccessCounts = strawberry.field(description="How much of each access object is in view.")
     attention: list[AttentionItem] = strawberry.field(
         description="What needs attention, most urgent first, each with its primary action."
@@ -54,8 +52,6 @@ class AccessOverview:
 
 @strawberry.type(description="The Access pages: who can do what, with which credentials, within which limits.")
 class Access:
-    """Access sections, scoped to the viewer."""
-
     scope: strawberry.Private[AccessScope]
 
     @strawberry.field(
@@ -63,18 +59,15 @@ class Access:
         "null with an error when the access service fails, so the other sections still render."
     )
     async def tenants(self, info: Info) -> list[Tenant] | None:
-        """Through the tenant loader."""
         found = await info.context.loaders.access.tenants.load_many(list(self.scope.tenant_ids))
         return [Tenant.of(t) for t in found if t is not None]
 
     @strawberry.field(description="True when the viewer may change access somewhere in view (operators: never).")
     def viewer_can_manage(self) -> bool:
-        """Admins of the tenant or of a project in view."""
         return any(self.scope.manages_project(p) for p in self.scope.project_ids) or self.scope.manages_project(None)
 
     @strawberry.field(description="Counts and attention items.")
     async def overview(self, info: Info, project: ProjectArgument = None) -> AccessOverview | None:
-        """Access overview."""
         found = await overview_resolvers.access_overview(info.context, _scope(self.scope, project))
         return AccessOverview(
             counts=AccessCounts.of(found.counts), attention=[AttentionItem.of(i) for i in found.attention]
@@ -88,7 +81,6 @@ class Access:
         first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> Connection[Membership] | None:
-        """Memberships page."""
         scope = _scope(self.scope, project)
         page = await sections.membership_page(info.context, scope, first=first, after=after)
         return connection(page, lambda m: Membership.of(m, scope))
@@ -97,19 +89,16 @@ class Access:
         description="Tenant admins (they administer every project) and the admins of the projects in view."
     )
     async def admins(self, info: Info, project: ProjectArgument = None) -> list[AccessAdmin] | None:
-        """Admins."""
         scope = _scope(self.scope, project)
         return [AccessAdmin.of(a, scope) for a in await sections.admins(info.context, scope)]
 
     @strawberry.field(description="Pending invites the viewer manages (operators: all in view), soonest expiry first.")
     async def invites(self, info: Info, project: ProjectArgument = None) -> list[PendingInvite] | None:
-        """Invites."""
         scope = _scope(self.scope, project)
         return [PendingInvite.of(i, scope) for i in await sections.invites(info.context, scope)]
 
     @strawberry.field(description="Service accounts of the projects in view: enabled first, then by name.")
     async def service_accounts(self, info: Info, project: ProjectArgument = None) -> list[ServiceAccount] | None:
-        """Service accounts."""
         scope = _scope(self.scope, project)
         return [ServiceAccount.of(sa, scope) for sa in await sections.service_accounts(info.context, scope)]
 
@@ -118,7 +107,6 @@ class Access:
         "manage (tenant admins and operators: all). Expiring soonest first. Never key material."
     )
     async def credentials(self, info: Info, project: ProjectArgument = None) -> list[Credential] | None:
-        """Credentials."""
         scope = _scope(self.scope, project)
         return [Credential.of(c, scope) for c in await sections.credentials(info.context, scope)]
 
@@ -127,13 +115,11 @@ class Access:
         "each project's in view."
     )
     async def entitlements(self, info: Info, project: ProjectArgument = None) -> list[Entitlement] | None:
-        """Entitlements."""
         scope = _scope(self.scope, project)
         return [Entitlement.of(e, scope) for e in await sections.entitlements(info.context, scope)]
 
     @strawberry.field(description="SSH gateways, and the future network and firewall state.")
     async def connectivity(self, info: Info) -> Connectivity | None:
-        """Connectivity."""
         found = await sections.connectivity(info.context, self.scope)
         return Connectivity(
             network=Availability.of(found.network),
@@ -153,12 +139,10 @@ class Access:
 
     @strawberry.field(description="SSO integrations of the tenants in view: degraded first.")
     async def identity(self, info: Info) -> list[SsoIntegration] | None:
-        """Identity."""
         return [SsoIntegration.of(i) for i in await sections.identity_providers(info.context, self.scope)]
 
     @strawberry.field(description="Security and governance policies of the tenants in view.")
     async def policies(self, info: Info) -> list[TenantPolicies] | None:
-        """Policies."""
         return [TenantPolicies.of(p) for p in await sections.policies(info.context, self.scope)]
 
     @strawberry.field(
@@ -175,7 +159,6 @@ class Access:
         first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> Connection[AuditEvent] | None:
-        """Access audit."""
         page = await evidence_resolvers.access_audit(
             info.context, _scope(self.scope, project), given=evidence_filter(filter), first=first, after=after
         )

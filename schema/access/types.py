@@ -16,8 +16,6 @@ from schema.shared.types import Info, Node
 
 @strawberry.enum(description="The role a viewer acts in, which decides their landing page and scope.")
 class Persona(Enum):
-    """Viewer personas."""
-
     MEMBER = strawberry.enum_value("member", description="Member of one or more projects.")
     PROJECT_ADMIN = strawberry.enum_value("project_admin", description="Administers at least one project.")
     TENANT_ADMIN = strawberry.enum_value("tenant_admin", description="Administers the whole tenant.")
@@ -26,16 +24,12 @@ class Persona(Enum):
 
 @strawberry.enum(description="A user's role in a project.")
 class ProjectRole(Enum):
-    """Project roles."""
-
     MEMBER = strawberry.enum_value("member", description="Uses the project's resources.")
     ADMIN = strawberry.enum_value("admin", description="Manages the project.")
 
 
 @strawberry.type(description="An organisation using the GPU cloud.")
 class Tenant(Node):
-    """A tenant."""
-
     name: str = strawberry.field(description="Display name.")
     slug: str = strawberry.field(description="URL-safe short name.")
     created_at: datetime = strawberry.field(description="When the tenant was created.")
@@ -50,8 +44,6 @@ class Tenant(Node):
 
 @strawberry.type(description="A project: the unit that owns workloads and buckets.")
 class Project(Node):
-    """A project."""
-
     name: str = strawberry.field(description="Display name.")
     slug: str = strawberry.field(description="URL-safe short name.")
     created_at: datetime = strawberry.field(description="When the project was created.")
@@ -70,21 +62,17 @@ class Project(Node):
 
     @strawberry.field(description="The tenant the project belongs to.")
     async def tenant(self, info: Info) -> Tenant | None:
-        """Resolved through the tenant loader."""
         (found,) = await resolve.get_tenants(info.context, [self.model.tenant_id])
         return Tenant.of(found) if found else None
 
     @strawberry.field(description="The viewer's role in this project (admin for tenant admins, null if none).")
     async def viewer_role(self, info: Info) -> ProjectRole | None:
-        """From the viewer's project roles."""
         role = (await info.context.viewer()).project_roles.get(self.model.id)
         return ProjectRole(role) if role else None
 
 
 @strawberry.type(description="A person with an account.")
 class User(Node):
-    """A user: no credentials of any kind."""
-
     name: str = strawberry.field(description="Full name.")
     email: str = strawberry.field(description="Email address.")
 
@@ -96,23 +84,18 @@ class User(Node):
 
 @strawberry.type(description="Who is asking, in which persona, and what they may see.")
 class Viewer:
-    """The viewer."""
-
     model: strawberry.Private[ViewerModel]
 
     @strawberry.field(description="The viewer's user.")
     def user(self) -> User:
-        """The user record."""
         return User.of(self.model.user)
 
     @strawberry.field(description="The persona the viewer acts in.")
     def persona(self) -> Persona:
-        """Derived from platform roles and memberships."""
         return Persona(self.model.persona)
 
     @strawberry.field(description="The viewer's tenant (null for platform operators).")
     async def tenant(self, info: Info) -> Tenant | None:
-        """Resolved through the tenant loader."""
         if self.model.tenant_id is None:
             return None
         (found,) = await resolve.get_tenants(info.context, [self.model.tenant_id])
@@ -120,5 +103,4 @@ class Viewer:
 
     @strawberry.field(description="Projects whose resources the viewer may see, by name.")
     async def projects(self, info: Info) -> list[Project]:
-        """Visible projects."""
         return [Project.of(p) for p in await resolve.visible_projects(info.context)]

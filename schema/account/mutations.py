@@ -17,8 +17,6 @@ from schema.shared.types import Info
 
 @strawberry.input(description="Notifications to mark read: some by id, or all of yours.")
 class MarkNotificationsReadInput:
-    """markNotificationsRead input."""
-
     ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Global ids (at most 500).")
     all: bool = strawberry.field(default=False, description="Mark every notification of yours read instead.")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
@@ -26,8 +24,6 @@ class MarkNotificationsReadInput:
 
 @strawberry.type(description="Result of markNotificationsRead.")
 class MarkNotificationsReadPayload:
-    """markNotificationsRead payload."""
-
     marked_ids: list[strawberry.ID] = strawberry.field(description="Global ids of the notifications marked read now.")
     unread_count: int | None = strawberry.field(description="Unread notifications left (the inbox badge).")
     user_errors: list[UserError] = strawberry.field(description="Why nothing was marked.")
@@ -46,7 +42,6 @@ class AccountMutation:
         info: Info,
         input: Annotated[MarkNotificationsReadInput, strawberry.argument(description="Which notifications.")],
     ) -> MarkNotificationsReadPayload | None:
-        """Mark read."""
         outcome = await run(
             info, input.idempotency_key, lambda key: resolve.mark_read(info.context, input.ids, input.all, key)
         )
@@ -61,8 +56,6 @@ class AccountMutation:
 
 @strawberry.input(description="The test notification to send yourself.")
 class SendTestNotificationInput:
-    """sendTestNotification input."""
-
     title: str = strawberry.field(default="Test notification", description="One-line title (1-120 characters).")
     body: str = strawberry.field(
         default="Live delivery works: this reached every page you have open.",
@@ -74,8 +67,6 @@ class SendTestNotificationInput:
 
 @strawberry.type(description="Result of sendTestNotification.")
 class SendTestNotificationPayload:
-    """sendTestNotification payload."""
-
     notification: Notification | None = strawberry.field(description="The notification sent (null when refused).")
     user_errors: list[UserError] = strawberry.field(description="Why nothing was sent.")
 
@@ -94,7 +85,6 @@ class NotificationsMutation:
         info: Info,
         input: Annotated[SendTestNotificationInput, strawberry.argument(description="What to send.")],
     ) -> SendTestNotificationPayload | None:
-        """Send a test notification."""
         outcome = await run(
             info,
             input.idempotency_key,

@@ -15,8 +15,6 @@ from schema.shared.types import Connection, Info, Node
 
 @strawberry.enum(description="What a notification is about.")
 class NotificationCategory(Enum):
-    """Categories."""
-
     WORKLOADS = strawberry.enum_value("workloads", description="Workload status and usage.")
     STORAGE = strawberry.enum_value("storage", description="Buckets, quotas and grants.")
     BILLING = strawberry.enum_value("billing", description="Balance, spend and payment.")
@@ -29,8 +27,6 @@ class NotificationCategory(Enum):
 
 @strawberry.enum(description="How urgent a notification is.")
 class NotificationSeverity(Enum):
-    """Severities, least urgent first."""
-
     INFO = strawberry.enum_value("info", description="For information.")
     SUCCESS = strawberry.enum_value("success", description="Something finished well.")
     WARNING = strawberry.enum_value("warning", description="Needs attention soon.")
@@ -39,8 +35,6 @@ class NotificationSeverity(Enum):
 
 @strawberry.type(description="A notification in the viewer's inbox.")
 class Notification(Node):
-    """A notification (never delivery tokens)."""
-
     category: NotificationCategory = strawberry.field(description="What it is about.")
     severity: NotificationSeverity = strawberry.field(description="How urgent it is.")
     title: str = strawberry.field(description="One-line title.")
@@ -72,16 +66,12 @@ class Notification(Node):
 
 @strawberry.type(description="How long notifications are kept.")
 class NotificationRetention:
-    """Retention window."""
-
     days: int = strawberry.field(description="Days a notification stays in the inbox.")
     oldest_available_at: datetime = strawberry.field(description="Notifications older than this are gone.")
 
 
 @strawberry.type(description="Notifications of one category in the inbox.")
 class NotificationCategoryCount:
-    """Per-category counts, for filter chips."""
-
     category: NotificationCategory = strawberry.field(description="The category.")
     total: int = strawberry.field(description="Notifications of the category.")
     unread: int = strawberry.field(description="Unread notifications of the category.")
@@ -89,16 +79,12 @@ class NotificationCategoryCount:
 
 @strawberry.type(description="A page of the viewer's notifications, with inbox-wide counts and the retention window.")
 class NotificationConnection(Connection[Notification]):
-    """The inbox connection."""
-
     @strawberry.field(description="Unread notifications in the whole inbox, whatever the filters (the badge).")
     async def unread_count(self, info: Info) -> int:
-        """Unread count."""
         return await resolve.unread_count(info.context)
 
     @strawberry.field(description="Total and unread per category present in the inbox, whatever the filters.")
     async def categories(self, info: Info) -> list[NotificationCategoryCount]:
-        """Category counts."""
         return [
             NotificationCategoryCount(category=NotificationCategory(c.category), total=c.total, unread=c.unread)
             for c in await resolve.category_counts(info.context)
@@ -106,6 +92,5 @@ class NotificationConnection(Connection[Notification]):
 
     @strawberry.field(description="The retention window (null when the account service publishes none).")
     async def retention(self, info: Info) -> NotificationRetention | None:
-        """Retention."""
         found = await resolve.retention(info.context)
         return NotificationRetention(days=found.days, oldest_available_at=found.oldest_available_at) if found else None

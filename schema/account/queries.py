@@ -26,7 +26,6 @@ class AccountQuery:
 
     @strawberry.field(permission_classes=[Authenticated], description="The viewer's Account pages.")
     async def account(self, info: Info) -> Account | None:
-        """Account root (resolves the viewer: UNAUTHENTICATED without valid credentials)."""
         await info.context.viewer()
         return Account()
 
@@ -49,7 +48,6 @@ class NotificationsQuery:
             NotificationCategory | None, strawberry.argument(description="Only notifications of this category.")
         ] = None,
     ) -> NotificationConnection | None:
-        """The notifications inbox."""
         page = await notifications.list_notifications(
             info.context,
             first=first,

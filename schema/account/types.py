@@ -18,8 +18,6 @@ from schema.shared.types import Availability, Info, Money
 
 @strawberry.enum(description="How long the balance lasts at the current burn.")
 class RunwayState(Enum):
-    """Runway states."""
-
     OK = strawberry.enum_value("ok", description="At least 72 hours and above the low-balance threshold.")
     LOW = strawberry.enum_value("low", description="Under 72 hours, or under the low-balance threshold.")
     EXHAUSTED = strawberry.enum_value("exhausted", description="No balance left.")
@@ -27,8 +25,6 @@ class RunwayState(Enum):
 
 @strawberry.type(description="The tenant's balance against its hourly burn: how long workloads can keep running.")
 class Runway:
-    """Runway."""
-
     balance: Money = strawberry.field(description="Prepaid balance of the tenant.")
     hourly_burn: Money = strawberry.field(description="What the tenant's billing workloads cost per hour, together.")
     hours_remaining: float | None = strawberry.field(description="Balance over burn (null when nothing bills).")
@@ -49,8 +45,6 @@ class Runway:
 
 @strawberry.type(description="The viewer's personal profile.")
 class AccountProfile:
-    """Profile; no recovery codes."""
-
     name: str = strawberry.field(description="Display name.")
     email: str = strawberry.field(description="Email address.")
     timezone: str = strawberry.field(description="IANA time zone.")
@@ -72,12 +66,10 @@ class AccountProfile:
 
     @strawberry.field(description="The viewer's persona.")
     async def persona(self, info: Info) -> Persona:
-        """From the viewer."""
         return Persona((await info.context.viewer()).persona)
 
     @strawberry.field(description="The viewer's tenant (null for platform operators).")
     async def tenant(self, info: Info) -> Tenant | None:
-        """Through the tenant loader."""
         viewer = await info.context.viewer()
         found = await info.context.loaders.access.tenants.load(viewer.tenant_id) if viewer.tenant_id else None
         return Tenant.of(found) if found else None
@@ -85,8 +77,6 @@ class AccountProfile:
 
 @strawberry.enum(description="Second factor used to sign in.")
 class MfaMethod(Enum):
-    """MFA methods."""
-
     TOTP = strawberry.enum_value("totp", description="Authenticator app codes.")
     WEBAUTHN = strawberry.enum_value("webauthn", description="Security key or passkey.")
     SMS = strawberry.enum_value("sms", description="Text message codes.")
@@ -94,8 +84,6 @@ class MfaMethod(Enum):
 
 @strawberry.type(description="A device the viewer trusts for sign-in.")
 class TrustedDevice:
-    """A trusted device."""
-
     name: str = strawberry.field(description="Device name.")
     added_at: datetime = strawberry.field(description="When it was trusted.")
     last_used_at: datetime | None = strawberry.field(description="Last sign-in from it.")
@@ -103,8 +91,6 @@ class TrustedDevice:
 
 @strawberry.type(description="The viewer's sign-in security. Never MFA seeds or recovery codes.")
 class AccountSecurity:
-    """Security."""
-
     mfa_enabled: bool = strawberry.field(description="True when a second factor is set up.")
     mfa_method: MfaMethod | None = strawberry.field(description="The second factor (null when MFA is off).")
     mfa_required_by_policy: bool = strawberry.field(description="True when the tenant's policy requires MFA.")
@@ -115,8 +101,6 @@ class AccountSecurity:
 
 @strawberry.type(description="A payment card on file: brand, last four digits and expiry only.")
 class PaymentMethod:
-    """Payment method."""
-
     brand: str = strawberry.field(description="Card brand, e.g. visa.")
     last_four: str = strawberry.field(description="Last four digits.")
     exp_month: int | None = strawberry.field(description="Expiry month.")
@@ -125,16 +109,12 @@ class PaymentMethod:
 
 @strawberry.type(description="Month-to-date spend of one project.")
 class ProjectSpend:
-    """Project spend."""
-
     project: Project = strawberry.field(description="The project.")
     spend: Money = strawberry.field(description="Spend this month so far.")
 
 
 @strawberry.type(description="Lightweight billing of the viewer's tenant (the full billing epic comes later).")
 class AccountBilling:
-    """Billing."""
-
     availability: Availability = strawberry.field(description="Unavailable for operators (see platform finance).")
     tenant: Tenant | None = strawberry.field(description="The tenant billed.")
     balance: Money | None = strawberry.field(description="Prepaid balance.")
@@ -174,8 +154,6 @@ class AccountBilling:
 
 @strawberry.type(description="A signed-in session of the viewer. Never the session token.")
 class AccountSession:
-    """A session."""
-
     id: strawberry.ID = strawberry.field(description="Opaque global ID of the session.")
     device: str = strawberry.field(description="Device.")
     browser: str = strawberry.field(description="Browser.")
@@ -202,8 +180,6 @@ class AccountSession:
 
 @strawberry.type(description="The account landing: who you are and what needs your attention.")
 class AccountOverview:
-    """Account overview."""
-
     profile: AccountProfile | None = strawberry.field(description="Profile summary.")
     attention: list[AttentionItem] = strawberry.field(
         description="Personal attention items (MFA off, credentials expiring, balance running low, ...), most "
@@ -213,11 +189,8 @@ class AccountOverview:
 
 @strawberry.type(description="The Account pages: the viewer's own profile, security, sessions and tenant billing.")
 class Account:
-    """Account sections (each nullable: a failing backend costs only its section)."""
-
     @strawberry.field(description="Profile summary and personal attention items.")
     async def overview(self, info: Info) -> AccountOverview | None:
-        """Overview."""
         found = await resolve.account_overview(info.context)
         return AccountOverview(
             profile=AccountProfile.of(found.profile) if found.profile else None,
@@ -226,13 +199,11 @@ class Account:
 
     @strawberry.field(description="The viewer's profile.")
     async def profile(self, info: Info) -> AccountProfile | None:
-        """Profile."""
         found = await resolve.profile(info.context)
         return AccountProfile.of(found) if found else None
 
     @strawberry.field(description="The viewer's sign-in security.")
     async def security(self, info: Info) -> AccountSecurity | None:
-        """Security."""
         found = await resolve.security(info.context)
         settings = found.settings
         return AccountSecurity(
@@ -249,10 +220,8 @@ class Account:
 
     @strawberry.field(description="Lightweight billing of the viewer's tenant.")
     async def billing(self, info: Info) -> AccountBilling | None:
-        """Billing."""
         return AccountBilling.of(await resolve.billing(info.context))
 
     @strawberry.field(description="The viewer's sessions: the current one first, then most recently seen.")
     async def sessions(self, info: Info) -> list[AccountSession] | None:
-        """Sessions."""
         return [AccountSession.of(s) for s in await resolve.sessions(info.context)]

@@ -33,16 +33,12 @@ AFTER_DESCRIPTION = (
 
 @strawberry.type(description="A notification arrived in the viewer's inbox.")
 class NotificationAddedEvent:
-    """notificationAdded payload."""
-
     event_id: str = strawberry.field(description=EVENT_ID_DESCRIPTION)
     notification: Notification = strawberry.field(description="The new notification.")
 
 
 @strawberry.type(description="A workload the viewer may see changed status.")
 class WorkloadStatusChangedEvent:
-    """workloadStatusChanged payload."""
-
     event_id: str = strawberry.field(description=EVENT_ID_DESCRIPTION)
     workload_id: strawberry.ID = strawberry.field(description="Global id of the workload.")
     project_id: strawberry.ID = strawberry.field(description="Global id of the workload's project.")
@@ -60,7 +56,6 @@ class WorkloadStatusChangedEvent:
         "no longer visible to you)."
     )
     async def workload(self, info: Info) -> Workload | None:
-        """The current workload."""
         (found,) = await get_workloads(info.context, [local_id(self.workload_id, "Workload")])
         return workload_type(found) if found is not None else None
 
@@ -86,8 +81,6 @@ class WorkloadStatusChangedEvent:
     "POST with `Accept: text/event-stream` (GraphQL over SSE)."
 )
 class Subscription:
-    """The subscription root."""
-
     @strawberry.subscription(
         permission_classes=[Authenticated], description="Notifications as they arrive in your inbox (yours only)."
     )
@@ -96,7 +89,6 @@ class Subscription:
         info: Info,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> AsyncGenerator[NotificationAddedEvent, None]:
-        """New notifications."""
         async for added in resolve.notifications_added(info.context, after):
             yield NotificationAddedEvent(event_id=added.event_id, notification=Notification.of(added.notification))
 
@@ -115,7 +107,6 @@ class Subscription:
         ] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> AsyncGenerator[WorkloadStatusChangedEvent, None]:
-        """Workload status changes."""
         project_id = local_id(project, "Project", "project") if project is not None else None
         async for change in resolve.workload_status_changes(info.context, project_id, after):
             yield WorkloadStatusChangedEvent.of(change)
@@ -125,6 +116,5 @@ class Subscription:
         description="Your unread notification count (the inbox badge): now, then on every change.",
     )
     async def unread_count(self, info: Info) -> AsyncGenerator[int, None]:
-        """The unread badge."""
         async for count in resolve.unread_counts(info.context):
             yield count

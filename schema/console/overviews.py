@@ -26,8 +26,6 @@ RECENT_DESCRIPTION = "How many of the latest audit events to return, 1 to 50."
 
 @strawberry.type(description="Pending invites, or why the viewer does not see them.")
 class OverviewInvites:
-    """Invites section."""
-
     availability: Availability = strawberry.field(
         description="AVAILABLE for those who manage invites; UNAVAILABLE (with the reason) for everyone else."
     )
@@ -36,8 +34,6 @@ class OverviewInvites:
 
 @strawberry.type(description="Governance: quotas and entitlements against usage, policies, members and invites.")
 class OverviewGovernance:
-    """Governance section."""
-
     entitlements: list[Entitlement] = strawberry.field(
         description="Quotas and features with usage: the tenant-wide entitlement first (tenant overview), then each "
         "project's."
@@ -50,8 +46,6 @@ class OverviewGovernance:
 
 @strawberry.type(description="Spend: month to date (in total and by project), hourly burn, balance and runway.")
 class OverviewSpend:
-    """Spend section."""
-
     availability: Availability = strawberry.field(description="UNAVAILABLE when the tenant has no billing account.")
     month_to_date: Money | None = strawberry.field(
         description="Month-to-date spend of the overview's subject (the tenant, or the project)."
@@ -68,8 +62,6 @@ class OverviewSpend:
 
 @strawberry.type(description="Access: admins, service accounts and the credentials that need rotating.")
 class OverviewAccess:
-    """Access section."""
-
     counts: AccessCounts = strawberry.field(description="How much of each access object is in view.")
     admins: list[AccessAdmin] = strawberry.field(
         description="Tenant admins first, then project admins of the projects in view, by name."
@@ -85,16 +77,12 @@ class OverviewAccess:
 
 @strawberry.type(description="How many workloads are in one status.")
 class WorkloadStatusCount:
-    """A status count."""
-
     status: WorkloadStatus = strawberry.field(description="The status.")
     count: int = strawberry.field(description="Workloads in it.")
 
 
 @strawberry.type(description="Workloads: what is active, what it costs per hour, and the newest ones.")
 class OverviewWorkloads:
-    """Workloads section."""
-
     active: int = strawberry.field(description="Pending, provisioning, running, stopping and failed workloads.")
     complete: bool = strawberry.field(
         description="False when there are more active workloads than the overview reads (counts then cover the newest)."
@@ -158,46 +146,37 @@ def _workloads(found: resolve.WorkloadSummary) -> OverviewWorkloads:
 
 @strawberry.interface(description="The sections every persona landing shares.")
 class LandingOverview:
-    """Governance, spend, access, workloads, recent changes and the action band."""
-
     subject: strawberry.Private[resolve.Overview]
 
     @strawberry.field(description="The tenant (null with an error when the access service fails).")
     async def tenant(self) -> Tenant | None:
-        """Through the tenant loader."""
         found = await self.subject.tenant()
         return Tenant.of(found) if found else None
 
     @strawberry.field(description="The console route of this overview.")
     def route(self) -> str:
-        """Route."""
         return self.subject.route
 
     @strawberry.field(description="Governance (access service); null with an error when it fails.")
     async def governance(self) -> OverviewGovernance | None:
-        """Governance."""
         return _governance(await resolve.governance(self.subject), self.subject)
 
     @strawberry.field(description="Spend (account service); null with an error when it fails.")
     async def spend(self) -> OverviewSpend | None:
-        """Spend."""
         return _spend(await resolve.spend(self.subject))
 
     @strawberry.field(description="Access (access service); null with an error when it fails.")
     async def access(self) -> OverviewAccess | None:
-        """Access."""
         return _access(await resolve.access_summary(self.subject), self.subject)
 
     @strawberry.field(description="Workloads (workloads service); null with an error when it fails.")
     async def workloads(self) -> OverviewWorkloads | None:
-        """Workloads."""
         return _workloads(await resolve.workload_summary(self.subject))
 
     @strawberry.field(description="The latest audit events, newest first; null with an error when audit fails.")
     async def recent_changes(
         self, first: Annotated[int, strawberry.argument(description=RECENT_DESCRIPTION)] = 10
     ) -> list[AuditEvent] | None:
-        """Recent changes."""
         return [AuditEvent.of(e) for e in await resolve.recent_changes(self.subject, first)]
 
     @strawberry.field(
@@ -206,26 +185,19 @@ class LandingOverview:
         "null with an error when a service it reads fails."
     )
     async def attention(self) -> list[AttentionItem] | None:
-        """Action band."""
         return [AttentionItem.of(i) for i in await resolve.attention(self.subject)]
 
 
 @strawberry.type(description="The tenant admin's landing: the whole tenant at a glance.")
 class TenantOverview(LandingOverview):
-    """Tenant overview."""
-
     @strawberry.field(description="The tenant's projects, by name.")
     def projects(self) -> list[Project]:
-        """From the viewer's projects."""
         return [Project.of(p) for p in self.subject.projects]
 
 
 @strawberry.type(description="A project member's landing: one project at a glance.")
 class ProjectOverview(LandingOverview):
-    """Project overview."""
-
     @strawberry.field(description="The project.")
     def project(self) -> Project:
-        """Resolved with the overview."""
         assert self.subject.project is not None
         return Project.of(self.subject.project)

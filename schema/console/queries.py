@@ -28,7 +28,6 @@ class NodeQuery:
     async def node(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of any object.")]
     ) -> Node | None:
-        """Fetch one object."""
         (result,) = await resolve_nodes(info.context, [id], "id")
         if isinstance(result, Exception):
             raise result
@@ -45,7 +44,6 @@ class NodeQuery:
             list[strawberry.ID], strawberry.argument(description="Global ids of any objects, at most 100, any types.")
         ],
     ) -> list[Node | None]:
-        """Fetch many objects (at most 100)."""
         if len(ids) > MAX_NODES:
             raise BadUserInput(f"`ids` takes at most {MAX_NODES} ids, got {len(ids)}", argument="ids")
         return await resolve_nodes(info.context, ids, "ids")  # type: ignore[return-value]
@@ -57,7 +55,6 @@ class ShellQuery:
 
     @strawberry.field(permission_classes=[Authenticated], description="The console shell for the viewer.")
     async def shell(self, info: Info) -> Shell:
-        """Groups, routes, badges and landing for the viewer's persona."""
         view = await shell.shell(info.context)
         return Shell(
             persona=Persona(view.persona),
@@ -95,7 +92,6 @@ class OverviewsQuery:
             strawberry.argument(description="Global id of the tenant (operators; tenant admins may name their own)."),
         ] = None,
     ) -> TenantOverview | None:
-        """Tenant landing."""
         tenant_id = local_id(tenant, "Tenant", "tenant") if tenant else None
         return TenantOverview(subject=await overviews.tenant_overview(info.context, tenant_id))
 
@@ -109,6 +105,5 @@ class OverviewsQuery:
         info: Info,
         project: Annotated[strawberry.ID | None, strawberry.argument(description="Global id of the project.")] = None,
     ) -> ProjectOverview | None:
-        """Project landing."""
         project_id = local_id(project, "Project", "project") if project else None
         return ProjectOverview(subject=await overviews.project_overview(info.context, project_id))

@@ -10,8 +10,6 @@ from schema.access.types import Persona
 
 @strawberry.type(description="A console route and whether the viewer may open it.")
 class ShellEntry:
-    """A route entry."""
-
     path: str = strawberry.field(description="Console route (path parameters in braces).")
     label: str = strawberry.field(description="Display label.")
     visible: bool = strawberry.field(description="True when the viewer's persona may open the route.")
@@ -20,8 +18,6 @@ class ShellEntry:
 
 @strawberry.type(description="A group of the left rail, in rail order.")
 class ShellGroup:
-    """A rail group."""
-
     key: str = strawberry.field(description="Stable key: workloads, compute, apps, storage, access, account, platform.")
     label: str = strawberry.field(description="Display label.")
     icon: str = strawberry.field(description="Icon token.")
@@ -32,8 +28,6 @@ class ShellGroup:
 
 @strawberry.type(description="Everything the console shell renders around a page, for the viewer's persona.")
 class Shell:
-    """The shell."""
-
     persona: Persona = strawberry.field(description="The viewer's persona.")
     default_landing: str = strawberry.field(description="Route the viewer lands on after sign-in.")
     groups: list[ShellGroup] = strawberry.field(description="The seven rail groups in order.")

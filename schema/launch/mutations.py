@@ -50,8 +50,6 @@ def _steps(given: Any, names: tuple[str, ...]) -> dict[str, StepModel]:
 
 @strawberry.type(description="What a launch created: the workload (or bucket) and what was created inline for it.")
 class LaunchResult:
-    """Shared fields of launch payloads."""
-
     workload: Annotated[Workload, strawberry.lazy("schema.workloads.types")] | None = strawberry.field(
         description="The launched workload (null for storage launches or when refused)."
     )
@@ -95,15 +93,11 @@ class LaunchAppPayload(LaunchResult):
 
 @strawberry.type(description="Result of submitLaunchDraft: what the draft launched, or each step's problems.")
 class SubmitLaunchDraftPayload(LaunchResult):
-    """submitLaunchDraft payload."""
-
     draft: LaunchDraft | None = strawberry.field(description="The draft, now submitted (null when refused).")
 
 
 @strawberry.input(description="Launch a GPU machine from an image, reached over SSH.")
 class LaunchComputeInput:
-    """launchCompute input."""
-
     basics: LaunchBasicsInput = strawberry.field(description="Project and name.")
     hardware: LaunchHardwareInput = strawberry.field(description="GPUs and region.")
     image: LaunchImageInput = strawberry.field(description="Image, command and environment.")
@@ -115,8 +109,6 @@ class LaunchComputeInput:
 
 @strawberry.input(description="Launch an app from the catalog; hardware defaults to the app's.")
 class LaunchAppInput:
-    """launchApp input."""
-
     basics: LaunchBasicsInput = strawberry.field(description="Project and name.")
     app: LaunchAppSettingsInput = strawberry.field(description="Which app, and its settings.")
     hardware: LaunchHardwareInput | None = strawberry.field(default=None, description="GPUs and region (app defaults).")
@@ -128,8 +120,6 @@ class LaunchAppInput:
 
 @strawberry.input(description="Start a draft (no draftId) or save steps of one; steps not given keep their inputs.")
 class SaveLaunchDraftInput:
-    """saveLaunchDraft input."""
-
     draft_id: strawberry.ID | None = strawberry.field(default=None, description="The draft (absent: a new one).")
     kind: LaunchKind | None = strawberry.field(default=None, description="Which wizard (required for a new draft).")
     current_step: LaunchStep | None = strawberry.field(default=None, description="The step the user is now on.")
@@ -147,16 +137,12 @@ class SaveLaunchDraftInput:
 
 @strawberry.input(description="A draft to discard or submit.")
 class LaunchDraftActionInput:
-    """discardLaunchDraft / submitLaunchDraft input."""
-
     draft_id: strawberry.ID = strawberry.field(description="Global id of one of your drafts.")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
 
 
 @strawberry.type(description="Result of saveLaunchDraft or discardLaunchDraft.")
 class LaunchDraftPayload:
-    """Draft payload."""
-
     draft: LaunchDraft | None = strawberry.field(description="The draft as saved (null when refused).")
     user_errors: list[UserError] = strawberry.field(description="Why the draft was not saved.")
 
@@ -184,7 +170,6 @@ class LaunchMutation:
     async def launch_compute(
         self, info: Info, input: Annotated[LaunchComputeInput, strawberry.argument(description="What to launch.")]
     ) -> LaunchComputePayload | None:
-        """One workload per idempotency key, whatever the retries."""
         inputs = LaunchInputs(
             kind="compute", **_steps(input, ("basics", "hardware", "image", "access", "storage", "network"))
         )
@@ -198,7 +183,6 @@ class LaunchMutation:
     async def launch_app(
         self, info: Info, input: Annotated[LaunchAppInput, strawberry.argument(description="What to launch.")]
     ) -> LaunchAppPayload | None:
-        """One workload per idempotency key, whatever the retries."""
         inputs = LaunchInputs(
             kind="app", **_steps(input, ("basics", "app", "hardware", "access", "storage", "network"))
         )
@@ -212,7 +196,6 @@ class LaunchMutation:
     async def save_launch_draft(
         self, info: Info, input: Annotated[SaveLaunchDraftInput, strawberry.argument(description="Steps to save.")]
     ) -> LaunchDraftPayload | None:
-        """Saves only the steps given."""
         outcome = await run(
             info,
             input.idempotency_key,
@@ -231,7 +214,6 @@ class LaunchMutation:
     async def discard_launch_draft(
         self, info: Info, input: Annotated[LaunchDraftActionInput, strawberry.argument(description="The draft.")]
     ) -> LaunchDraftPayload | None:
-        """The draft ends discarded."""
         outcome = await run(
             info, input.idempotency_key, lambda key: resolve.discard_draft(info.context, input.draft_id, key)
         )
@@ -245,7 +227,6 @@ class LaunchMutation:
     async def submit_launch_draft(
         self, info: Info, input: Annotated[LaunchDraftActionInput, strawberry.argument(description="The draft.")]
     ) -> SubmitLaunchDraftPayload | None:
-        """Staged submit under one idempotency key."""
         outcome = await run(
             info, input.idempotency_key, lambda key: resolve.submit_draft(info.context, input.draft_id, key)
         )

@@ -24,7 +24,6 @@ class LaunchQuery:
     async def launch_draft(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a draft.")]
     ) -> LaunchDraft | None:
-        """A draft, to resume its wizard."""
         return LaunchDraft.of(await resolve.get_draft(info.context, local_id(id, "LaunchDraft")))
 
     @strawberry.field(
@@ -32,5 +31,4 @@ class LaunchQuery:
         description="Your open launch drafts, newest first (at most 50 of each kind of service).",
     )
     async def launch_drafts(self, info: Info) -> list[LaunchDraft]:
-        """Drafts to resume."""
         return [LaunchDraft.of(d) for d in await resolve.open_drafts(info.context)]

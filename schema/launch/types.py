@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 
 @strawberry.enum(description="Which launch wizard.")
 class LaunchKind(Enum):
-    """Wizards."""
-
     COMPUTE = strawberry.enum_value("compute", description="A GPU machine from an image (SSH access).")
     APP = strawberry.enum_value("app", description="An app from the catalog (JupyterLab, vLLM, training, ...).")
     STORAGE = strawberry.enum_value("storage", description="A bucket, optionally shared with other projects.")
@@ -45,8 +43,6 @@ class LaunchKind(Enum):
 
 @strawberry.enum(description="A step of a launch wizard.")
 class LaunchStep(Enum):
-    """Steps (each wizard uses some of them, in its own order)."""
-
     BASICS = strawberry.enum_value("basics", description="Project and name.")
     APP = strawberry.enum_value("app", description="App and its settings (app launches).")
     HARDWARE = strawberry.enum_value("hardware", description="GPU model, count and region.")
@@ -61,8 +57,6 @@ class LaunchStep(Enum):
 
 @strawberry.enum(description="Where a draft is in its life.")
 class LaunchDraftStatus(Enum):
-    """Draft statuses."""
-
     OPEN = strawberry.enum_value("open", description="Being filled in.")
     SUBMITTED = strawberry.enum_value("submitted", description="Submitted: what it launched is linked.")
     DISCARDED = strawberry.enum_value("discarded", description="Discarded by its owner.")
@@ -73,8 +67,6 @@ class LaunchDraftStatus(Enum):
 
 @strawberry.type(description="A step of a draft's wizard: where it is and what it still needs.")
 class LaunchDraftStep:
-    """A wizard step."""
-
     step: LaunchStep = strawberry.field(description="Which step.")
     title: str = strawberry.field(description="Step title.")
     position: int = strawberry.field(description="1-based position in the wizard.")
@@ -85,8 +77,6 @@ class LaunchDraftStep:
 
 @strawberry.type(description="A launch wizard's draft, kept by the service that will own the launch.")
 class LaunchDraft(Node):
-    """A draft: every step's inputs survive going back and forth and gateway restarts."""
-
     kind: LaunchKind = strawberry.field(description="Which wizard.")
     status: LaunchDraftStatus = strawberry.field(description="Open, submitted or discarded.")
     current_step: LaunchStep = strawberry.field(description="The step the user is on.")
@@ -117,7 +107,6 @@ class LaunchDraft(Node):
 
     @strawberry.field(description="The wizard's steps in order, with what each still needs.")
     async def steps(self, info: Info) -> list[LaunchDraftStep]:
-        """Validated on read, so the page shows each step's state."""
         problems = await resolve.step_problems(info.context, self.model)
         order = steps.STEPS[self.model.kind]
         return [
@@ -134,71 +123,58 @@ class LaunchDraft(Node):
 
     @strawberry.field(description="The project the draft launches into (null until chosen or if not visible).")
     async def project(self, info: Info) -> Project | None:
-        """Through the project loader, in scope."""
         found = await resolve.project(info.context, self.model)
         return Project.of(found) if found else None
 
     @strawberry.field(description="The app an app launch starts (null for other wizards or until chosen).")
     async def app(self, info: Info) -> App | None:
-        """From the catalog."""
         found = await resolve.app(info.context, self.model)
         return App.of(found) if found else None
 
     @strawberry.field(description="Project and name, as saved.")
     def basics(self) -> LaunchBasics:
-        """Basics step."""
         return LaunchBasics.from_pydantic(self._inputs().basics)
 
     @strawberry.field(description="GPUs and region, as saved (null for storage drafts).")
     def hardware(self) -> LaunchHardware | None:
-        """Hardware step."""
         return LaunchHardware.from_pydantic(self._inputs().hardware) if self._has("hardware") else None
 
     @strawberry.field(description="Image, command and environment, as saved (compute drafts).")
     def image(self) -> LaunchImage | None:
-        """Image step."""
         return LaunchImage.from_pydantic(self._inputs().image) if self._has("image") else None
 
     @strawberry.field(description="App settings, as saved (app drafts).")
     def app_settings(self) -> LaunchAppSettings | None:
-        """App step."""
         return LaunchAppSettings.from_pydantic(self._inputs().app) if self._has("app") else None
 
     @strawberry.field(description="SSH key and service account, as saved (compute and app drafts).")
     def access(self) -> LaunchAccess | None:
-        """Access step."""
         return LaunchAccess.from_pydantic(self._inputs().access) if self._has("access") else None
 
     @strawberry.field(description="Buckets to mount, as saved (compute and app drafts).")
     def storage(self) -> LaunchStorage | None:
-        """Storage step."""
         return LaunchStorage.from_pydantic(self._inputs().storage) if self._has("storage") else None
 
     @strawberry.field(description="Network and firewall, as saved (always empty: not available yet).")
     def network(self) -> LaunchNetwork | None:
-        """Network step."""
         return LaunchNetwork.from_pydantic(self._inputs().network) if self._has("network") else None
 
     @strawberry.field(description="Whether network and firewall settings can be used (not yet: FUTURE).")
     def network_availability(self) -> Availability:
-        """Typed not-yet-available state."""
         return Availability.of(resolve.NETWORK_AVAILABILITY)
 
     @strawberry.field(description="The storage wizard's bucket, as saved (storage drafts).")
     def bucket(self) -> LaunchBucket | None:
-        """Bucket step."""
         return LaunchBucket.from_pydantic(self._inputs().bucket) if self._has("bucket") else None
 
     @strawberry.field(description="Projects to share with, as saved (storage drafts).")
     def sharing(self) -> LaunchSharing | None:
-        """Sharing step."""
         return LaunchSharing.from_pydantic(self._inputs().sharing) if self._has("sharing") else None
 
     @strawberry.field(description="The workload the submitted draft launched (null before).")
     async def launched_workload(
         self, info: Info
     ) -> Annotated[Workload, strawberry.lazy("schema.workloads.types")] | None:
-        """Through the workload loader, in scope."""
         from schema.workloads.types import workload_type
 
         found = await resolve.launched_workload(info.context, self.model)
@@ -206,7 +182,6 @@ class LaunchDraft(Node):
 
     @strawberry.field(description="The bucket the submitted storage draft created (null before).")
     async def created_bucket(self, info: Info) -> Annotated[Bucket, strawberry.lazy("schema.storage.types")] | None:
-        """Through the bucket loader, in scope."""
         from schema.storage.types import Bucket
 
         found = await resolve.created_bucket(info.context, self.model)

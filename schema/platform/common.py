@@ -31,8 +31,6 @@ def view(info: Info, mode: Mode) -> FleetView:
 
 @strawberry.enum(description="Lifecycle status of a GPU node.")
 class PlatformNodeStatus(Enum):
-    """Node statuses."""
-
     READY = strawberry.enum_value("ready", description="In service: takes workloads.")
     CORDONED = strawberry.enum_value("cordoned", description="In service but takes no new workloads.")
     DRAINING = strawberry.enum_value("draining", description="Its workloads are being moved off.")
@@ -44,18 +42,16 @@ class PlatformNodeStatus(Enum):
 
 @strawberry.enum(description="How urgent an incident or alert is.")
 class PlatformSeverity(Enum):
-    """Severities, most urgent first."""
-
     CRITICAL = strawberry.enum_value("critical", description="Service is failing; act now.")
     MAJOR = strawberry.enum_value("major", description="Capacity or redundancy is degraded.")
     MINOR = strawberry.enum_value("minor", description="Something is off but not degrading service.")
     INFO = strawberry.enum_value("info", description="Informational (planned work, notices).")
 
 
-@strawberry.enum(description="A node lifecycle operation (issue 4 implements them as mutations).")
+@strawberry.enum(
+    description="A node lifecycle operation (cordonNode, uncordonNode, drainNode and startNodeDecommission run them)."
+)
 class PlatformLifecycleOperationKind(Enum):
-    """Operations."""
-
     CORDON = strawberry.enum_value("cordon", description="Stop new workloads landing on the node.")
     UNCORDON = strawberry.enum_value("uncordon", description="Return the node to service.")
     DRAIN = strawberry.enum_value("drain", description="Move the node's workloads elsewhere.")
@@ -67,8 +63,6 @@ class PlatformLifecycleOperationKind(Enum):
 
 @strawberry.type(description="A lifecycle operation: whether it is possible now and why (enabled or not).")
 class PlatformLifecycleOperation:
-    """An operation."""
-
     kind: PlatformLifecycleOperationKind = strawberry.field(description="Which operation.")
     label: str = strawberry.field(description="Button label.")
     enabled: bool = strawberry.field(description="True when the operation is possible now.")
@@ -89,16 +83,12 @@ class PlatformLifecycleOperation:
 
 @strawberry.type(description="One filter value an evidence pivot applies.")
 class PlatformEvidenceFilter:
-    """A filter name and value."""
-
     name: str = strawberry.field(description="The `EvidenceFilter` field it sets: `targetTypes` or `targetIds`.")
     value: str = strawberry.field(description="The value (one element of that list).")
 
 
 @strawberry.type(description="Where the platform-scope audit evidence of an object is (served by `evidence`).")
 class PlatformEvidencePivot:
-    """An evidence pivot."""
-
     scope: EvidenceScope = strawberry.field(description="Evidence scope the route opens: always PLATFORM.")
     target_type: str | None = strawberry.field(
         description="Audit target type (node, maas_site, maas_hub, onboarding_task, decommission_task, ...); "
@@ -124,8 +114,6 @@ class PlatformEvidencePivot:
 
 @strawberry.enum(description="State of one step of a lifecycle task.")
 class PlatformTaskStepState(Enum):
-    """Step states."""
-
     DONE = strawberry.enum_value("done", description="Finished.")
     CURRENT = strawberry.enum_value("current", description="In progress.")
     PENDING = strawberry.enum_value("pending", description="Not started.")
@@ -134,8 +122,6 @@ class PlatformTaskStepState(Enum):
 
 @strawberry.type(description="One step of an onboarding or decommission task, in order.")
 class PlatformTaskStep:
-    """A task step."""
-
     name: str = strawberry.field(description="Stage name (e.g. commissioning, burn_in, wiping).")
     state: PlatformTaskStepState = strawberry.field(description="Whether it is done, current, pending or failed.")
     started_at: datetime | None = strawberry.field(description="When it started.")
@@ -156,8 +142,6 @@ class PlatformTaskStep:
 
 @strawberry.enum(description="What happened to a node.")
 class PlatformActivityType(Enum):
-    """Activity types."""
-
     CORDON = strawberry.enum_value("cordon", description="Cordoned.")
     UNCORDON = strawberry.enum_value("uncordon", description="Uncordoned.")
     DRAIN = strawberry.enum_value("drain", description="Drained.")
@@ -170,8 +154,6 @@ class PlatformActivityType(Enum):
 
 @strawberry.enum(description="How an activity ended.")
 class PlatformActivityOutcome(Enum):
-    """Outcomes."""
-
     SUCCEEDED = strawberry.enum_value("succeeded", description="It worked.")
     FAILED = strawberry.enum_value("failed", description="It failed.")
     IN_PROGRESS = strawberry.enum_value("in_progress", description="Still running.")
@@ -179,8 +161,6 @@ class PlatformActivityOutcome(Enum):
 
 @strawberry.type(description="Something that happened to a node, and who did it.")
 class PlatformActivityEvent:
-    """An activity event."""
-
     id: str = strawberry.field(description="Event id (local).")
     type: PlatformActivityType = strawberry.field(description="What happened.")
     outcome: PlatformActivityOutcome = strawberry.field(description="How it ended.")
@@ -204,7 +184,6 @@ class PlatformActivityEvent:
 
     @strawberry.field(description="The node it happened to.")
     async def node(self, info: Info) -> Annotated[PlatformNode, strawberry.lazy("schema.platform.fleet")] | None:
-        """Read the way the page reads nodes."""
         from schema.platform.fleet import PlatformNode
 
         found = await view(info, self.mode).node(self.model.node_id, self.model.site_id)
@@ -212,7 +191,6 @@ class PlatformActivityEvent:
 
     @strawberry.field(description="The operator account (person or automation) that acted; null if unknown.")
     async def actor(self, info: Info) -> Annotated[OperatorAccount, strawberry.lazy("schema.platform.tasks")] | None:
-        """Through the operator account loader."""
         from schema.platform.tasks import OperatorAccount
 
         found = await view(info, self.mode).account(self.model.actor_id)
@@ -226,8 +204,6 @@ def activity_list(events: list[backend.NodeActivity], mode: Mode) -> list[Platfo
 
 @strawberry.type(description="How many nodes have a status.")
 class PlatformNodeStatusCount:
-    """A status count."""
-
     status: PlatformNodeStatus = strawberry.field(description="The status.")
     count: int = strawberry.field(description="Nodes with it.")
 

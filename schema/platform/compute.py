@@ -14,8 +14,6 @@ from schema.shared.types import Money, Node
 
 @strawberry.enum(description="How much of a SKU a region can hand out now.")
 class SkuAvailabilityState(Enum):
-    """Availability states, best first."""
-
     AVAILABLE = strawberry.enum_value("available", description="Plenty of capacity.")
     LIMITED = strawberry.enum_value("limited", description="A few machines left; launches may queue.")
     SOLD_OUT = strawberry.enum_value("sold_out", description="No capacity now; launches wait for capacity.")
@@ -23,8 +21,6 @@ class SkuAvailabilityState(Enum):
 
 @strawberry.type(description="Availability of a SKU in one region.")
 class RegionAvailability:
-    """One region's capacity."""
-
     region: str = strawberry.field(description="Region name, e.g. us-east-1.")
     available_count: int = strawberry.field(description="Machines of this SKU that can be launched now.")
     state: SkuAvailabilityState = strawberry.field(description="Available, limited or sold out.")
@@ -32,8 +28,6 @@ class RegionAvailability:
 
 @strawberry.type(description="A GPU SKU card: hardware, price per hour and availability by region.")
 class ComputeSku(Node):
-    """A GPU machine shape for sale (no supplier cost or internal pool)."""
-
     name: str = strawberry.field(description="Display name, e.g. 8x H100 80GB.")
     gpu_model: str = strawberry.field(description="GPU model, e.g. NVIDIA H100 80GB.")
     gpu_family: str = strawberry.field(description="Short GPU family name, e.g. H100 (also accepted by `gpuModel`).")

@@ -15,8 +15,6 @@ from schema.shared.types import BigInt, Info
 
 @strawberry.enum(description="Operating system of a download.")
 class DownloadOs(Enum):
-    """Operating systems."""
-
     LINUX = strawberry.enum_value("linux", description="Linux.")
     MACOS = strawberry.enum_value("macos", description="macOS.")
     WINDOWS = strawberry.enum_value("windows", description="Windows.")
@@ -24,24 +22,18 @@ class DownloadOs(Enum):
 
 @strawberry.enum(description="CPU architecture of a download.")
 class CpuArch(Enum):
-    """Architectures."""
-
     AMD64 = strawberry.enum_value("amd64", description="x86-64.")
     ARM64 = strawberry.enum_value("arm64", description="64-bit ARM (Apple silicon, Graviton, ...).")
 
 
 @strawberry.enum(description="What a download is.")
 class DownloadArtifact(Enum):
-    """Artifacts."""
-
     CLI = strawberry.enum_value("cli", description="The command-line client.")
     SDK = strawberry.enum_value("sdk", description="The SDK bundle.")
 
 
 @strawberry.type(description="A downloadable CLI or SDK build for one OS and architecture.")
 class Download:
-    """A download (never its origin URL or signing key)."""
-
     artifact: DownloadArtifact = strawberry.field(description="CLI or SDK.")
     name: str = strawberry.field(description="Product name.")
     os: DownloadOs = strawberry.field(description="Operating system.")
@@ -73,8 +65,6 @@ class Download:
 
 @strawberry.enum(description="What kind of API a reference documents.")
 class ApiReferenceKind(Enum):
-    """API kinds."""
-
     GRAPHQL = strawberry.enum_value("graphql", description="The GraphQL API.")
     REST = strawberry.enum_value("rest", description="The REST API.")
     OPENAPI = strawberry.enum_value("openapi", description="The OpenAPI document or a viewer of it.")
@@ -82,8 +72,6 @@ class ApiReferenceKind(Enum):
 
 @strawberry.type(description="An API reference entry point.")
 class ApiReference:
-    """API reference."""
-
     name: str = strawberry.field(description="Display name.")
     kind: ApiReferenceKind = strawberry.field(description="GraphQL, REST or OpenAPI.")
     route: str = strawberry.field(description="Console route of the reference.")
@@ -97,8 +85,6 @@ class ApiReference:
 
 @strawberry.type(description="Developer downloads and API references.")
 class Developer:
-    """The developer page; each list resolves only when selected."""
-
     @strawberry.field(
         description="CLI and SDK downloads, newest version first (empty when none match; null with an error on "
         "failure)."
@@ -111,20 +97,16 @@ class Developer:
             CpuArch | None, strawberry.argument(description="Only downloads for this architecture.")
         ] = None,
     ) -> list[Download] | None:
-        """Downloads."""
         found = await resolve.downloads(info.context, os=os.value if os else None, arch=arch.value if arch else None)
         return [Download.of(v) for v in found]
 
     @strawberry.field(description="API references in their published order (null with an error on failure).")
     async def api_references(self, info: Info) -> list[ApiReference] | None:
-        """API references."""
         return [ApiReference.of(r) for r in await resolve.api_references(info.context)]
 
 
 @strawberry.enum(description="The console section a scheduler guide routes to.")
 class SchedulerDestination(Enum):
-    """Destinations."""
-
     APPS = strawberry.enum_value("apps", description="The app catalog.")
     WORKLOADS = strawberry.enum_value("workloads", description="Workloads.")
     ACCESS = strawberry.enum_value("access", description="Access (projects, service accounts, entitlements).")
@@ -132,8 +114,6 @@ class SchedulerDestination(Enum):
 
 @strawberry.type(description="One scheduler concept and where it lives in the console now.")
 class SchedulerConceptMapping:
-    """Concept mapping."""
-
     concept: str = strawberry.field(description="The concept as the scheduler calls it, e.g. sbatch job script.")
     now: str = strawberry.field(description="What it is now, e.g. Training Job app.")
     destination: SchedulerDestination = strawberry.field(description="Section it lives in.")
@@ -142,8 +122,6 @@ class SchedulerConceptMapping:
 
 @strawberry.type(description="Guidance for users coming from a scheduler: where that now lives.")
 class SchedulerGuide:
-    """Scheduler guide."""
-
     scheduler: str = strawberry.field(description="Scheduler key, e.g. slurm.")
     name: str = strawberry.field(description="Scheduler name, e.g. Slurm.")
     title: str = strawberry.field(description="Card title, e.g. I used Slurm.")

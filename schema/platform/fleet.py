@@ -39,8 +39,6 @@ ActivityFirst = Annotated[int, strawberry.argument(description=ACTIVITY_FIRST)]
 
 @strawberry.type(description="A GPU node as operators see it: inventory, placement, workloads and lifecycle.")
 class PlatformNode(Node):
-    """An operator's node."""
-
     hostname: str = strawberry.field(description="Node hostname.")
     serial: str | None = strawberry.field(description="Chassis serial number.")
     rack: str | None = strawberry.field(description="Rack the node sits in.")
@@ -79,13 +77,11 @@ class PlatformNode(Node):
 
     @strawberry.field(description="The MAAS site the node is at.")
     async def site(self, info: Info) -> MaasSite | None:
-        """Through the site loader."""
         found = await view(info, self.mode).site(self.model.site_id)
         return MaasSite.of(found, self.mode) if found else None
 
     @strawberry.field(description="The MAAS hub that provisions the node's site.")
     async def hub(self, info: Info) -> MaasHub | None:
-        """Site, then hub."""
         fleet = view(info, self.mode)
         site = await fleet.site(self.model.site_id)
         found = await fleet.hub(site.maas_hub_id) if site else None
@@ -93,23 +89,19 @@ class PlatformNode(Node):
 
     @strawberry.field(description="The provisioning profile the node is built from.")
     async def profile(self, info: Info) -> ProvisioningProfile | None:
-        """Through the profile loader."""
         found = await view(info, self.mode).profile(self.model.profile_id)
         return ProvisioningProfile.of(found, self.mode) if found else None
 
     @strawberry.field(description="Workloads on the node, every tenant's, newest first.")
     async def workloads(self, info: Info) -> list[Workload]:
-        """One batched call for every node of the page."""
         return [workload_type(w) for w in await resolve.node_workloads(view(info, self.mode), self.model)]
 
     @strawberry.field(description="GPUs held by the node's workloads.")
     async def allocated_gpus(self, info: Info) -> int:
-        """Sum of the workloads' GPU counts."""
         return resolve.allocated_gpus(await resolve.node_workloads(view(info, self.mode), self.model))
 
     @strawberry.field(description="Open and acknowledged incidents and alerts about the node, most severe first.")
     async def open_signals(self, info: Info) -> list[Annotated[OpsSignal, strawberry.lazy("schema.platform.tasks")]]:
-        """Through the signal loaders."""
         from schema.platform.tasks import OpsSignal
 
         return [OpsSignal.of(s, self.mode) for s in await view(info, self.mode).open_signals_of_node(self.model.id)]
@@ -118,7 +110,6 @@ class PlatformNode(Node):
     async def onboarding_task(
         self, info: Info
     ) -> Annotated[OnboardingTask, strawberry.lazy("schema.platform.tasks")] | None:
-        """Through the onboarding loaders."""
         from schema.platform.tasks import OnboardingTask
 
         found = await view(info, self.mode).onboarding_of_node(self.model.id)
@@ -128,7 +119,6 @@ class PlatformNode(Node):
     async def decommission_task(
         self, info: Info
     ) -> Annotated[DecommissionTask, strawberry.lazy("schema.platform.tasks")] | None:
-        """Through the decommission loaders."""
         from schema.platform.tasks import DecommissionTask
 
         found = await view(info, self.mode).decommission_of_node(self.model.id)
@@ -136,25 +126,20 @@ class PlatformNode(Node):
 
     @strawberry.field(description="Cordon, uncordon, drain and decommission: enabled by node status, with reasons.")
     async def lifecycle_operations(self, info: Info) -> list[PlatformLifecycleOperation]:
-        """From the node lifecycle table."""
         found = await resolve.node_operations(view(info, self.mode), self.model)
         return [PlatformLifecycleOperation.of(o) for o in found]
 
     @strawberry.field(description="What happened to the node, newest first.")
     async def activity(self, info: Info, first: ActivityFirst = 20) -> list[PlatformActivityEvent]:
-        """Through the activity loader."""
         return activity_list(await resolve.node_activity(view(info, self.mode), self.model.id, first), self.mode)
 
     @strawberry.field(description="Pivot to the node's platform-scope audit evidence.")
     def evidence_pivot(self) -> PlatformEvidencePivot:
-        """Typed pivot."""
         return PlatformEvidencePivot.of(resolve.evidence_pivot("node", self.model.id, self.model.hostname))
 
 
 @strawberry.enum(description="Whether a site is in use.")
 class MaasSiteStatus(Enum):
-    """Site statuses."""
-
     ACTIVE = strawberry.enum_value("active", description="In use.")
     BUILDING = strawberry.enum_value("building", description="Being built out; nodes are onboarding.")
     RETIRED = strawberry.enum_value("retired", description="No longer used.")
@@ -162,8 +147,6 @@ class MaasSiteStatus(Enum):
 
 @strawberry.type(description="Physical capacity of a site against what is installed.")
 class MaasSiteCapacity:
-    """Site capacity."""
-
     racks: int = strawberry.field(description="Racks.")
     power_kw: int = strawberry.field(description="Power budget in kW.")
     gpu_slots: int = strawberry.field(description="GPUs the site can host.")
@@ -175,8 +158,6 @@ class MaasSiteCapacity:
 
 @strawberry.type(description="A data-centre site provisioned by a MAAS hub: capacity, nodes, tasks and activity.")
 class MaasSite(Node):
-    """A MAAS site."""
-
     name: str = strawberry.field(description="Site name.")
     region: str = strawberry.field(description="Region.")
     status: MaasSiteStatus = strawberry.field(description="Whether the site is in use.")
@@ -201,13 +182,11 @@ class MaasSite(Node):
 
     @strawberry.field(description="The MAAS hub that provisions the site.")
     async def hub(self, info: Info) -> MaasHub | None:
-        """Through the hub loader."""
         found = await view(info, self.mode).hub(self.model.maas_hub_id)
         return MaasHub.of(found, self.mode) if found else None
 
     @strawberry.field(description="Racks, power and GPU slots against the GPUs installed and in service.")
     async def capacity(self, info: Info) -> MaasSiteCapacity:
-        """From the site's nodes."""
         nodes = [n for n in await view(info, self.mode).nodes_at_site(self.model.id) if n.status != "decommissioned"]
         cap = self.model.capacity
         installed = sum(n.gpu_count for n in nodes)
@@ -223,12 +202,10 @@ class MaasSite(Node):
 
     @strawberry.field(description="Nodes at the site, by hostname.")
     async def nodes(self, info: Info) -> list[PlatformNode]:
-        """Through the site's node list."""
         return [PlatformNode.of(n, self.mode) for n in await view(info, self.mode).nodes_at_site(self.model.id)]
 
     @strawberry.field(description="How many of the site's nodes have each status.")
     async def nodes_by_status(self, info: Info) -> list[PlatformNodeStatusCount]:
-        """Counted from the site's nodes."""
         nodes = await view(info, self.mode).nodes_at_site(self.model.id)
         return status_counts(count_by(n.status for n in nodes))
 
@@ -236,7 +213,6 @@ class MaasSite(Node):
     async def onboarding_tasks(
         self, info: Info
     ) -> list[Annotated[OnboardingTask, strawberry.lazy("schema.platform.tasks")]]:
-        """Through the onboarding loaders."""
         from schema.platform.tasks import OnboardingTask
 
         return [OnboardingTask.of(t, self.mode) for t in await view(info, self.mode).onboarding_at_site(self.model.id)]
@@ -245,7 +221,6 @@ class MaasSite(Node):
     async def decommission_tasks(
         self, info: Info
     ) -> list[Annotated[DecommissionTask, strawberry.lazy("schema.platform.tasks")]]:
-        """Through the decommission loaders."""
         from schema.platform.tasks import DecommissionTask
 
         found = await view(info, self.mode).decommission_at_site(self.model.id)
@@ -253,7 +228,6 @@ class MaasSite(Node):
 
     @strawberry.field(description="Open and acknowledged incidents and alerts at the site, most severe first.")
     async def open_signals(self, info: Info) -> list[Annotated[OpsSignal, strawberry.lazy("schema.platform.tasks")]]:
-        """Through the signal loaders."""
         from schema.platform.tasks import OpsSignal
 
         found = await view(info, self.mode).open_signals_at_sites([self.model.id])
@@ -261,26 +235,21 @@ class MaasSite(Node):
 
     @strawberry.field(description="Bulk cordon, uncordon and drain over the site's nodes, with counts and reasons.")
     async def lifecycle_operations(self, info: Info) -> list[PlatformLifecycleOperation]:
-        """From the node lifecycle table."""
         return [
             PlatformLifecycleOperation.of(o) for o in await resolve.site_operations(view(info, self.mode), self.model)
         ]
 
     @strawberry.field(description="What happened to the site's nodes, newest first.")
     async def activity(self, info: Info, first: ActivityFirst = 20) -> list[PlatformActivityEvent]:
-        """Through the activity loader."""
         return activity_list(await resolve.site_activity(view(info, self.mode), [self.model.id], first), self.mode)
 
     @strawberry.field(description="Pivot to the site's platform-scope audit evidence.")
     def evidence_pivot(self) -> PlatformEvidencePivot:
-        """Typed pivot."""
         return PlatformEvidencePivot.of(resolve.evidence_pivot("site", self.model.id, self.model.name))
 
 
 @strawberry.enum(description="Health of a MAAS hub.")
 class MaasHubStatus(Enum):
-    """Hub statuses."""
-
     HEALTHY = strawberry.enum_value("healthy", description="Serving and in sync.")
     DEGRADED = strawberry.enum_value("degraded", description="Serving with a problem; see statusReason.")
     OFFLINE = strawberry.enum_value("offline", description="Not reachable; provisioning stops.")
@@ -290,8 +259,6 @@ class MaasHubStatus(Enum):
     description="A MAAS region controller and the sites it provisions. Its API endpoint and key are never included."
 )
 class MaasHub(Node):
-    """A MAAS hub."""
-
     name: str = strawberry.field(description="Hub name.")
     region: str = strawberry.field(description="Region it serves.")
     version: str = strawberry.field(description="MAAS version.")
@@ -322,12 +289,10 @@ class MaasHub(Node):
 
     @strawberry.field(description="Sites the hub provisions, by name.")
     async def sites(self, info: Info) -> list[MaasSite]:
-        """Through the site loaders."""
         return [MaasSite.of(s, self.mode) for s in await view(info, self.mode).sites_of_hub(self.model.id)]
 
     @strawberry.field(description="Nodes at the hub's sites (not decommissioned).")
     async def node_count(self, info: Info) -> int:
-        """Counted from the sites' node lists."""
         fleet = view(info, self.mode)
         sites = await fleet.sites_of_hub(self.model.id)
         total = 0
@@ -337,7 +302,6 @@ class MaasHub(Node):
 
     @strawberry.field(description="Open and acknowledged incidents and alerts at the hub's sites.")
     async def open_signals(self, info: Info) -> list[Annotated[OpsSignal, strawberry.lazy("schema.platform.tasks")]]:
-        """Through the signal loaders."""
         from schema.platform.tasks import OpsSignal
 
         fleet = view(info, self.mode)
@@ -346,21 +310,17 @@ class MaasHub(Node):
 
     @strawberry.field(description="What happened to nodes at the hub's sites, newest first.")
     async def activity(self, info: Info, first: ActivityFirst = 20) -> list[PlatformActivityEvent]:
-        """Through the activity loader."""
         fleet = view(info, self.mode)
         sites = await fleet.sites_of_hub(self.model.id)
         return activity_list(await resolve.site_activity(fleet, [s.id for s in sites], first), self.mode)
 
     @strawberry.field(description="Pivot to the hub's platform-scope audit evidence.")
     def evidence_pivot(self) -> PlatformEvidencePivot:
-        """Typed pivot."""
         return PlatformEvidencePivot.of(resolve.evidence_pivot("hub", self.model.id, self.model.name))
 
 
 @strawberry.enum(description="Whether an OS image may be deployed.")
 class OsImageStatus(Enum):
-    """Image statuses."""
-
     ACTIVE = strawberry.enum_value("active", description="Deployable.")
     TESTING = strawberry.enum_value("testing", description="Deployable to pilot profiles only.")
     DEPRECATED = strawberry.enum_value("deprecated", description="No longer deployed to new nodes.")
@@ -368,8 +328,6 @@ class OsImageStatus(Enum):
 
 @strawberry.type(description="An OS image MAAS deploys. Its signing key is never included.")
 class ProvisioningImage(Node):
-    """An OS image."""
-
     name: str = strawberry.field(description="Image name.")
     os: str = strawberry.field(description="Operating system family.")
     version: str = strawberry.field(description="Image version.")
@@ -399,8 +357,6 @@ class ProvisioningImage(Node):
 
 @strawberry.enum(description="Whether a provisioning profile is used for new nodes.")
 class ProvisioningProfileStatus(Enum):
-    """Profile statuses."""
-
     ACTIVE = strawberry.enum_value("active", description="Used for new nodes of its GPU model.")
     DRAFT = strawberry.enum_value("draft", description="Being prepared; not used yet.")
     RETIRED = strawberry.enum_value("retired", description="No longer used.")
@@ -411,8 +367,6 @@ class ProvisioningProfileStatus(Enum):
     "BMC credentials are never included."
 )
 class ProvisioningProfile(Node):
-    """A provisioning profile."""
-
     name: str = strawberry.field(description="Profile name.")
     gpu_model: str = strawberry.field(description="GPU model it applies to.")
     status: ProvisioningProfileStatus = strawberry.field(description="Whether it is used.")
@@ -445,6 +399,5 @@ class ProvisioningProfile(Node):
 
     @strawberry.field(description="The OS image the profile deploys.")
     async def image(self, info: Info) -> ProvisioningImage | None:
-        """Through the image loader."""
         found = await view(info, self.mode).image(self.model.image_id)
         return ProvisioningImage.of(found) if found else None

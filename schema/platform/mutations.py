@@ -19,8 +19,6 @@ from schema.shared.types import Info
 
 @strawberry.input(description="A node to operate on.")
 class NodeOperationInput:
-    """cordonNode / uncordonNode / drainNode input."""
-
     node_id: strawberry.ID = strawberry.field(description="Global id of the node (GpuNode or PlatformNode).")
     reason: str | None = strawberry.field(default=None, description="Why (recorded in the node's activity).")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
@@ -28,8 +26,6 @@ class NodeOperationInput:
 
 @strawberry.input(description="A node to decommission, and why.")
 class StartNodeDecommissionInput:
-    """startNodeDecommission input."""
-
     node_id: strawberry.ID = strawberry.field(description="Global id of the node (cordon or drain it first).")
     reason: str = strawberry.field(description="Why the node leaves the fleet.")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
@@ -37,8 +33,6 @@ class StartNodeDecommissionInput:
 
 @strawberry.type(description="The node after the operation, or why the operation was refused.")
 class NodeOperationPayload:
-    """Node operation payload."""
-
     node: PlatformNode | None = strawberry.field(description="The node after the operation (null when refused).")
     decommission_task: DecommissionTask | None = strawberry.field(
         description="The decommission task started (startNodeDecommission only)."
@@ -74,7 +68,6 @@ class PlatformMutation:
     async def cordon_node(
         self, info: Info, input: Annotated[NodeOperationInput, strawberry.argument(description="The node.")]
     ) -> NodeOperationPayload | None:
-        """Cordon."""
         return await _operate(info, input.node_id, "cordon", input.reason, input.idempotency_key)
 
     @strawberry.mutation(
@@ -83,7 +76,6 @@ class PlatformMutation:
     async def uncordon_node(
         self, info: Info, input: Annotated[NodeOperationInput, strawberry.argument(description="The node.")]
     ) -> NodeOperationPayload | None:
-        """Uncordon."""
         return await _operate(info, input.node_id, "uncordon", input.reason, input.idempotency_key)
 
     @strawberry.mutation(
@@ -92,7 +84,6 @@ class PlatformMutation:
     async def drain_node(
         self, info: Info, input: Annotated[NodeOperationInput, strawberry.argument(description="The node.")]
     ) -> NodeOperationPayload | None:
-        """Drain."""
         return await _operate(info, input.node_id, "drain", input.reason, input.idempotency_key)
 
     @strawberry.mutation(
@@ -104,5 +95,4 @@ class PlatformMutation:
         info: Info,
         input: Annotated[StartNodeDecommissionInput, strawberry.argument(description="The node and why.")],
     ) -> NodeOperationPayload | None:
-        """Opens a decommission task."""
         return await _operate(info, input.node_id, "decommission", input.reason, input.idempotency_key)

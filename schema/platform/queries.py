@@ -33,7 +33,6 @@ class PlatformQuery:
         description="The platform console: overview, ops, lifecycle, config, evidence, finance, IAM.",
     )
     async def platform(self, info: Info) -> Platform | None:
-        """Operators only (the permission class above)."""
         return Platform()
 
     @strawberry.field(
@@ -42,7 +41,6 @@ class PlatformQuery:
         "Takes a PlatformNode or GpuNode id (NOT_FOUND if unknown).",
     )
     async def platform_node(self, info: Info, id: IdArgument) -> PlatformNode | None:
-        """Node detail page."""
         found = await platform.get_platform_node(info.context, _local(id, "PlatformNode", "GpuNode"))
         return PlatformNode.of(found, "by_id")
 
@@ -51,14 +49,12 @@ class PlatformQuery:
         description="MAAS site detail: hub, capacity, nodes, tasks, operations, activity, evidence.",
     )
     async def maas_site(self, info: Info, id: IdArgument) -> MaasSite | None:
-        """MAAS site detail page."""
         return MaasSite.of(await platform.get_site(info.context, _local(id, "MaasSite")), "by_site")
 
     @strawberry.field(
         permission_classes=[IsOperator], description="MAAS hub detail: version, health, sites, activity and evidence."
     )
     async def maas_hub(self, info: Info, id: IdArgument) -> MaasHub | None:
-        """MAAS hub detail page."""
         return MaasHub.of(await platform.get_hub(info.context, _local(id, "MaasHub")), "by_site")
 
     @strawberry.field(
@@ -66,7 +62,6 @@ class PlatformQuery:
         description="Onboarding detail: steps, node, site, profile, operations, activity, evidence.",
     )
     async def onboarding_task(self, info: Info, id: IdArgument) -> OnboardingTask | None:
-        """Onboarding detail page."""
         return OnboardingTask.of(await platform.get_onboarding_task(info.context, _local(id, "OnboardingTask")))
 
     @strawberry.field(
@@ -74,7 +69,6 @@ class PlatformQuery:
         description="Decommission detail: steps, requester, node, operations, activity, evidence.",
     )
     async def decommission_task(self, info: Info, id: IdArgument) -> DecommissionTask | None:
-        """Decommission detail page."""
         return DecommissionTask.of(await platform.get_decommission_task(info.context, _local(id, "DecommissionTask")))
 
 
@@ -98,7 +92,6 @@ class ComputeQuery:
             strawberry.argument(description="Only SKUs of this GPU model or family (e.g. `H100`), ignoring case."),
         ] = None,
     ) -> list[ComputeSku] | None:
-        """The compute page."""
         return [ComputeSku.of(c) for c in await compute.compute_skus(info.context, region=region, gpu_model=gpu_model)]
 
 
@@ -108,7 +101,6 @@ class DeveloperQuery:
 
     @strawberry.field(permission_classes=[Authenticated], description="Developer downloads and API references.")
     def developer(self) -> Developer:
-        """The developer downloads page."""
         return Developer()
 
     @strawberry.field(
@@ -116,5 +108,4 @@ class DeveloperQuery:
         description="Scheduler guidance cards in order (null with an error on failure).",
     )
     async def scheduler_guidance(self, info: Info) -> list[SchedulerGuide] | None:
-        """The schedulers page."""
         return [SchedulerGuide.of(g) for g in await developer.scheduler_guidance(info.context)]

@@ -38,8 +38,6 @@ def _money(cents: float) -> Money:
 
 @strawberry.type(description="GPU capacity of one GPU model across the fleet.")
 class PlatformGpuModelCapacity:
-    """Capacity of a GPU model."""
-
     gpu_model: str = strawberry.field(description="GPU model.")
     nodes: int = strawberry.field(description="Nodes with this model (any status).")
     gpus_installed: int = strawberry.field(description="GPUs installed.")
@@ -50,8 +48,6 @@ class PlatformGpuModelCapacity:
 
 @strawberry.type(description="The platform at a glance: fleet, capacity, utilisation, incidents, tasks, attention.")
 class PlatformOverview:
-    """Platform overview."""
-
     node_count: int = strawberry.field(description="Nodes in the inventory (any status).")
     nodes_by_status: list[PlatformNodeStatusCount] = strawberry.field(description="Node counts by status.")
     capacity_by_gpu_model: list[PlatformGpuModelCapacity] = strawberry.field(description="Capacity per GPU model.")
@@ -92,40 +88,30 @@ class PlatformOverview:
 
 @strawberry.type(description="A node that needs an operator, and why.")
 class PlatformNodeAttention:
-    """A node needing attention."""
-
     node: PlatformNode = strawberry.field(description="The node.")
     reasons: list[str] = strawberry.field(description="Why: its status, open signals, a failed onboarding.")
 
 
 @strawberry.type(description="Ops: open incidents and alerts, and the nodes needing attention.")
 class PlatformOps:
-    """Platform ops."""
-
     signals: list[OpsSignal] = strawberry.field(description="Open and acknowledged signals, most severe first.")
     nodes_needing_attention: list[PlatformNodeAttention] = strawberry.field(description="Nodes to look at.")
 
 
 @strawberry.type(description="How many onboarding tasks are at a stage.")
 class OnboardingStageCount:
-    """A stage count."""
-
     stage: OnboardingStage = strawberry.field(description="The stage.")
     count: int = strawberry.field(description="Tasks at it.")
 
 
 @strawberry.type(description="How many decommission tasks are at a stage.")
 class DecommissionStageCount:
-    """A stage count."""
-
     stage: DecommissionStage = strawberry.field(description="The stage.")
     count: int = strawberry.field(description="Tasks at it.")
 
 
 @strawberry.type(description="Lifecycle: nodes being onboarded and decommissioned, with their stages.")
 class PlatformLifecycle:
-    """Platform lifecycle."""
-
     onboarding_tasks: list[OnboardingTask] = strawberry.field(description="In flight and failed first, newest first.")
     decommission_tasks: list[DecommissionTask] = strawberry.field(description="In flight first, newest first.")
     onboarding_by_stage: list[OnboardingStageCount] = strawberry.field(description="Onboarding tasks per stage.")
@@ -134,8 +120,6 @@ class PlatformLifecycle:
 
 @strawberry.type(description="Config: MAAS provisioning (hubs and their sites), OS images and provisioning profiles.")
 class PlatformConfig:
-    """Platform config."""
-
     maas_hubs: list[MaasHub] = strawberry.field(description="MAAS hubs by region; each lists its sites.")
     images: list[ProvisioningImage] = strawberry.field(description="OS images, default first, deprecated last.")
     profiles: list[ProvisioningProfile] = strawberry.field(description="Provisioning profiles, active first.")
@@ -144,8 +128,6 @@ class PlatformConfig:
 
 @strawberry.type(description="Evidence: pivots into platform-scope audit evidence (served by `evidence`).")
 class PlatformEvidence:
-    """Platform evidence pivots."""
-
     platform: PlatformEvidencePivot = strawberry.field(description="All platform-scope evidence.")
     targets: list[PlatformEvidencePivot] = strawberry.field(
         description="One pivot per node needing attention, lifecycle task in flight and unhealthy MAAS hub."
@@ -154,16 +136,12 @@ class PlatformEvidence:
 
 @strawberry.type(description="GPU-hours of one GPU model.")
 class PlatformModelHours:
-    """Hours per model."""
-
     gpu_model: str = strawberry.field(description="GPU model.")
     gpu_hours: float = strawberry.field(description="GPU-hours.")
 
 
 @strawberry.type(description="One tenant's revenue and GPU-hours in the period.")
 class PlatformTenantRevenue:
-    """Revenue of a tenant."""
-
     revenue: Money = strawberry.field(description="Revenue in the period (month to date for the current month).")
     gpu_hours: float = strawberry.field(description="GPU-hours used in the period.")
     share: float = strawberry.field(description="Share of the platform's revenue, 0 to 1.")
@@ -172,15 +150,12 @@ class PlatformTenantRevenue:
 
     @strawberry.field(description="The tenant.")
     async def tenant(self, info: Info) -> Tenant | None:
-        """Through the tenant loader (one call for every row)."""
         (found,) = await access_resolvers.get_tenants(info.context, [self.tenant_id])
         return Tenant.of(found) if found else None
 
 
 @strawberry.type(description="One GPU model's period: hours available and sold, revenue and cost per GPU-hour.")
 class PlatformGpuEconomics:
-    """Economics of a GPU model."""
-
     gpu_model: str = strawberry.field(description="GPU model.")
     gpu_hours_available: float = strawberry.field(description="GPU-hours the fleet could sell.")
     gpu_hours_sold: float = strawberry.field(description="GPU-hours sold.")
@@ -192,8 +167,6 @@ class PlatformGpuEconomics:
 
 @strawberry.type(description="Finance: platform-wide revenue, GPU-hours and unit economics of the latest month.")
 class PlatformFinance:
-    """Platform finance."""
-
     availability: Availability = strawberry.field(description="Whether finance figures are recorded.")
     period: str | None = strawberry.field(description="The month shown (YYYY-MM), month to date.")
     previous_period: str | None = strawberry.field(description="The month before, for comparison.")
@@ -243,16 +216,12 @@ class PlatformFinance:
 
 @strawberry.type(description="A platform role and the operator accounts holding it.")
 class PlatformRoleHolders:
-    """Role holders."""
-
     role: PlatformRole = strawberry.field(description="The role.")
     accounts: list[OperatorAccount] = strawberry.field(description="Accounts with the role.")
 
 
 @strawberry.type(description="IAM: operator roles, accounts (people, break-glass, automation) and what needs review.")
 class PlatformIam:
-    """Platform IAM."""
-
     roles: list[PlatformRoleHolders] = strawberry.field(description="Roles by name with their holders.")
     accounts: list[OperatorAccount] = strawberry.field(description="People, then break-glass, then automation.")
     break_glass_accounts: list[OperatorAccount] = strawberry.field(description="Break-glass accounts.")
@@ -283,16 +252,12 @@ class PlatformIam:
     "null with an error while the others still answer."
 )
 class Platform:
-    """Platform families."""
-
     @strawberry.field(description="Overview: fleet, capacity, utilisation, incidents, tasks and attention items.")
     async def overview(self, info: Info) -> PlatformOverview | None:
-        """Overview family."""
         return PlatformOverview.of(await sections.overview(info.context))
 
     @strawberry.field(description="Ops: open incidents and alerts, and nodes needing attention.")
     async def ops(self, info: Info) -> PlatformOps | None:
-        """Ops family."""
         found = await sections.ops(info.context)
         return PlatformOps(
             signals=[OpsSignal.of(s, CONSOLE) for s in found.signals],
@@ -303,7 +268,6 @@ class Platform:
 
     @strawberry.field(description="Lifecycle: onboarding and decommission tasks with stages.")
     async def lifecycle(self, info: Info) -> PlatformLifecycle | None:
-        """Lifecycle family."""
         found = await sections.lifecycle_section(info.context)
         return PlatformLifecycle(
             onboarding_tasks=[OnboardingTask.of(t, CONSOLE) for t in found.onboarding],
@@ -318,7 +282,6 @@ class Platform:
 
     @strawberry.field(description="Config: MAAS hubs and sites, OS images and provisioning profiles.")
     async def config(self, info: Info) -> PlatformConfig | None:
-        """Config family."""
         found = await sections.config(info.context)
         images = [ProvisioningImage.of(i) for i in found.images]
         default = next((image for image, model in zip(images, found.images, strict=True) if model.is_default), None)
@@ -331,7 +294,6 @@ class Platform:
 
     @strawberry.field(description="Evidence: pivots into platform-scope audit evidence.")
     async def evidence(self, info: Info) -> PlatformEvidence | None:
-        """Evidence family."""
         found = await sections.evidence(info.context)
         return PlatformEvidence(
             platform=PlatformEvidencePivot.of(found.platform),
@@ -340,12 +302,10 @@ class Platform:
 
     @strawberry.field(description="Finance: revenue and GPU-hours per tenant, utilisation and cost per GPU model.")
     async def finance(self, info: Info) -> PlatformFinance | None:
-        """Finance family."""
         return PlatformFinance.of(await sections.finance(info.context))
 
     @strawberry.field(description="IAM: operator roles and accounts, break-glass use and MFA gaps.")
     async def iam(self, info: Info) -> PlatformIam | None:
-        """IAM family."""
         return PlatformIam.of(await sections.iam(info.context))
 
 

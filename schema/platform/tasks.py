@@ -28,8 +28,6 @@ from schema.shared.types import Info, Node
 
 @strawberry.enum(description="Where an onboarding is.")
 class OnboardingStage(Enum):
-    """Onboarding stages in order, then failed."""
-
     DISCOVERED = strawberry.enum_value("discovered", description="MAAS enlisted the machine.")
     COMMISSIONING = strawberry.enum_value("commissioning", description="MAAS inventories and configures it.")
     BURN_IN = strawberry.enum_value("burn_in", description="GPU, memory and network burn-in tests run.")
@@ -49,8 +47,6 @@ async def _site(info: Info, mode: Mode, site_id: str | None) -> MaasSite | None:
 
 @strawberry.type(description="A node being onboarded: stage, progress and steps, with lifecycle operations.")
 class OnboardingTask(Node):
-    """An onboarding task."""
-
     serial: str = strawberry.field(description="Chassis serial number of the machine.")
     hostname: str = strawberry.field(description="Hostname the node gets.")
     stage: OnboardingStage = strawberry.field(description="Where the onboarding is.")
@@ -85,42 +81,34 @@ class OnboardingTask(Node):
 
     @strawberry.field(description="The node being onboarded.")
     async def node(self, info: Info) -> PlatformNode | None:
-        """Read the way the page reads nodes."""
         return await _node(info, self.mode, self.model.node_id, self.model.site_id)
 
     @strawberry.field(description="The site the node is at.")
     async def site(self, info: Info) -> MaasSite | None:
-        """Through the site loader."""
         return await _site(info, self.mode, self.model.site_id)
 
     @strawberry.field(description="The provisioning profile applied.")
     async def profile(self, info: Info) -> ProvisioningProfile | None:
-        """Through the profile loader."""
         found = await view(info, self.mode).profile(self.model.profile_id)
         return ProvisioningProfile.of(found, self.mode) if found else None
 
     @strawberry.field(description="Retry and cancel of the task, then the node's cordon/uncordon/drain/decommission.")
     async def lifecycle_operations(self, info: Info) -> list[PlatformLifecycleOperation]:
-        """From the lifecycle table."""
         found = await resolve.onboarding_operations(view(info, self.mode), self.model)
         return [PlatformLifecycleOperation.of(o) for o in found]
 
     @strawberry.field(description="What happened to the node, newest first.")
     async def activity(self, info: Info, first: ActivityFirst = 20) -> list[PlatformActivityEvent]:
-        """Through the activity loader."""
         return activity_list(await resolve.node_activity(view(info, self.mode), self.model.node_id, first), self.mode)
 
     @strawberry.field(description="Pivot to the task's platform-scope audit evidence.")
     def evidence_pivot(self) -> PlatformEvidencePivot:
-        """Typed pivot."""
         label = f"onboarding of {self.model.hostname}"
         return PlatformEvidencePivot.of(resolve.evidence_pivot("onboarding", self.model.id, label))
 
 
 @strawberry.enum(description="Where a decommission is.")
 class DecommissionStage(Enum):
-    """Decommission stages in order."""
-
     DRAINING = strawberry.enum_value("draining", description="Workloads are moved off; can still be cancelled.")
     WIPING = strawberry.enum_value("wiping", description="Disks are being wiped.")
     REMOVING = strawberry.enum_value("removing", description="Removed from MAAS and the inventory.")
@@ -129,8 +117,6 @@ class DecommissionStage(Enum):
 
 @strawberry.type(description="A node being decommissioned: reason, stage, steps and who asked, with operations.")
 class DecommissionTask(Node):
-    """A decommission task."""
-
     reason: str = strawberry.field(description="Why the node is decommissioned.")
     stage: DecommissionStage = strawberry.field(description="Where the decommission is.")
     requested_at: datetime = strawberry.field(description="When it was requested.")
@@ -159,50 +145,40 @@ class DecommissionTask(Node):
 
     @strawberry.field(description="The operator who requested it.")
     async def requested_by(self, info: Info) -> OperatorAccount | None:
-        """Through the operator account loader."""
         found = await view(info, self.mode).account(self.model.requested_by)
         return OperatorAccount.of(found, self.mode) if found else None
 
     @strawberry.field(description="The node being decommissioned.")
     async def node(self, info: Info) -> PlatformNode | None:
-        """Read the way the page reads nodes."""
         return await _node(info, self.mode, self.model.node_id, self.model.site_id)
 
     @strawberry.field(description="The site the node is at.")
     async def site(self, info: Info) -> MaasSite | None:
-        """Through the site loader."""
         return await _site(info, self.mode, self.model.site_id)
 
     @strawberry.field(description="Cancel of the task, then the node's cordon/uncordon/drain/decommission.")
     async def lifecycle_operations(self, info: Info) -> list[PlatformLifecycleOperation]:
-        """From the lifecycle table."""
         found = await resolve.decommission_operations(view(info, self.mode), self.model)
         return [PlatformLifecycleOperation.of(o) for o in found]
 
     @strawberry.field(description="What happened to the node, newest first.")
     async def activity(self, info: Info, first: ActivityFirst = 20) -> list[PlatformActivityEvent]:
-        """Through the activity loader."""
         return activity_list(await resolve.node_activity(view(info, self.mode), self.model.node_id, first), self.mode)
 
     @strawberry.field(description="Pivot to the task's platform-scope audit evidence.")
     def evidence_pivot(self) -> PlatformEvidencePivot:
-        """Typed pivot."""
         label = f"decommission {self.model.id}"
         return PlatformEvidencePivot.of(resolve.evidence_pivot("decommission", self.model.id, label))
 
 
 @strawberry.enum(description="Incident or alert.")
 class OpsSignalKind(Enum):
-    """Signal kinds."""
-
     INCIDENT = strawberry.enum_value("incident", description="Service impact; someone owns it.")
     ALERT = strawberry.enum_value("alert", description="A monitor fired.")
 
 
 @strawberry.enum(description="Where an incident or alert is in its handling.")
 class OpsSignalStatus(Enum):
-    """Signal statuses."""
-
     OPEN = strawberry.enum_value("open", description="Nobody has acknowledged it.")
     ACKNOWLEDGED = strawberry.enum_value("acknowledged", description="An operator is on it.")
     RESOLVED = strawberry.enum_value("resolved", description="Closed.")
@@ -210,8 +186,6 @@ class OpsSignalStatus(Enum):
 
 @strawberry.type(description="An incident or alert about a node, site or MAAS hub.")
 class OpsSignal(Node):
-    """An ops signal."""
-
     kind: OpsSignalKind = strawberry.field(description="Incident or alert.")
     severity: PlatformSeverity = strawberry.field(description="How urgent.")
     status: OpsSignalStatus = strawberry.field(description="Open, acknowledged or resolved.")
@@ -246,38 +220,31 @@ class OpsSignal(Node):
 
     @strawberry.field(description="Who acknowledged it.")
     async def acknowledged_by(self, info: Info) -> OperatorAccount | None:
-        """Through the operator account loader."""
         found = await view(info, self.mode).account(self.model.acknowledged_by)
         return OperatorAccount.of(found, self.mode) if found else None
 
     @strawberry.field(description="The node concerned, if any.")
     async def node(self, info: Info) -> PlatformNode | None:
-        """Read the way the page reads nodes."""
         if self.model.node_id is None:
             return None
         return await _node(info, self.mode, self.model.node_id, self.model.site_id or "")
 
     @strawberry.field(description="The site concerned, if any.")
     async def site(self, info: Info) -> MaasSite | None:
-        """Through the site loader."""
         return await _site(info, self.mode, self.model.site_id)
 
     @strawberry.field(description="The MAAS hub concerned, if any.")
     async def hub(self, info: Info) -> MaasHub | None:
-        """Through the hub loader."""
         found = await view(info, self.mode).hub(self.model.maas_hub_id)
         return MaasHub.of(found, self.mode) if found else None
 
     @strawberry.field(description="Pivot to the signal's platform-scope audit evidence.")
     def evidence_pivot(self) -> PlatformEvidencePivot:
-        """Typed pivot."""
         return PlatformEvidencePivot.of(resolve.evidence_pivot("signal", self.model.id, self.model.title))
 
 
 @strawberry.enum(description="What an operator account is.")
 class OperatorAccountKind(Enum):
-    """Account kinds."""
-
     PERSON = strawberry.enum_value("person", description="A named operator.")
     BREAK_GLASS = strawberry.enum_value("break_glass", description="Emergency access, sealed until needed.")
     AUTOMATION = strawberry.enum_value("automation", description="A system acting on the platform.")
@@ -285,8 +252,6 @@ class OperatorAccountKind(Enum):
 
 @strawberry.enum(description="Whether an operator account can sign in.")
 class OperatorAccountStatus(Enum):
-    """Account statuses."""
-
     ACTIVE = strawberry.enum_value("active", description="Can sign in.")
     SEALED = strawberry.enum_value("sealed", description="Break-glass: usable only by unsealing, which is audited.")
     DISABLED = strawberry.enum_value("disabled", description="Cannot sign in.")
@@ -294,8 +259,6 @@ class OperatorAccountStatus(Enum):
 
 @strawberry.type(description="An operator role and its permissions.")
 class PlatformRole:
-    """A platform role."""
-
     key: str = strawberry.field(description="Stable role id.")
     name: str = strawberry.field(description="Role name.")
     description: str = strawberry.field(description="What the role is for.")
@@ -309,8 +272,6 @@ class PlatformRole:
 
 @strawberry.type(description="An operator account (person, break-glass or automation). No credentials of any kind.")
 class OperatorAccount(Node):
-    """An operator account."""
-
     kind: OperatorAccountKind = strawberry.field(description="Person, break-glass or automation.")
     display_name: str = strawberry.field(description="Display name.")
     email: str | None = strawberry.field(description="Email, for people.")
@@ -341,12 +302,10 @@ class OperatorAccount(Node):
 
     @strawberry.field(description="The account's platform roles, by name.")
     async def roles(self, info: Info) -> list[PlatformRole]:
-        """From the roles listing (small; one call per request)."""
         roles = {r.id: r for r in await info.context.loaders.platform.roles.get()}
         found = [roles[i] for i in self.model.role_ids if i in roles]
         return [PlatformRole.of(r) for r in sorted(found, key=lambda r: r.name)]
 
     @strawberry.field(description="Pivot to the account's platform-scope audit evidence.")
     def evidence_pivot(self) -> PlatformEvidencePivot:
-        """Typed pivot."""
         return PlatformEvidencePivot.of(resolve.evidence_pivot("account", self.model.id, self.model.display_name))

@@ -13,8 +13,6 @@ from schema.shared.types import Node
 
 @strawberry.type(description="A GPU node: where workloads run. No management endpoints or credentials.")
 class GpuNode(Node):
-    """A GPU node."""
-
     hostname: str = strawberry.field(description="Node hostname.")
     region: str = strawberry.field(description="Region the node is in.")
     site_id: str = strawberry.field(description="Data-centre site identifier.")

@@ -12,8 +12,6 @@ from resolvers.shared import attention as shapes
 
 @strawberry.enum(description="How urgent an attention item is.")
 class AttentionSeverity(Enum):
-    """Severities, most urgent first."""
-
     CRITICAL = strawberry.enum_value("critical", description="Act now: something is failing or about to.")
     WARNING = strawberry.enum_value("warning", description="Act soon: something will fail if left alone.")
     INFO = strawberry.enum_value("info", description="Worth a look: a recommendation.")
@@ -21,16 +19,12 @@ class AttentionSeverity(Enum):
 
 @strawberry.type(description="The primary action of an attention item.")
 class AttentionAction:
-    """Label and route."""
-
     label: str = strawberry.field(description="Button label.")
     route: str = strawberry.field(description="Console route where the action is taken.")
 
 
 @strawberry.type(description="Something that needs attention, with the action that resolves it.")
 class AttentionItem:
-    """An attention item."""
-
     kind: str = strawberry.field(
         description="Stable machine-readable kind, e.g. credential_expiring, sso_degraded, quota_near_limit, "
         "invite_expiring, mfa_disabled, runway_low."

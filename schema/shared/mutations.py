@@ -37,8 +37,6 @@ UserErrorCode = strawberry.enum(
 
 @strawberry.type(description="A problem with a mutation's input that the caller can fix or must know about.")
 class UserError:
-    """A userError."""
-
     field: list[str] | None = strawberry.field(
         description='Path to the input field concerned, e.g. ["input", "hardware", "gpuCount"] (null: the whole '
         "request)."

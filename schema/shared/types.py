@@ -33,15 +33,11 @@ SCALARS = {
 
 @strawberry.interface(description="An object with a global ID, fetchable with `node(id:)` and `nodes(ids:)`.")
 class Node:
-    """Relay's Node interface."""
-
     id: strawberry.ID = strawberry.field(description="Opaque global ID of the object.")
 
 
 @strawberry.type(description="Where a page of a connection sits in the whole list.")
 class PageInfo:
-    """Relay page info."""
-
     has_next_page: bool = strawberry.field(description="True when `endCursor` can fetch more items.")
     has_previous_page: bool = strawberry.field(description="Always false: connections page forward only.")
     start_cursor: str | None = strawberry.field(description="Cursor of the first item of this page.")
@@ -50,23 +46,18 @@ class PageInfo:
 
 @strawberry.type(description="An item of a connection with its cursor.")
 class Edge(Generic[Item]):
-    """Relay edge."""
-
     cursor: str = strawberry.field(description="Pass as `after` to fetch the items after this one.")
     node: Item = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A page of a list, newest first, paged forward with `first` (at most 100) and `after`.")
 class Connection(Generic[Item]):
-    """Relay connection with a total count."""
-
     edges: list[Edge[Item]] = strawberry.field(description="The items of this page with their cursors.")
     page_info: PageInfo = strawberry.field(description="How to fetch the next page.")
     total_count: int = strawberry.field(description="How many items match, across all pages.")
 
     @strawberry.field(description="The items of this page without cursors.")
     def nodes(self) -> list[Item]:
-        """Shortcut for `edges { node }`."""
         return [edge.node for edge in self.edges]
 
 
@@ -87,8 +78,6 @@ def connection(page: shapes.PageOf[Model], convert: Callable[[Model], Item]) -> 
 
 @strawberry.enum(description="Whether a section is backed by real data.")
 class AvailabilityState(Enum):
-    """Mirror of the resolvers' availability states."""
-
     AVAILABLE = strawberry.enum_value("available", description="Real data is shown.")
     UNAVAILABLE = strawberry.enum_value("unavailable", description="Not available for this object now; see reason.")
     FUTURE = strawberry.enum_value("future", description="A capability the product does not offer yet.")
@@ -96,8 +85,6 @@ class AvailabilityState(Enum):
 
 @strawberry.type(description="Explicit state of a section: available, or why not and where to read more.")
 class Availability:
-    """Typed empty state."""
-
     state: AvailabilityState = strawberry.field(description="Whether data is available.")
     reason: str | None = strawberry.field(description="Why the section is unavailable (null when available).")
     link: str | None = strawberry.field(description="Stable link explaining the state (null when available).")
@@ -110,8 +97,6 @@ class Availability:
 
 @strawberry.type(description="An amount of money.")
 class Money:
-    """Decimal amount and ISO currency."""
-
     amount: Decimal = strawberry.field(description="Amount in the currency's major unit, as a decimal string.")
     currency: str = strawberry.field(description="ISO 4217 currency code.")
 

@@ -19,16 +19,12 @@ if TYPE_CHECKING:
 
 @strawberry.enum(description="What a grant lets the grantee project do with the bucket.")
 class GrantPermission(Enum):
-    """Grant permissions."""
-
     READ = strawberry.enum_value("read", description="List and read objects.")
     READ_WRITE = strawberry.enum_value("read_write", description="Read, write and delete objects.")
 
 
 @strawberry.type(description="A bucket shared with another project of the tenant; no provider users are created.")
 class StorageGrant(Node):
-    """A grant."""
-
     permission: GrantPermission = strawberry.field(description="What the grantee may do.")
     purpose: str = strawberry.field(description="What is shared: dataset, checkpoint or artifact.")
     created_at: datetime = strawberry.field(description="When the grant was made.")
@@ -49,12 +45,10 @@ class StorageGrant(Node):
 
     @strawberry.field(description="True until revoked.")
     def active(self) -> bool:
-        """Not revoked."""
         return self.model.revoked_at is None
 
     @strawberry.field(description="The shared bucket (null if not visible).")
     async def bucket(self, info: Info) -> Annotated[Bucket, strawberry.lazy("schema.storage.types")] | None:
-        """Through the bucket loader, in scope."""
         from resolvers.storage.queries import get_buckets
         from schema.storage.types import Bucket
 
@@ -63,7 +57,6 @@ class StorageGrant(Node):
 
     @strawberry.field(description="The project the bucket is shared with (null if not visible).")
     async def grantee_project(self, info: Info) -> Project | None:
-        """Through the project loader, in scope."""
         viewer = await info.context.viewer()
         if not viewer.can_see_project(self.model.grantee_project_id):
             return None
@@ -73,8 +66,6 @@ class StorageGrant(Node):
 
 @strawberry.type(description="Metadata of a direct storage credential. The secret is never part of any answer.")
 class StorageCredential:
-    """Storage credential metadata."""
-
     id: strawberry.ID = strawberry.field(description="Credential id.")
     permission: GrantPermission = strawberry.field(description="What the credential allows.")
     created_at: datetime | None = strawberry.field(description="When it was issued.")

@@ -19,8 +19,6 @@ from schema.storage.types import Bucket
 
 @strawberry.input(description="A provider-neutral bucket: capabilities and quota are checked against the provider.")
 class CreateBucketInput:
-    """createBucket input."""
-
     project_id: strawberry.ID = strawberry.field(description="Global id of the project that will own the bucket.")
     name: str = strawberry.field(description="Bucket name (3-63 of a-z, 0-9 and '-'), unique in the tenant.")
     purpose: str = strawberry.field(description="dataset, checkpoint or artifact.")
@@ -32,8 +30,6 @@ class CreateBucketInput:
 
 @strawberry.type(description="Result of createBucket.")
 class CreateBucketPayload:
-    """createBucket payload."""
-
     bucket: Bucket | None = strawberry.field(description="The new bucket (null when refused).")
     user_errors: list[UserError] = strawberry.field(description="Why the bucket was not created.")
 
@@ -45,8 +41,6 @@ class CreateBucketPayload:
 
 @strawberry.input(description="Share a bucket with another project of the tenant.")
 class CreateStorageGrantInput:
-    """createStorageGrant input."""
-
     bucket_id: strawberry.ID = strawberry.field(description="Global id of the bucket (you administer its project).")
     project_id: strawberry.ID = strawberry.field(description="Global id of the project to share with.")
     permission: GrantPermission = strawberry.field(description="What the project may do.")
@@ -55,16 +49,12 @@ class CreateStorageGrantInput:
 
 @strawberry.input(description="A grant to revoke.")
 class RevokeStorageGrantInput:
-    """revokeStorageGrant input."""
-
     grant_id: strawberry.ID = strawberry.field(description="Global id of the grant.")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
 
 
 @strawberry.type(description="Result of createStorageGrant or revokeStorageGrant.")
 class StorageGrantPayload:
-    """Grant payload."""
-
     grant: StorageGrant | None = strawberry.field(description="The grant (null when refused).")
     bucket: Bucket | None = strawberry.field(description="The shared bucket.")
     user_errors: list[UserError] = strawberry.field(description="Why the grant was not changed.")
@@ -81,8 +71,6 @@ class StorageGrantPayload:
 
 @strawberry.input(description="Ask for a direct credential to a bucket (fails closed until the provider validates it).")
 class IssueStorageCredentialInput:
-    """issueStorageCredential input."""
-
     bucket_id: strawberry.ID = strawberry.field(description="Global id of the bucket.")
     permission: GrantPermission = strawberry.field(description="What the credential would allow.")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
@@ -90,8 +78,6 @@ class IssueStorageCredentialInput:
 
 @strawberry.type(description="Result of issueStorageCredential: metadata only, never a secret.")
 class IssueStorageCredentialPayload:
-    """issueStorageCredential payload."""
-
     credential: StorageCredential | None = strawberry.field(description="Credential metadata (null when refused).")
     user_errors: list[UserError] = strawberry.field(
         description="Why not: CAPABILITY_NOT_VALIDATED names the provider capability that is not validated."

@@ -32,7 +32,6 @@ class StorageQuery:
             BucketFilter | None, strawberry.argument(description="Only buckets matching every given condition.")
         ] = None,
     ) -> Connection[Bucket] | None:
-        """The storage workbench."""
         given = filter or BucketFilter()
         page = await resolve.list_buckets(
             info.context,
@@ -49,7 +48,6 @@ class StorageQuery:
     async def bucket(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a bucket.")]
     ) -> Bucket | None:
-        """The bucket detail page."""
         return Bucket.of(await resolve.get_bucket(info.context, local_id(id, "Bucket")))
 
 
@@ -63,5 +61,4 @@ class StorageProvidersQuery:
         "validated (the storage wizard's provider step); null with an error on failure.",
     )
     async def storage_providers(self, info: Info) -> list[StorageProviderCapabilities] | None:
-        """Every provider the gateway knows."""
         return [capabilities_of(p) for p in await storage_providers(info.context) if p.id in KNOWN]

@@ -21,16 +21,12 @@ if TYPE_CHECKING:
 
 @strawberry.enum(description="Storage provider behind a bucket; pages use capabilities, not vendor fields.")
 class StorageProviderKind(Enum):
-    """Providers."""
-
     WEKA = strawberry.enum_value("weka", description="WEKA.")
     VAST = strawberry.enum_value("vast", description="VAST Data.")
 
 
 @strawberry.type(description="A capability of a storage provider and whether it has been validated.")
 class ProviderCapability:
-    """A capability."""
-
     name: str = strawberry.field(description="quota, snapshots, object_listing, lifecycle_rules, direct_credentials.")
     supported: bool = strawberry.field(description="The provider offers it.")
     validated: bool = strawberry.field(description="The platform has validated it; only then is it used.")
@@ -39,8 +35,6 @@ class ProviderCapability:
 
 @strawberry.type(description="The provider capability object of a bucket.")
 class StorageProviderCapabilities:
-    """Provider capabilities."""
-
     provider: StorageProviderKind = strawberry.field(description="Which provider.")
     display_name: str = strawberry.field(description="Provider display name.")
     capabilities: list[ProviderCapability] = strawberry.field(description="Capabilities and their validation.")
@@ -48,8 +42,6 @@ class StorageProviderCapabilities:
 
 @strawberry.enum(description="How full a bucket is.")
 class UsageState(Enum):
-    """Usage states."""
-
     OK = strawberry.enum_value("ok", description="Below 85% of quota.")
     NEAR_QUOTA = strawberry.enum_value("near_quota", description="At or above 85% of quota.")
     OVER_QUOTA = strawberry.enum_value("over_quota", description="At or above quota.")
@@ -57,8 +49,6 @@ class UsageState(Enum):
 
 @strawberry.type(description="Usage against quota.")
 class StorageUsage:
-    """Usage."""
-
     used_bytes: BigInt = strawberry.field(description="Bytes stored.")
     quota_bytes: BigInt = strawberry.field(description="Quota in bytes.")
     object_count: int = strawberry.field(description="Objects stored.")
@@ -68,8 +58,6 @@ class StorageUsage:
 
 @strawberry.type(description="An object in a bucket.")
 class BucketObject:
-    """An object."""
-
     key: str = strawberry.field(description="Object key.")
     size_bytes: BigInt = strawberry.field(description="Size in bytes.")
     modified_at: datetime = strawberry.field(description="Last modification.")
@@ -77,16 +65,12 @@ class BucketObject:
 
 @strawberry.type(description="Objects tab: a listing, or why the provider cannot list yet.")
 class BucketObjectsTab:
-    """Objects tab."""
-
     availability: Availability = strawberry.field(description="Whether listing is available.")
     objects: list[BucketObject] = strawberry.field(description="Objects by key (empty when unavailable).")
 
 
 @strawberry.type(description="A workload that mounts the bucket.")
 class BucketMount:
-    """A mount from the bucket's side."""
-
     mount_path: str = strawberry.field(description="Path inside the workload.")
     read_only: bool = strawberry.field(description="True when mounted read-only.")
     workload: Annotated[Workload, strawberry.lazy("schema.workloads.types")] = strawberry.field(
@@ -96,16 +80,12 @@ class BucketMount:
 
 @strawberry.enum(description="How a project reaches a bucket.")
 class AudienceKind(Enum):
-    """Audience kinds."""
-
     OWNER = strawberry.enum_value("owner", description="The project owns the bucket.")
     GRANT = strawberry.enum_value("grant", description="The bucket is shared with the project by a grant.")
 
 
 @strawberry.type(description="A project that can reach the bucket, and how.")
 class AccessAudience:
-    """An audience."""
-
     kind: AudienceKind = strawberry.field(description="Owner or grantee.")
     project: Project | None = strawberry.field(description="The project (null if no longer visible).")
     permission: str = strawberry.field(description="read or read_write.")
@@ -118,8 +98,6 @@ class AccessAudience:
 
 @strawberry.type(description="A lifecycle rule on a key prefix.")
 class LifecycleRule:
-    """A rule."""
-
     action: str = strawberry.field(description="expire or transition.")
     prefix: str = strawberry.field(description="Key prefix the rule applies to.")
     after_days: int = strawberry.field(description="Days after which the action applies.")
@@ -127,16 +105,12 @@ class LifecycleRule:
 
 @strawberry.type(description="Lifecycle rules and whether the provider enforces them.")
 class BucketLifecycleTab:
-    """Lifecycle tab."""
-
     availability: Availability = strawberry.field(description="Whether enforcement is validated.")
     rules: list[LifecycleRule] = strawberry.field(description="Configured rules.")
 
 
 @strawberry.type(description="Something that happened to a bucket.")
 class BucketEvent:
-    """A bucket event."""
-
     type: str = strawberry.field(description="Event type.")
     message: str = strawberry.field(description="What happened.")
     at: datetime = strawberry.field(description="When it happened.")
@@ -144,13 +118,10 @@ class BucketEvent:
 
 @strawberry.type(description="Typed tabs of the bucket detail page. A tab whose backend fails is null with an error.")
 class BucketTabs:
-    """Bucket tabs; each resolves only when selected."""
-
     model: strawberry.Private[backend.Bucket]
 
     @strawberry.field(description="Objects, when the provider's listing is validated.")
     async def objects(self, info: Info) -> BucketObjectsTab | None:
-        """Objects tab."""
         tab = await resolve.objects(info.context, self.model)
         return BucketObjectsTab(
             availability=Availability.of(tab.availability),
@@ -159,7 +130,6 @@ class BucketTabs:
 
     @strawberry.field(description="Workloads mounting the bucket that the viewer may see.")
     async def mounted_workloads(self, info: Info) -> list[BucketMount] | None:
-        """Mounted workloads tab."""
         from schema.workloads.types import workload_type
 
         return [
@@ -169,7 +139,6 @@ class BucketTabs:
 
     @strawberry.field(description="The owning project and every project the bucket is shared with.")
     async def access_audiences(self, info: Info) -> list[AccessAudience] | None:
-        """Access audiences tab."""
         return [
             AccessAudience(
                 kind=AudienceKind(a.kind),
@@ -184,7 +153,6 @@ class BucketTabs:
 
     @strawberry.field(description="Lifecycle rules.")
     async def lifecycle(self, info: Info) -> BucketLifecycleTab | None:
-        """Lifecycle tab."""
         tab = await resolve.lifecycle(info.context, self.model)
         return BucketLifecycleTab(
             availability=Availability.of(tab.availability),
@@ -193,7 +161,6 @@ class BucketTabs:
 
     @strawberry.field(description="Events, newest first.")
     async def events(self, info: Info) -> list[BucketEvent] | None:
-        """Events tab."""
         return [
             BucketEvent(type=e.type, message=e.message, at=e.at) for e in await resolve.events(info.context, self.model)
         ]
@@ -201,8 +168,6 @@ class BucketTabs:
 
 @strawberry.type(description="A provider-neutral storage bucket.")
 class Bucket(Node):
-    """A bucket: no endpoints, keys or mount secrets."""
-
     name: str = strawberry.field(description="Bucket name.")
     purpose: str = strawberry.field(description="dataset, checkpoint or artifact.")
     region: str = strawberry.field(description="Region the bucket lives in.")
@@ -225,7 +190,6 @@ class Bucket(Node):
 
     @strawberry.field(description="Usage against quota.")
     def usage(self) -> StorageUsage:
-        """Usage."""
         found = resolve.usage(self.model)
         return StorageUsage(
             used_bytes=found.used_bytes,
@@ -237,7 +201,6 @@ class Bucket(Node):
 
     @strawberry.field(description="The provider capability object.")
     async def provider(self, info: Info) -> StorageProviderCapabilities | None:
-        """Resolved through the provider loader."""
         found = await resolve.provider(info.context, self.model)
         if found is None:
             return None
@@ -252,20 +215,16 @@ class Bucket(Node):
 
     @strawberry.field(description="The project that owns the bucket.")
     async def project(self, info: Info) -> Project | None:
-        """Resolved through the project loader."""
         found = await info.context.loaders.access.projects.load(self.model.project_id)
         return Project.of(found) if found else None
 
     @strawberry.field(description="Typed detail tabs.")
     def tabs(self) -> BucketTabs:
-        """Tabs."""
         return BucketTabs(model=self.model)
 
 
 @strawberry.input(description="Narrow the bucket list; every given condition must hold.")
 class BucketFilter:
-    """Bucket filters."""
-
     project_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Only these projects.")
     providers: list[StorageProviderKind] | None = strawberry.field(default=None, description="Only these providers.")
 

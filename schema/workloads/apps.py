@@ -16,8 +16,6 @@ from schema.workloads.types import WorkloadKind
 
 @strawberry.enum(description="Something a launch depends on; the launch wizard can create each inline.")
 class AppDependencyKind(Enum):
-    """Dependency kinds."""
-
     SSH_KEY = strawberry.enum_value("ssh_key", description="An SSH key registered on the user's account.")
     BUCKET = strawberry.enum_value("bucket", description="A bucket of the project to mount.")
     SERVICE_ACCOUNT = strawberry.enum_value("service_account", description="A service account of the project.")
@@ -25,24 +23,18 @@ class AppDependencyKind(Enum):
 
 @strawberry.type(description="An app's colour identity.")
 class AppColour:
-    """Colour."""
-
     hex: str = strawberry.field(description="Colour as #RRGGBB.")
     token: str = strawberry.field(description="Design-system token naming the colour, e.g. app-orange.")
 
 
 @strawberry.type(description="An app's icon.")
 class AppIcon:
-    """Icon."""
-
     name: str = strawberry.field(description="Icon name in the console's icon set.")
     asset_path: str | None = strawberry.field(description="Relative path of the icon asset, when there is one.")
 
 
 @strawberry.type(description="A catalog category with its number of apps.")
 class AppCategory:
-    """Category."""
-
     slug: str = strawberry.field(description="Category key, accepted by `apps(category:)`.")
     label: str = strawberry.field(description="Display label.")
     app_count: int = strawberry.field(description="Apps in the category.")
@@ -55,8 +47,6 @@ class AppCategory:
 
 @strawberry.type(description="A port the launched workload exposes.")
 class AppPort:
-    """Port."""
-
     name: str = strawberry.field(description="What the port serves, e.g. lab or api.")
     port: int = strawberry.field(description="Port number.")
     protocol: str = strawberry.field(description="http or tcp.")
@@ -64,8 +54,6 @@ class AppPort:
 
 @strawberry.type(description="What a launch starts with unless the user changes it.")
 class AppLaunchDefaults:
-    """Launch defaults."""
-
     gpu_model: str = strawberry.field(description="GPU model.")
     gpu_count: int = strawberry.field(description="Number of GPUs.")
     image: str = strawberry.field(description="Container image.")
@@ -74,8 +62,6 @@ class AppLaunchDefaults:
 
 @strawberry.type(description="Something a launch needs, and where it is managed.")
 class AppDependency:
-    """Launch dependency."""
-
     kind: AppDependencyKind = strawberry.field(description="SSH key, bucket or service account.")
     required: bool = strawberry.field(description="True when the launch cannot proceed without it.")
     purpose: str = strawberry.field(description="What the app uses it for.")
@@ -84,8 +70,6 @@ class AppDependency:
 
 @strawberry.type(description="What launching an app creates.")
 class AppLaunch:
-    """Launch plan; the price fields join the compute SKUs and fail alone if that backend does."""
-
     workload_kind: WorkloadKind = strawberry.field(description="Kind of the workload the launch creates.")
     summary: str = strawberry.field(description="One sentence: what is created, on which GPUs, from which image.")
     defaults: AppLaunchDefaults = strawberry.field(description="Launch defaults.")
@@ -95,21 +79,17 @@ class AppLaunch:
 
     @strawberry.field(description="The GPU SKU selling the default GPUs (null when no SKU sells that shape).")
     async def default_sku(self, info: Info) -> ComputeSku | None:
-        """Default SKU."""
         found = await resolve.default_sku(info.context, self.app)
         return ComputeSku.of_model(found) if found else None
 
     @strawberry.field(description="Price per hour of the default GPUs (null when no SKU sells that shape).")
     async def estimated_price_per_hour(self, info: Info) -> Money | None:
-        """Estimated price."""
         found = await resolve.estimated_price_per_hour(info.context, self.app)
         return Money.of(found) if found else None
 
 
 @strawberry.type(description="A launchable app of the catalog.")
 class App(Node):
-    """An app (no build pipeline or registry credentials)."""
-
     slug: str = strawberry.field(description="URL key of the app, used by `app(slug:)`.")
     name: str = strawberry.field(description="Display name.")
     tagline: str = strawberry.field(description="One line for cards and rows.")
@@ -144,12 +124,10 @@ class App(Node):
 
     @strawberry.field(description="Catalog category, with the number of apps in it.")
     async def category(self, info: Info) -> AppCategory:
-        """Category."""
         return AppCategory.of(await resolve.category_of(info.context, self.model))
 
     @strawberry.field(description="What launching the app creates: workload kind, defaults, dependencies and price.")
     def launch(self) -> AppLaunch:
-        """Launch plan."""
         plan = resolve.launch_plan(self.model)
         defaults = plan.defaults
         return AppLaunch(
@@ -174,8 +152,6 @@ class App(Node):
 
 @strawberry.type(description="The app catalog: featured cards, compact rows and the categories to filter by.")
 class AppCatalog:
-    """The catalog page."""
-
     featured: list[App] = strawberry.field(description="Featured apps in their featured order (cards).")
     rows: list[App] = strawberry.field(description="Every app in the category (or catalog) by name (compact rows).")
     categories: list[AppCategory] = strawberry.field(description="Every category of the catalog, by label.")

@@ -17,16 +17,12 @@ from schema.workloads.types import Workload, workload_type
 
 @strawberry.input(description="The workload to act on.")
 class WorkloadActionInput:
-    """Input of stopWorkload, startWorkload, restartWorkload and terminateWorkload."""
-
     workload_id: strawberry.ID = strawberry.field(description="Global id of the workload.")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
 
 
 @strawberry.type(description="The workload after a lifecycle action (its primaryAction reflects it), or why not.")
 class WorkloadActionPayload:
-    """Lifecycle action payload."""
-
     workload: Workload | None = strawberry.field(description="The workload after the action (null when refused).")
     user_errors: list[UserError] = strawberry.field(description="Why the action was refused (e.g. already stopped).")
 
@@ -61,14 +57,12 @@ class WorkloadsMutation:
     async def stop_workload(
         self, info: Info, input: Annotated[WorkloadActionInput, ARGUMENT]
     ) -> WorkloadActionPayload | None:
-        """Stop."""
         return await _act(info, input, "stop")
 
     @strawberry.mutation(permission_classes=[Authenticated], description="Start a stopped or failed workload again.")
     async def start_workload(
         self, info: Info, input: Annotated[WorkloadActionInput, ARGUMENT]
     ) -> WorkloadActionPayload | None:
-        """Start."""
         return await _act(info, input, "start")
 
     @strawberry.mutation(
@@ -77,7 +71,6 @@ class WorkloadsMutation:
     async def restart_workload(
         self, info: Info, input: Annotated[WorkloadActionInput, ARGUMENT]
     ) -> WorkloadActionPayload | None:
-        """Restart."""
         return await _act(info, input, "restart")
 
     @strawberry.mutation(
@@ -86,5 +79,4 @@ class WorkloadsMutation:
     async def terminate_workload(
         self, info: Info, input: Annotated[WorkloadActionInput, ARGUMENT]
     ) -> WorkloadActionPayload | None:
-        """Terminate."""
         return await _act(info, input, "terminate")

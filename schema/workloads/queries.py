@@ -32,7 +32,6 @@ class WorkloadsQuery:
             WorkloadFilter | None, strawberry.argument(description="Only workloads matching every given condition.")
         ] = None,
     ) -> Connection[Workload] | None:
-        """The workloads page."""
         given = filter or WorkloadFilter()
         page = await workloads.list_workloads(
             info.context,
@@ -51,7 +50,6 @@ class WorkloadsQuery:
     async def workload(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a workload.")]
     ) -> Workload | None:
-        """The workload detail page."""
         return workload_type(await workloads.get_workload(info.context, local_id(id, "Workload")))
 
 
@@ -70,7 +68,6 @@ class AppsQuery:
             strawberry.argument(description="Only apps of this category slug (an unknown one gives empty lists)."),
         ] = None,
     ) -> AppCatalog | None:
-        """The apps page."""
         found = await apps.app_catalog(info.context, category)
         return AppCatalog(
             featured=[App.of(a) for a in found.featured],
@@ -85,5 +82,4 @@ class AppsQuery:
     async def app(
         self, info: Info, slug: Annotated[str, strawberry.argument(description="The app's slug, e.g. `jupyter`.")]
     ) -> App | None:
-        """The app detail page."""
         return App.of(await apps.get_app(info.context, slug))

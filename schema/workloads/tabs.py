@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 
 @strawberry.enum(description="Where a lifecycle state sits on a workload's timeline.")
 class TimelineState(Enum):
-    """Timeline step states."""
-
     DONE = strawberry.enum_value("done", description="Reached and left.")
     CURRENT = strawberry.enum_value("current", description="The workload is in this state now.")
     UPCOMING = strawberry.enum_value("upcoming", description="Expected next on the normal path.")
@@ -28,8 +26,6 @@ class TimelineState(Enum):
 
 @strawberry.type(description="One lifecycle state on the timeline, in lifecycle order.")
 class LifecycleStep:
-    """A timeline step."""
-
     status: str = strawberry.field(description="The lifecycle status (pending, provisioning, running, ...).")
     state: TimelineState = strawberry.field(description="Done, current or upcoming.")
     at: datetime | None = strawberry.field(description="When the workload last entered it (null if upcoming).")
@@ -37,8 +33,6 @@ class LifecycleStep:
 
 @strawberry.type(description="Something that happened to a workload.")
 class WorkloadEvent:
-    """A workload event."""
-
     id: strawberry.ID = strawberry.field(description="Event id, unique within the workload service.")
     type: str = strawberry.field(description="status_changed or activity.")
     message: str = strawberry.field(description="What happened.")
@@ -61,26 +55,20 @@ class WorkloadEvent:
 
 @strawberry.type(description="Lifecycle timeline and latest activity.")
 class WorkloadOverviewTab:
-    """The overview tab."""
-
     model: strawberry.Private[backend.Workload]
 
     @strawberry.field(description="Lifecycle states reached and upcoming, in lifecycle order.")
     async def timeline(self, info: Info) -> list[LifecycleStep] | None:
-        """Ordered by the lifecycle, not by arrival."""
         steps = await resolve.timeline(info.context, self.model)
         return [LifecycleStep(status=s.status, state=TimelineState(s.state), at=s.at) for s in steps]
 
     @strawberry.field(description="The latest five events of any type, newest first.")
     async def recent_activity(self, info: Info) -> list[WorkloadEvent] | None:
-        """Newest first."""
         return [WorkloadEvent.of(e) for e in await resolve.recent_activity(info.context, self.model)]
 
 
 @strawberry.type(description="One way to connect to a workload. Credentials are never included.")
 class ConnectMethod:
-    """A connect method."""
-
     kind: str = strawberry.field(description="ssh, jupyter or http_endpoint.")
     label: str = strawberry.field(description="Display label.")
     command: str | None = strawberry.field(description="Command to run, without credentials.")
@@ -91,23 +79,17 @@ class ConnectMethod:
 
 @strawberry.type(description="How to connect to the workload.")
 class WorkloadConnectTab:
-    """The connect tab."""
-
     methods: list[ConnectMethod] = strawberry.field(description="Connect methods for this kind of workload.")
 
 
 @strawberry.type(description="A link to where a metric is collected.")
 class MetricSourceLink:
-    """A metric source."""
-
     label: str = strawberry.field(description="Display label.")
     href: str = strawberry.field(description="Console-relative link.")
 
 
 @strawberry.type(description="The latest GPU metrics sample.")
 class MetricsSample:
-    """A metrics sample."""
-
     gpu_utilization: float = strawberry.field(description="GPU utilisation, 0 to 1.")
     gpu_memory_used_gib: float = strawberry.field(description="GPU memory in use, GiB.")
     power_watts: int = strawberry.field(description="Power draw in watts.")
@@ -116,8 +98,6 @@ class MetricsSample:
 
 @strawberry.type(description="Latest metrics and their sources, or why there are none.")
 class WorkloadMetricsTab:
-    """The metrics tab."""
-
     availability: Availability = strawberry.field(description="Whether metrics are available.")
     latest: MetricsSample | None = strawberry.field(description="Latest sample (null when unavailable).")
     sources: list[MetricSourceLink] = strawberry.field(description="Where the metrics come from.")
@@ -125,8 +105,6 @@ class WorkloadMetricsTab:
 
 @strawberry.type(description="A bucket mounted into the workload.")
 class WorkloadMount:
-    """A mount resolved to its bucket."""
-
     mount_path: str = strawberry.field(description="Path inside the workload.")
     read_only: bool = strawberry.field(description="True when mounted read-only.")
     bucket: Annotated[Bucket, strawberry.lazy("schema.storage.types")] | None = strawberry.field(
@@ -136,15 +114,11 @@ class WorkloadMount:
 
 @strawberry.type(description="Storage mounted into the workload.")
 class WorkloadStorageTab:
-    """The storage tab."""
-
     mounts: list[WorkloadMount] = strawberry.field(description="Mounts resolved to buckets.")
 
 
 @strawberry.type(description="One effective setting. Secret values are never included.")
 class ConfigEntry:
-    """A config entry."""
-
     name: str = strawberry.field(description="Setting name.")
     value: str | None = strawberry.field(description="Value, or null when redacted.")
     redacted: bool = strawberry.field(description="True when the value is a secret and withheld.")
@@ -152,8 +126,6 @@ class ConfigEntry:
 
 @strawberry.type(description="The safe effective configuration.")
 class WorkloadConfigTab:
-    """The config tab."""
-
     image: str = strawberry.field(description="Container image.")
     command: str | None = strawberry.field(description="Entry command, if overridden.")
     gpu_model: str = strawberry.field(description="GPU model allocated.")
@@ -163,18 +135,14 @@ class WorkloadConfigTab:
 
 @strawberry.type(description="Typed tabs of the workload detail page. A tab whose backend fails is null with an error.")
 class WorkloadTabs:
-    """Every detail tab; each resolves only when selected."""
-
     model: strawberry.Private[backend.Workload]
 
     @strawberry.field(description="Lifecycle timeline and recent activity.")
     def overview(self) -> WorkloadOverviewTab:
-        """Overview tab."""
         return WorkloadOverviewTab(model=self.model)
 
     @strawberry.field(description="How to connect.")
     def connect(self) -> WorkloadConnectTab:
-        """Connect tab."""
         return WorkloadConnectTab(
             methods=[
                 ConnectMethod(
@@ -191,7 +159,6 @@ class WorkloadTabs:
 
     @strawberry.field(description="Latest metrics and metric source links.")
     async def metrics(self, info: Info) -> WorkloadMetricsTab | None:
-        """Metrics tab."""
         view = await resolve.metrics(info.context, self.model)
         sample = view.sample
         return WorkloadMetricsTab(
@@ -209,12 +176,10 @@ class WorkloadTabs:
 
     @strawberry.field(description="Every event, newest first.")
     async def events(self, info: Info) -> list[WorkloadEvent] | None:
-        """Events tab."""
         return [WorkloadEvent.of(e) for e in await resolve.events(info.context, self.model)]
 
     @strawberry.field(description="Storage mounts resolved to buckets.")
     async def storage(self, info: Info) -> WorkloadStorageTab | None:
-        """Storage tab."""
         from schema.storage.types import Bucket
 
         views = await resolve.mounts(info.context, self.model)
@@ -231,7 +196,6 @@ class WorkloadTabs:
 
     @strawberry.field(description="Safe effective configuration.")
     def config(self) -> WorkloadConfigTab:
-        """Config tab."""
         config = resolve.effective_config(self.model)
         return WorkloadConfigTab(
             image=config.image,

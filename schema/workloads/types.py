@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
 @strawberry.enum(description="What a workload is.")
 class WorkloadKind(Enum):
-    """Workload kinds."""
-
     COMPUTE = strawberry.enum_value("compute", description="A GPU machine reached over SSH.")
     JUPYTER = strawberry.enum_value("jupyter", description="A JupyterLab app.")
     VLLM = strawberry.enum_value("vllm", description="A vLLM model-serving app.")
@@ -34,8 +32,6 @@ class WorkloadKind(Enum):
 
 @strawberry.enum(description="Lifecycle status of a workload.")
 class WorkloadStatus(Enum):
-    """Workload statuses in lifecycle order."""
-
     PENDING = strawberry.enum_value("pending", description="Waiting for capacity.")
     PROVISIONING = strawberry.enum_value("provisioning", description="Being placed and started.")
     RUNNING = strawberry.enum_value("running", description="Running and billing.")
@@ -48,8 +44,6 @@ class WorkloadStatus(Enum):
 
 @strawberry.type(description="An action on a workload: whether it is possible now and why.")
 class WorkloadAction:
-    """A workload action."""
-
     kind: str = strawberry.field(description="start, stop, restart, terminate, connect, open_notebook, ...")
     label: str = strawberry.field(description="Button label.")
     enabled: bool = strawberry.field(description="True when the action is possible now.")
@@ -66,8 +60,6 @@ class WorkloadAction:
 
 @strawberry.type(description="A suggested next step with the route where to take it.")
 class NextStep:
-    """A suggestion."""
-
     title: str = strawberry.field(description="Short title.")
     description: str = strawberry.field(description="Why and what.")
     route: str = strawberry.field(description="Console route.")
@@ -75,8 +67,6 @@ class NextStep:
 
 @strawberry.type(description="GPUs allocated to a workload.")
 class GpuAllocation:
-    """A GPU allocation."""
-
     model: str = strawberry.field(description="GPU model.")
     count: int = strawberry.field(description="Number of GPUs.")
     memory_gib: int = strawberry.field(description="Memory per GPU in GiB.")
@@ -84,8 +74,6 @@ class GpuAllocation:
 
 @strawberry.type(description="What a workload costs.")
 class WorkloadCost:
-    """Hourly and accrued cost."""
-
     hourly: Money = strawberry.field(description="Price per hour while billing.")
     accrued: Money = strawberry.field(description="Billed so far.")
     billing: bool = strawberry.field(description="True while GPU time is billed.")
@@ -93,8 +81,6 @@ class WorkloadCost:
 
 @strawberry.interface(description="A GPU workload. Every kind shares these fields; app kinds add their own.")
 class Workload(Node):
-    """The workload interface."""
-
     name: str = strawberry.field(description="Workload name.")
     kind: WorkloadKind = strawberry.field(description="Which kind of workload this is.")
     status: WorkloadStatus = strawberry.field(description="Lifecycle status.")
@@ -105,12 +91,10 @@ class Workload(Node):
 
     @strawberry.field(description="Seconds since creation.")
     def age_seconds(self) -> int:
-        """Age."""
         return resolve.age_seconds(self.model)
 
     @strawberry.field(description="Hourly and accrued cost.")
     def cost(self) -> WorkloadCost:
-        """Cost."""
         found = resolve.cost(self.model)
         return WorkloadCost(hourly=Money.of(found.hourly), accrued=Money.of(found.accrued), billing=found.billing)
 
@@ -119,47 +103,39 @@ class Workload(Node):
         "account); one billing call for a whole page."
     )
     async def runway(self, info: Info) -> Runway | None:
-        """Joined from account billing through the per-tenant loader."""
         found = await workload_runway(info.context, self.model)
         return Runway.of(found) if found else None
 
     @strawberry.field(description="The action the page leads with, by kind and status.")
     def primary_action(self) -> WorkloadAction:
-        """Primary action."""
         return WorkloadAction.of(resolve.primary_action(self.model))
 
     @strawberry.field(description="Start, stop, restart and terminate, each with whether it is possible and why.")
     def actions(self) -> list[WorkloadAction]:
-        """Lifecycle actions."""
         return [WorkloadAction.of(a) for a in resolve.actions(self.model)]
 
     @strawberry.field(description="Suggested next steps (null with an error when a backend they need fails).")
     async def suggested_next_steps(self, info: Info) -> list[NextStep] | None:
-        """Next steps."""
         steps = await resolve.next_steps(info.context, self.model)
         return [NextStep(title=s.title, description=s.description, route=s.route) for s in steps]
 
     @strawberry.field(description="The GPU node the workload runs on (null when not placed).")
     async def node(self, info: Info) -> GpuNode | None:
-        """Resolved through the node loader."""
         found = await resolve.node(info.context, self.model)
         return GpuNode.of(found) if found else None
 
     @strawberry.field(description="The project that owns the workload.")
     async def project(self, info: Info) -> Project | None:
-        """Resolved through the project loader."""
         found = await info.context.loaders.access.projects.load(self.model.project_id)
         return Project.of(found) if found else None
 
     @strawberry.field(description="Who launched the workload.")
     async def owner(self, info: Info) -> User | None:
-        """Resolved through the user loader."""
         found = await info.context.loaders.access.users.load(self.model.owner_id)
         return User.of(found) if found else None
 
     @strawberry.field(description="Typed detail tabs.")
     def tabs(self) -> WorkloadTabs:
-        """Tabs resolve only what is selected."""
         return WorkloadTabs(model=self.model)
 
 
@@ -170,8 +146,6 @@ class ComputeWorkload(Workload):
 
 @strawberry.type(description="JupyterLab settings.")
 class JupyterNotebook:
-    """Notebook settings; no token."""
-
     kernel: str = strawberry.field(description="Default kernel.")
     idle_timeout_minutes: int = strawberry.field(description="Minutes of inactivity before the notebook stops.")
     path: str = strawberry.field(description="Console-relative path that opens the notebook.")
@@ -179,15 +153,11 @@ class JupyterNotebook:
 
 @strawberry.type(description="A JupyterLab app workload.")
 class JupyterWorkload(Workload):
-    """Jupyter workload."""
-
     notebook: JupyterNotebook | None = strawberry.field(description="Notebook settings.")
 
 
 @strawberry.type(description="vLLM serving settings. API keys and internal endpoints are never included.")
 class VllmServing:
-    """Serving settings."""
-
     model_name: str = strawberry.field(description="Model served.")
     max_model_length: int = strawberry.field(description="Maximum context length in tokens.")
     tensor_parallel_size: int = strawberry.field(description="GPUs per replica.")
@@ -198,15 +168,11 @@ class VllmServing:
 
 @strawberry.type(description="A vLLM model-serving app workload.")
 class VllmWorkload(Workload):
-    """vLLM workload."""
-
     serving: VllmServing | None = strawberry.field(description="Serving settings.")
 
 
 @strawberry.type(description="Training progress.")
 class TrainingProgress:
-    """Training progress and buckets."""
-
     framework: str = strawberry.field(description="Training framework.")
     epochs_total: int = strawberry.field(description="Epochs planned.")
     epoch_current: int = strawberry.field(description="Epochs completed.")
@@ -216,12 +182,10 @@ class TrainingProgress:
 
     @strawberry.field(description="Bucket checkpoints are written to.")
     async def checkpoint_bucket(self, info: Info) -> Annotated[Bucket, strawberry.lazy("schema.storage.types")] | None:
-        """Resolved through the bucket loader, in scope."""
         return await _bucket(info, self.model.checkpoint_bucket_id)
 
     @strawberry.field(description="Bucket the dataset is read from.")
     async def dataset_bucket(self, info: Info) -> Annotated[Bucket, strawberry.lazy("schema.storage.types")] | None:
-        """Resolved through the bucket loader, in scope."""
         return await _bucket(info, self.model.dataset_bucket_id)
 
 
@@ -237,8 +201,6 @@ async def _bucket(info: Info, bucket_id: str | None) -> Bucket | None:
 
 @strawberry.type(description="A training job app workload.")
 class TrainingWorkload(Workload):
-    """Training workload."""
-
     training: TrainingProgress | None = strawberry.field(description="Progress and buckets.")
 
 
@@ -297,8 +259,6 @@ def workload_type(model: backend.Workload) -> Workload:
 
 @strawberry.input(description="Narrow the workload list; every given condition must hold.")
 class WorkloadFilter:
-    """Workload filters."""
-
     project_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Only these projects.")
     kinds: list[WorkloadKind] | None = strawberry.field(default=None, description="Only these kinds.")
     statuses: list[WorkloadStatus] | None = strawberry.field(default=None, description="Only these statuses.")
