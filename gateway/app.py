@@ -43,7 +43,7 @@ from gateway.viewer import ViewerDirectory
 from gateway.websocket import LiveConnection, LiveContext
 
 
-class GatewayGraphQL(GuardedViewMixin, GraphQL):
+class GatewayGraphQL(GuardedViewMixin, GraphQL[RequestContext, None]):
     """Strawberry's ASGI view with the gateway's per-request context and request guard.
 
     Subscriptions run over graphql-transport-ws (websocket ``/graphql``, ``gateway.websocket``) and GraphQL

@@ -7,8 +7,20 @@ import os
 import shutil
 import sys
 import tempfile
+from typing import Any, TypedDict
 
 from gateway.settings import Settings, SettingsError
+
+
+class _ServerOptions(TypedDict):
+    """The ``uvicorn.run`` keywords ``serve`` passes in both modes (checked against its signature)."""
+
+    host: str
+    port: int
+    log_level: str
+    access_log: bool
+    log_config: dict[str, Any]
+    timeout_graceful_shutdown: int | None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,13 +87,14 @@ def _serve(args: argparse.Namespace) -> int:
     # uvicorn stops accepting, lets in-flight requests finish (at most GATEWAY_SHUTDOWN_TIMEOUT s), then exits.
     from gateway.telemetry.logging import uvicorn_log_config
 
-    server_options: dict[str, object] = {
+    server_options: _ServerOptions = {
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
         "access_log": False,
         "log_config": uvicorn_log_config(settings.log_level, settings.log_format),
-        "timeout_graceful_shutdown": settings.shutdown_timeout or None,
+        # uvicorn annotates it int, but only hands it to asyncio.timeout, which takes float seconds.
+        "timeout_graceful_shutdown": settings.shutdown_timeout or None,  # type: ignore[typeddict-item]
     }
     if settings.workers == 1:
         from gateway.app import create_app
@@ -89,7 +102,7 @@ def _serve(args: argparse.Namespace) -> int:
 
         app = create_app(settings)
         freeze_startup_heap()
-        uvicorn.run(app, **server_options)  # type: ignore[arg-type]
+        uvicorn.run(app, **server_options)
         return 0
     # Worker processes rebuild their settings from the environment: pass the CLI flags along.
     os.environ.update({"GATEWAY_HOST": settings.host, "GATEWAY_PORT": str(settings.port)})
@@ -98,7 +111,7 @@ def _serve(args: argparse.Namespace) -> int:
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         own_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gateway-metrics-")
     try:
-        uvicorn.run("gateway.app:app_from_env", factory=True, workers=settings.workers, **server_options)  # type: ignore[arg-type]
+        uvicorn.run("gateway.app:app_from_env", factory=True, workers=settings.workers, **server_options)
     finally:
         if own_metrics_dir:
             shutil.rmtree(own_metrics_dir, ignore_errors=True)

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graphql import DocumentNode
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
 
 from gateway.auth.principal import Principal
 from gateway.backends import Backends
@@ -18,27 +21,30 @@ from gateway.settings import Settings
 from gateway.viewer import Viewer, ViewerDirectory
 
 if TYPE_CHECKING:
+    from gateway.events.hub import EventHub
     from gateway.idempotency.runner import RunReport
     from gateway.idempotency.store import IdempotencyStore
+    from gateway.limits.ratelimit import Throttle
+    from gateway.websocket import LiveConnection
 
 
 @dataclass
 class RequestContext:
     """Viewer, loaders and backend clients of one GraphQL request."""
 
-    request: Any
-    response: Any
+    request: Request | WebSocket
+    response: Response | WebSocket
     settings: Settings
     backends: Backends
     directory: ViewerDirectory
     backend_calls: Counter[tuple[str, str]] = field(default_factory=Counter)
     principal: Principal | None = None  # set by the HTTP guard once the credentials are verified
-    throttle: Any = None  # the principal's rate-limit bucket after this request (``extensions.cost``)
+    throttle: Throttle | None = None  # the principal's rate-limit bucket after this request (``extensions.cost``)
     idempotency_store: IdempotencyStore | None = None  # the process's store (mutations fail closed without one)
     idempotency_runs: list[RunReport] = field(default_factory=list)  # per mutation field: extensions.idempotency
     document: DocumentNode | None = None  # the executed document (set by IdempotencyReport; its fragments count)
-    events: Any = None  # the process's ``EventHub`` (gateway.events): what subscriptions register with
-    connection: Any = None  # the websocket ``LiveConnection`` an operation runs on (None over HTTP and SSE)
+    events: EventHub | None = None  # the process's hub (gateway.events): what subscriptions register with
+    connection: LiveConnection | None = None  # the websocket an operation runs on (None over HTTP and SSE)
     connection_params: dict[str, Any] | None = None  # the graphql-transport-ws ``connection_init`` payload
     _viewer: asyncio.Future[Viewer] | None = None
     _loaders: Loaders | None = None

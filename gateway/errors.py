@@ -71,6 +71,8 @@ class Forbidden(ClientError):
 class BackendError(GatewayError):
     """A domain service failed to answer usefully."""
 
+    http_status: int | None = None  # a rejected request's status, for metrics and logs (clients do not see it)
+
     def __init__(self, message: str, *, service: str, **extensions: Any) -> None:
         super().__init__(message, service=service, **extensions)
         self.service = service

@@ -82,7 +82,7 @@ class ErrorCodes(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is not None and getattr(result, "errors", None):
+        if result is not None and result.errors:
             result.errors = [classify(error) for error in result.errors]
 
     def on_stream_result(self, result: Any) -> Iterator[None]:

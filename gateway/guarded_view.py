@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
@@ -16,14 +16,26 @@ from gateway.graphiql import persona_tokens, with_persona_picker
 from gateway.guard import RequestGuard
 from gateway.rejections import RequestRejected
 
+if TYPE_CHECKING:
+    from strawberry.asgi import GraphQL
+
+    from gateway.context import RequestContext
+    from gateway.viewer import ViewerDirectory
+
+    # What the mixin is mixed into (``gateway.app.GatewayGraphQL``), so its ``super()`` calls are checked.
+    _View = GraphQL[RequestContext, None]
+else:
+    _View = object
+
 # The Starlette request being run (the parse hook only sees Strawberry's adapter of it).
 _current_request: contextvars.ContextVar[Request | None] = contextvars.ContextVar("gateway_request", default=None)
 
 
-class GuardedViewMixin:
+class GuardedViewMixin(_View):
     """Admit (content type, credentials, rate limit) before Strawberry runs; check documents as it parses."""
 
     guard: RequestGuard
+    directory: ViewerDirectory
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Refusals become GraphQL error bodies with their HTTP status."""
@@ -32,29 +44,29 @@ class GuardedViewMixin:
             if isinstance(request, Request) and request.method in ("GET", "POST") and not self._is_ide_request(request):
                 request.state.principal, request.state.throttle = await self.guard.admit(request)
                 _current_request.set(request)
-            return await super().run(request, context, root_value)  # type: ignore[misc]
+            return await super().run(request, context, root_value)
         except RequestRejected as rejected:
             return rejected.response()
 
     def _is_ide_request(self, request: Request) -> bool:
-        return request.method == "GET" and self.should_render_graphql_ide(request)  # type: ignore[attr-defined]
+        return request.method == "GET" and self.should_render_graphql_ide(request)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """GraphiQL for a browser's GET without a document (a persisted-query GET carries ``extensions``)."""
-        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None  # type: ignore[misc]
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
 
     async def render_graphql_ide(self, request: Any) -> Response:
         """GraphiQL, with the persona picker when the gateway signs development tokens."""
-        page = self.graphql_ide_html  # type: ignore[attr-defined]
+        page = self.graphql_ide_html
         signer = self.guard.authenticator.signer
         if signer is not None:
-            tokens = await persona_tokens(signer, self.directory, self.guard.settings)  # type: ignore[attr-defined]
+            tokens = await persona_tokens(signer, self.directory, self.guard.settings)
             page = with_persona_picker(page, tokens)
         return HTMLResponse(page)
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
         """Strawberry's parsing, then the document checks for each operation."""
-        parsed = await super().parse_http_body(request)  # type: ignore[misc]
+        parsed = await super().parse_http_body(request)
         entries = parsed if isinstance(parsed, list) else [parsed]
         current = _current_request.get()
         if isinstance(parsed, list) and len(parsed) > 1 and current is not None:

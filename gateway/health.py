@@ -71,13 +71,13 @@ def readyz_endpoint(
             *(_bounded(_backend_check(c), timeout) for c in clients),
             *(_bounded(_store_check(check), timeout) for _, check in store_items),
         )
-        body = {
+        checks = {
             "backends": {c.domain: r for c, r in zip(clients, results, strict=False)},
             "stores": {name: r for (name, _), r in zip(store_items, results[len(clients) :], strict=True)},
         }
         checked = [*(c.domain for c in clients), *(name for name, _ in store_items)]
         ready = all(r["ok"] for name, r in zip(checked, results, strict=True) if counts(name))
-        body = {"status": "ready" if ready else "not_ready", **body}
+        body: dict[str, object] = {"status": "ready" if ready else "not_ready", **checks}
         return JSONResponse(body, status_code=200 if ready else 503)
 
     return readyz

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from gateway.events.settings import EventSettings, EventSettingsError
@@ -178,7 +178,7 @@ class Settings:
             values["events"] = EventSettings.from_env(env)
         except EventSettingsError as error:
             raise SettingsError(str(error)) from None
-        simple = {
+        simple: dict[str, tuple[str, Callable[[str], object]]] = {
             "host": ("GATEWAY_HOST", str),
             "port": ("GATEWAY_PORT", int),
             "workers": ("GATEWAY_WORKERS", int),
@@ -202,6 +202,7 @@ class Settings:
                 except ValueError:
                     raise SettingsError(f"{variable}={env[variable]!r} is not a valid value") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
+        # ``values`` holds a parsed value per field name: mypy cannot match a str-keyed dict to the fields.
         return dataclasses.replace(cls(), **values).validate()  # type: ignore[arg-type]
 
 

@@ -17,15 +17,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from graphql import GraphQLFormattedError
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage
 
 from gateway.backends.identity import ForwardedIdentity, forwarded_identity
 from gateway.context import RequestContext
 from gateway.errors import BackendError, Unauthenticated
 from gateway.rejections import RequestRejected
+
+if TYPE_CHECKING:
+    from gateway.app import GatewayGraphQL
 
 CREDENTIAL_HEADERS = ("authorization", "x-dev-viewer")
 MAX_REASON_BYTES = 123  # RFC 6455: a close frame's reason fits in 125 bytes with its code
@@ -55,8 +60,10 @@ class LiveContext(RequestContext):
     """A websocket connection's context (the connection's operations share it)."""
 
 
-class LiveConnection(BaseGraphQLTransportWSHandler[Any, Any]):
+class LiveConnection(BaseGraphQLTransportWSHandler[RequestContext, None]):
     """One websocket: authenticated on ``connection_init``, documents checked on ``subscribe``."""
+
+    view: GatewayGraphQL  # the view that made this handler (``graphql_transport_ws_handler_class``)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -123,10 +130,16 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Any, Any]):
             )
             try:
                 payload["query"] = self.view.guard.check_document("POST", data)
-                await self.view.guard.take(self.context.principal.rate_key)
+                principal = self.context.principal
+                assert principal is not None  # set before connection_ack
+                await self.view.guard.take(principal.rate_key)
             except RequestRejected as rejected:
-                error = {"message": rejected.message, "extensions": {"code": rejected.code, **rejected.extensions}}
-                await self.send_message({"id": operation_id, "type": "error", "payload": [error]})
+                error: GraphQLFormattedError = {
+                    "message": rejected.message,
+                    "extensions": {"code": rejected.code, **rejected.extensions},
+                }
+                refusal: ErrorMessage = {"id": operation_id, "type": "error", "payload": [error]}
+                await self.send_message(refusal)
                 return
         await super().handle_subscribe(message)
 

@@ -43,6 +43,20 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, "PYTHONUNBUFFERED": "1", **extra}
 
 
+# A gateway long-polls the services' event streams (GATEWAY_EVENTS_POLL_SECONDS, 20 s by default). When it exits,
+# the reference services keep answering its last, orphaned long-poll until the wait is over (their JSON long-poll
+# does not notice that the client went away), and `reference-services serve` lets uvicorn wait for it on SIGTERM
+# without a graceful-shutdown timeout: the services' teardown would wait up to 20 s. With a short poll they stop
+# within about a second.
+GATEWAY_POLL_SECONDS = "1"
+
+
+def gateway_process_env(**extra: str) -> dict[str, str]:
+    """``clean_env`` for a ``gateway serve`` process on the reference services: short event long-polls, plus
+    ``extra``."""
+    return clean_env(**{"GATEWAY_EVENTS_POLL_SECONDS": GATEWAY_POLL_SECONDS, **extra})
+
+
 def bearer(gateway_env: dict[str, str], user: str) -> dict[str, str]:
     """``Authorization`` for ``user``: a token minted as ``gateway token --user`` does, with the signing key in
     ``gateway_env``'s GATEWAY_DATA_DIR (a gateway on backend URLs takes tokens only). Not inside an event loop."""

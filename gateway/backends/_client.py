@@ -227,7 +227,7 @@ class ServiceClient:
 
 def _with_status(error: BackendError, status: int) -> BackendError:
     """Keep the HTTP status for metrics and logs (not in ``extensions``: clients do not see it)."""
-    error.http_status = status  # type: ignore[attr-defined]
+    error.http_status = status
     return error
 
 
@@ -237,5 +237,5 @@ _adapters: dict[type[BaseModel], TypeAdapter[Any]] = {}
 def _list_adapter(model: type[Model]) -> TypeAdapter[list[Model]]:
     adapter = _adapters.get(model)
     if adapter is None:
-        adapter = _adapters[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+        adapter = _adapters[model] = TypeAdapter(list[model])  # type: ignore[valid-type]  # a runtime-built type
     return adapter

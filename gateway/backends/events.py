@@ -124,7 +124,7 @@ async def replay_events(
         try:
             body = await client.get_json("/v1/events", _params(position, REPLAY_PAGE, filters))
         except BackendBadResponse as error:
-            if getattr(error, "http_status", None) == 410:
+            if error.http_status == 410:
                 raise EventsExpired(client.domain) from None
             raise
         page = _page_of(client, body)

@@ -92,7 +92,7 @@ class EventHub:
         self.count = 0
         # Starts the event bus if needed and waits (bounded) until it is positioned on every stream, so that
         # every event committed after a subscription registers reaches it (set by ``bus.Live``).
-        self.ready: Callable[[], Awaitable[None]] | None = None
+        self.ready: Callable[[], Awaitable[object]] | None = None  # its answer (positioned or not) is ignored
 
     async def wait_ready(self) -> None:
         """Wait until the bus feeding this hub is positioned (see ``ready``)."""

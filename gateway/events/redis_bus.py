@@ -130,14 +130,15 @@ class RedisBus:
         log.info("replica %s reads the %s event stream", self.replica, domain)
         try:
             cursor = await self._redis.get(self._cursor[domain])
-            stream, _, after = (cursor.decode() if cursor else "").partition(":")
+            stream, _, after = (cursor.decode() if isinstance(cursor, bytes) else cursor or "").partition(":")
             reader = background(self._read(domain, stream or None, after or None), f"events:read:{domain}")
             renewer = background(self._keep_lease(domain), f"events:renew:{domain}")
             done, _ = await asyncio.wait({reader, renewer}, return_when=asyncio.FIRST_COMPLETED)
             await cancel_all([reader, renewer])
             for task in done:
-                if not task.cancelled() and task.exception() is not None:
-                    raise task.exception()  # type: ignore[misc]
+                error = None if task.cancelled() else task.exception()
+                if error is not None:
+                    raise error
         finally:
             self.leading.discard(domain)
             STREAM_READER.labels(domain).dec()

@@ -81,4 +81,5 @@ class EventSettings:
                     values[name] = parse(raw)
                 except ValueError:
                     raise EventSettingsError(f"{variable}={raw!r} is not a valid value") from None
+        # ``values`` holds a parsed value per field name: mypy cannot match a str-keyed dict to the fields.
         return cls(**values)  # type: ignore[arg-type]

@@ -218,7 +218,8 @@ def count_directives(document: DocumentNode) -> int:
 
 def _field_of(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
     if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
-        return parent.fields.get(name)
+        field: GraphQLField | None = parent.fields.get(name)  # Any to mypy: graphql-core's cached_property
+        return field
     return None
 
 

@@ -51,7 +51,7 @@ class OperationLimits(SchemaExtension):
                 variables=context.variables,
                 default_list_size=security.cost_default_list_size,
             )
-            violation = self.report and _violation(self.report, security)
+            violation = _violation(self.report, security) if self.report is not None else None
             if violation is not None:
                 context.pre_execution_errors = [violation]
         yield

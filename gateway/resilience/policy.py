@@ -32,15 +32,28 @@ inflight_reads: contextvars.ContextVar[dict[Any, asyncio.Future[Any]] | None] = 
 
 
 class PolicySettings(Protocol):
-    """The per-backend knobs (``gateway.settings.BackendSettings``)."""
+    """The per-backend knobs (``gateway.settings.BackendSettings``), read-only: a frozen settings model fits."""
 
-    total_timeout: float
-    retries: int
-    retry_backoff: float
-    retry_backoff_max: float
-    retry_budget: float
-    breaker_failures: int
-    breaker_cooldown: float
+    @property
+    def total_timeout(self) -> float: ...
+
+    @property
+    def retries(self) -> int: ...
+
+    @property
+    def retry_backoff(self) -> float: ...
+
+    @property
+    def retry_backoff_max(self) -> float: ...
+
+    @property
+    def retry_budget(self) -> float: ...
+
+    @property
+    def breaker_failures(self) -> int: ...
+
+    @property
+    def breaker_cooldown(self) -> float: ...
 
 
 def _breaker_changed(domain: str, state: BreakerState) -> None:
@@ -53,8 +66,8 @@ def _outcome(error: BackendError) -> str:
         return "timeout"
     if isinstance(error, BackendUnavailable):
         return "unavailable"
-    status = getattr(error, "http_status", None)
-    return "client_error" if isinstance(status, int) and 400 <= status < 500 else "bad_response"
+    status = error.http_status
+    return "client_error" if status is not None and 400 <= status < 500 else "bad_response"
 
 
 class BackendPolicy:
@@ -178,7 +191,7 @@ class BackendPolicy:
                 method=method,
                 endpoint=endpoint,
                 code=error.code,
-                status=getattr(error, "http_status", None),
+                status=error.http_status,
                 attempt=number,
                 duration_ms=(time.perf_counter() - started) * 1000,
             )

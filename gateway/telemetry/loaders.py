@@ -25,17 +25,17 @@ def instrument(name: str, loader: Loader, record_metrics: bool) -> None:
     """Wrap the loader's fetch so each batch (or listing) is measured; idempotent."""
     histogram = _histogram(name) if record_metrics else None
     if isinstance(loader, DataLoader):
-        batch: Callable[[list[Any]], Awaitable[list[Any]]] = loader.batch_load_fn  # type: ignore[assignment]
+        batch: Callable[[list[str]], Awaitable[list[Any]]] = loader.batch_load_fn
         if getattr(batch, "instrumented", False):
             return
 
-        async def measured_batch(keys: list[Any]) -> list[Any]:
+        async def measured_batch(keys: list[str]) -> list[Any]:
             if histogram is not None:
                 histogram.observe(len(keys))
             with tracing.span(f"loader {name}", {"gateway.loader": name, "gateway.batch_size": len(keys)}):
                 return await batch(keys)
 
-        measured_batch.instrumented = True  # type: ignore[attr-defined]
+        measured_batch.instrumented = True  # type: ignore[attr-defined]  # a marker: mypy has no function attributes
         loader.batch_load_fn = measured_batch
     elif isinstance(loader, Listing):
         fetch = loader.fetch
@@ -48,5 +48,5 @@ def instrument(name: str, loader: Loader, record_metrics: bool) -> None:
             with tracing.span(f"loader {name}", {"gateway.loader": name, "gateway.batch_size": 1}):
                 return await fetch()
 
-        measured_fetch.instrumented = True  # type: ignore[attr-defined]
+        measured_fetch.instrumented = True  # type: ignore[attr-defined]  # a marker: mypy has no function attributes
         loader.fetch = measured_fetch

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from gateway.backends.access.models import AuditEvent, ServiceAccount, User
+from gateway.backends.access.models import AuditEvent, ServiceAccount, Tenant, User
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput, Forbidden
 from gateway.loaders import ALL_TENANTS
 from gateway.viewer import Viewer
 from resolvers.access.scope import AccessScope
 from resolvers.shared.scope import not_found
-from resolvers.shared.shapes import PageOf, check_first, decode_cursor, page_of
+from resolvers.shared.shapes import DEFAULT_FIRST, PageOf, check_first, decode_cursor, page_of
 
 ACCESS_TARGET_TYPES = (
     "membership",
@@ -177,7 +177,7 @@ async def evidence(
     project_id: str | None = None,
     tenant_id: str | None = None,
     given: EvidenceFilter | None = None,
-    first: int = 20,
+    first: int = DEFAULT_FIRST,
     after: str | None = None,
 ) -> PageOf[AuditEvent]:
     """A newest-first page of evidence in a scope (FORBIDDEN or NOT_FOUND outside the viewer's reach)."""
@@ -190,7 +190,7 @@ async def access_audit(
     scope: AccessScope,
     *,
     given: EvidenceFilter | None = None,
-    first: int = 20,
+    first: int = DEFAULT_FIRST,
     after: str | None = None,
 ) -> PageOf[AuditEvent]:
     """Audit of access changes (memberships, invites, keys, SSO, policies, ...) in an access scope."""
@@ -241,6 +241,14 @@ async def get_audit_event(ctx: RequestContext, event_id: str) -> AuditEvent:
     if found is None:
         raise not_found("audit event")
     return found
+
+
+async def tenant(ctx: RequestContext, event: AuditEvent) -> Tenant | None:
+    """The tenant the event belongs to, when it is the viewer's (operators: any); None for platform events."""
+    viewer = await ctx.viewer()
+    if event.tenant_id is None or not (viewer.is_operator or event.tenant_id == viewer.tenant_id):
+        return None
+    return await ctx.loaders.access.tenants.load(event.tenant_id)
 
 
 @dataclass(frozen=True)

@@ -2,23 +2,36 @@
 
 SSH keys are public keys only: the gateway parses the key (refusing private keys), the access service
 stores it with its fingerprint, and the answer carries the fingerprint, never key material. Service
-accounts are created by project admins (tenant admins are admins of every project).
+accounts are created by project admins (tenant admins are admins of every project). Each returns its typed
+outcome, which is what gets replayed.
 """
 
 from __future__ import annotations
 
-from gateway.backends._commands import command, command_path
 from gateway.backends.access.models import Credential, ServiceAccount
 from gateway.context import RequestContext
 from gateway.errors import CommandRejected
 from gateway.idempotency.outcome import MutationOutcome
+from gateway.idempotency.runner import current_key
 from resolvers.access.ssh_keys import parse_public_key
 from resolvers.launch.plan import KEY_NAME, WORKLOAD_NAME
 from resolvers.shared.mutations import acting_viewer, error, refused, reject_if
 from resolvers.shared.scope import local_id, not_found
 
 
-async def create_ssh_key(ctx: RequestContext, name: str, public_key: str, key: str) -> MutationOutcome:
+class SshKeyOutcome(MutationOutcome):
+    """createSshKey: the registered key's metadata and fingerprint (never key material)."""
+
+    ssh_key: Credential | None = None
+
+
+class ServiceAccountOutcome(MutationOutcome):
+    """createServiceAccount: the new service account."""
+
+    service_account: ServiceAccount | None = None
+
+
+async def create_ssh_key(ctx: RequestContext, name: str, public_key: str) -> SshKeyOutcome:
     """Register one of the viewer's SSH public keys."""
     viewer = await ctx.viewer()
     errors = []
@@ -32,28 +45,22 @@ async def create_ssh_key(ctx: RequestContext, name: str, public_key: str, key: s
     reject_if(errors)
     assert not isinstance(parsed, str)
     try:
-        credential = await command(
-            ctx.backends.access,
-            command_path("credentials"),
-            {
-                "tenant_id": viewer.tenant_id,
-                "owner_id": viewer.user.id,
-                "kind": "ssh_key",
-                "name": name,
-                "public_key": parsed.canonical,
-            },
-            Credential,
-            key=key,
-            actor_id=viewer.user.id,
+        credential = await ctx.backends.access.register_ssh_key(
+            tenant_id=viewer.tenant_id,
+            owner_id=viewer.user.id,
+            name=name,
+            public_key=parsed.canonical,
+            key=current_key(),
+            actor=viewer.user.id,
         )
     except CommandRejected as rejection:
-        return refused(rejection, {"name": ("input", "name"), "public_key": ("input", "publicKey")})
-    return MutationOutcome(result={"sshKey": credential.model_dump(mode="json")})
+        return refused(SshKeyOutcome, rejection, {"name": ("input", "name"), "public_key": ("input", "publicKey")})
+    return SshKeyOutcome(ssh_key=credential)
 
 
 async def create_service_account(
-    ctx: RequestContext, project_global_id: str, name: str, description: str | None, key: str
-) -> MutationOutcome:
+    ctx: RequestContext, project_global_id: str, name: str, description: str | None
+) -> ServiceAccountOutcome:
     """A service account in a project the viewer administers."""
     project_id = local_id(project_global_id, "Project", "projectId")
     viewer = await acting_viewer(ctx, project_id, admin=True, action="create service accounts")
@@ -67,19 +74,14 @@ async def create_service_account(
         errors.append(error("The description is at most 500 characters.", "INVALID", "input", "description"))
     reject_if(errors)
     try:
-        account = await command(
-            ctx.backends.access,
-            command_path("service-accounts"),
-            {
-                "tenant_id": project.tenant_id,
-                "project_id": project.id,
-                "name": name,
-                "description": description or "",
-            },
-            ServiceAccount,
-            key=key,
-            actor_id=viewer.user.id,
+        account = await ctx.backends.access.create_service_account(
+            tenant_id=project.tenant_id,
+            project_id=project.id,
+            name=name,
+            description=description or "",
+            key=current_key(),
+            actor=viewer.user.id,
         )
     except CommandRejected as rejection:
-        return refused(rejection, {"name": ("input", "name")})
-    return MutationOutcome(result={"serviceAccount": account.model_dump(mode="json")})
+        return refused(ServiceAccountOutcome, rejection, {"name": ("input", "name")})
+    return ServiceAccountOutcome(service_account=account)

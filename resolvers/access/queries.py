@@ -26,6 +26,11 @@ async def visible_projects(ctx: RequestContext) -> list[Project]:
     return sorted((await ctx.viewer()).projects, key=lambda p: p.name)
 
 
+async def tenant(ctx: RequestContext, tenant_id: str) -> Tenant | None:
+    """A tenant by id, for an object already in the viewer's scope that names it."""
+    return await ctx.loaders.access.tenants.load(tenant_id)
+
+
 async def get_tenants(ctx: RequestContext, ids: Sequence[str]) -> list[Tenant | None]:
     """Tenants by id; the viewer sees their own tenant (operators see all)."""
     found_viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.access.tenants.load_many(list(ids)))

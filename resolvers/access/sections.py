@@ -23,6 +23,7 @@ from gateway.backends.access.models import (
     Membership,
     ServiceAccount,
     SshGateway,
+    Tenant,
     TenantPolicy,
     User,
 )
@@ -64,6 +65,12 @@ def page_list(items: Sequence[Item], first: int, after: str | None, key: Callabl
 
 
 # --- memberships and people ------------------------------------------------------------------------
+
+
+async def tenants(ctx: RequestContext, scope: AccessScope) -> list[Tenant]:
+    """The tenants in view."""
+    found = await ctx.loaders.access.tenants.load_many(list(scope.tenant_ids))
+    return [t for t in found if t is not None]
 
 
 async def memberships(ctx: RequestContext, scope: AccessScope) -> list[Membership]:

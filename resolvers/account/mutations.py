@@ -1,16 +1,17 @@
-"""Account writes: marking the viewer's notifications read, and sending the viewer a test notification."""
+"""Account writes: marking the viewer's notifications read, and sending the viewer a test notification.
+
+Each returns its typed outcome, which is what gets replayed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import ValidationError
-
-from gateway.backends._commands import command_path, send_command
-from gateway.backends.account.models import Notification
+from gateway.backends.account.models import Notification, ReadMarks
 from gateway.context import RequestContext
-from gateway.errors import BackendBadResponse, BadUserInput, CommandRejected
+from gateway.errors import BadUserInput, CommandRejected
 from gateway.idempotency.outcome import MutationOutcome
+from gateway.idempotency.runner import current_key
 from resolvers.account.notifications import get_notifications
 from resolvers.shared.mutations import error, refused, reject_if
 from resolvers.shared.scope import local_id, not_found
@@ -18,7 +19,19 @@ from resolvers.shared.scope import local_id, not_found
 MAX_IDS = 500
 
 
-async def mark_read(ctx: RequestContext, ids: Sequence[str] | None, everything: bool, key: str) -> MutationOutcome:
+class ReadMarksOutcome(MutationOutcome):
+    """markNotificationsRead: the ids marked read now and the unread count left."""
+
+    marks: ReadMarks | None = None
+
+
+class NotificationOutcome(MutationOutcome):
+    """sendTestNotification: the notification sent."""
+
+    notification: Notification | None = None
+
+
+async def mark_read(ctx: RequestContext, ids: Sequence[str] | None, everything: bool) -> ReadMarksOutcome:
     """Mark notifications read; ids outside the viewer's inbox answer NOT_FOUND, as they do when read."""
     if bool(ids) == everything:
         raise BadUserInput("Give either `ids` or `all: true`.", argument="input")
@@ -28,29 +41,20 @@ async def mark_read(ctx: RequestContext, ids: Sequence[str] | None, everything: 
     if local and any(n is None for n in await get_notifications(ctx, local)):
         raise not_found("notification")
     viewer = await ctx.viewer()
-    body = {"user_id": viewer.user.id, "ids": local, "all": everything}
     try:
-        done = await send_command(
-            ctx.backends.account,
-            command_path("notifications", action="mark-read"),
-            body,
-            key=key,
-            actor_id=viewer.user.id,
+        marks = await ctx.backends.account.mark_read(
+            user_id=viewer.user.id, ids=local, everything=everything, key=current_key(), actor=viewer.user.id
         )
     except CommandRejected as rejection:
-        return refused(rejection)
-    marked = [str(i) for i in done.get("marked_ids") or [] if isinstance(i, str)]
-    unread = done.get("unread_count")
-    return MutationOutcome(result={"markedIds": marked, "unreadCount": unread if isinstance(unread, int) else None})
+        return refused(ReadMarksOutcome, rejection)
+    return ReadMarksOutcome(marks=marks)
 
 
 MAX_TITLE = 120
 MAX_BODY = 1000
 
 
-async def send_test_notification(
-    ctx: RequestContext, title: str, body: str, severity: str, key: str
-) -> MutationOutcome:
+async def send_test_notification(ctx: RequestContext, title: str, body: str, severity: str) -> NotificationOutcome:
     """Create a notification for the viewer themself (category ``system``)."""
     reject_if(
         [
@@ -67,25 +71,18 @@ async def send_test_notification(
         ]
     )
     viewer = await ctx.viewer()
-    request = {
-        "user_id": viewer.user.id,
-        "tenant_id": viewer.tenant_id,
-        "category": "system",
-        "severity": severity,
-        "title": title.strip(),
-        "body": body,
-        "link": "/notifications",
-    }
     try:
-        created = await send_command(
-            ctx.backends.account, command_path("notifications"), request, key=key, actor_id=viewer.user.id
+        notification = await ctx.backends.account.create_notification(
+            user_id=viewer.user.id,
+            tenant_id=viewer.tenant_id,
+            category="system",
+            severity=severity,
+            title=title.strip(),
+            body=body,
+            link="/notifications",
+            key=current_key(),
+            actor=viewer.user.id,
         )
     except CommandRejected as rejection:
-        return refused(rejection, {"title": ("input", "title"), "severity": ("input", "severity")})
-    try:
-        notification = Notification.model_validate(created)
-    except ValidationError:
-        raise BackendBadResponse(
-            "the account service answered with a malformed notification", service="account"
-        ) from None
-    return MutationOutcome(result={"notification": notification.model_dump(mode="json")})
+        return refused(NotificationOutcome, rejection, {"title": ("input", "title"), "severity": ("input", "severity")})
+    return NotificationOutcome(notification=notification)

@@ -28,9 +28,10 @@ OLD_PASSWORD = timedelta(days=365)
 FINANCE_ROUTE = "/platform/finance"
 
 
-def money(cents: int | float, currency: str) -> Money:
-    """Money in the account's currency."""
-    return Money(Money.from_cents(cents).amount, currency)
+async def tenant(ctx: RequestContext) -> Tenant | None:
+    """The viewer's tenant (None for platform operators)."""
+    viewer = await ctx.viewer()
+    return await ctx.loaders.access.tenants.load(viewer.tenant_id) if viewer.tenant_id else None
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ class Runway:
 
 def runway_of(account: BillingAccount, at: datetime | None = None) -> Runway:
     """Runway from balance and burn: exhausted at or below zero, low under 72 hours or the threshold."""
-    balance = money(account.balance_cents, account.currency)
-    burn = money(account.hourly_burn_cents, account.currency)
+    balance = Money.from_cents(account.balance_cents, account.currency)
+    burn = Money.from_cents(account.hourly_burn_cents, account.currency)
     hours = account.balance_cents / account.hourly_burn_cents if account.hourly_burn_cents > 0 else None
     if account.balance_cents <= 0:
         state = "exhausted"
@@ -160,7 +161,7 @@ async def billing(ctx: RequestContext) -> Billing:
     account = accounts[0]
     by_id = {p.id: p for p in viewer.projects}
     spend = [
-        ProjectSpendView(by_id[s.project_id], money(s.cents, account.currency))
+        ProjectSpendView(by_id[s.project_id], Money.from_cents(s.cents, account.currency))
         for s in sorted(account.spend_by_project, key=lambda s: -s.cents)
         if s.project_id in by_id
     ]

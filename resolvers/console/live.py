@@ -22,7 +22,7 @@ from gateway.backends.events import EventsExpired, WorkloadStatusPayload, replay
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput
 from gateway.events.bus import live_event
-from gateway.events.hub import Subscription
+from gateway.events.hub import EventHub, Subscription
 from gateway.events.model import LiveEvent, parse_event_id
 from gateway.viewer import Viewer
 from resolvers.account import notifications
@@ -52,15 +52,17 @@ class WorkloadStatusChange:
     changed_at: datetime
 
 
-async def _subscribe(ctx: RequestContext, topics: Iterable[str]) -> Subscription:
-    if ctx.events is None:
+async def _subscribe(ctx: RequestContext, topics: Iterable[str]) -> tuple[EventHub, Subscription]:
+    """The hub and a subscription registered with it under ``topics``; unsubscribe it from that hub when done."""
+    hub = ctx.events
+    if hub is None:
         raise RuntimeError("this gateway has no event hub")  # create_app always makes one
-    await ctx.events.wait_ready()
+    await hub.wait_ready()
     _fresh_loaders(ctx)  # an idle subscription holds no cache (resolving the viewer filled one)
     connection = ctx.connection
     reason = "slow consumer: too many undelivered events; reconnect and resume with `after`"
     on_overflow = (lambda: connection.close_slow_consumer(reason)) if connection is not None else None
-    return ctx.events.subscribe(topics, on_overflow)
+    return hub, hub.subscribe(topics, on_overflow)
 
 
 async def _viewer_now(ctx: RequestContext) -> Viewer:
@@ -121,7 +123,7 @@ async def notifications_added(ctx: RequestContext, after: str | None = None) -> 
     viewer = await ctx.viewer()
     if after is not None:
         parse_event_id(after, "account")  # a bad id fails before anything is registered
-    subscription = await _subscribe(ctx, [f"user:{viewer.user.id}"])
+    hub, subscription = await _subscribe(ctx, [f"user:{viewer.user.id}"])
     try:
         last: tuple[str, int] | None = None
         if after is not None:
@@ -138,7 +140,7 @@ async def notifications_added(ctx: RequestContext, after: str | None = None) -> 
             if (added := _notification_added(event, current.user.id)) is not None:
                 yield added
     finally:
-        ctx.events.unsubscribe(subscription)
+        hub.unsubscribe(subscription)
 
 
 def _visible_change(event: LiveEvent, viewer: Viewer, project_id: str | None) -> WorkloadStatusChange | None:
@@ -168,7 +170,7 @@ async def workload_status_changes(
     if after is not None:
         parse_event_id(after, "workloads")
     topics = ["tenant:*"] if viewer.is_operator else [f"tenant:{viewer.tenant_id}"] if viewer.tenant_id else []
-    subscription = await _subscribe(ctx, topics)
+    hub, subscription = await _subscribe(ctx, topics)
     try:
         last: tuple[str, int] | None = None
         if after is not None:
@@ -192,13 +194,13 @@ async def workload_status_changes(
                 _fresh_loaders(ctx)
                 yield change
     finally:
-        ctx.events.unsubscribe(subscription)
+        hub.unsubscribe(subscription)
 
 
 async def unread_counts(ctx: RequestContext) -> AsyncIterator[int]:
     """The viewer's unread count now, then again whenever it changes (bursts of events coalesce)."""
     viewer = await ctx.viewer()
-    subscription = await _subscribe(ctx, [f"user:{viewer.user.id}"])
+    hub, subscription = await _subscribe(ctx, [f"user:{viewer.user.id}"])
     try:
         count = await notifications.unread_count(ctx)
         _fresh_loaders(ctx)
@@ -215,4 +217,4 @@ async def unread_counts(ctx: RequestContext) -> AsyncIterator[int]:
                 count = fresh
                 yield count
     finally:
-        ctx.events.unsubscribe(subscription)
+        hub.unsubscribe(subscription)

@@ -31,7 +31,7 @@ from gateway.errors import BadUserInput, Forbidden, NotFound
 from resolvers.access import evidence, sections
 from resolvers.access.overview import AccessCounts, access_attention, access_counts
 from resolvers.access.scope import AccessScope, access_scope
-from resolvers.account.queries import FINANCE_ROUTE, Runway, money, runway_attention, runway_of
+from resolvers.account.queries import FINANCE_ROUTE, Runway, runway_attention, runway_of
 from resolvers.shared.attention import AttentionAction, AttentionItem, Severity, ordered
 from resolvers.shared.scope import not_found
 from resolvers.shared.shapes import AVAILABLE, Availability, AvailabilityState, Money
@@ -194,15 +194,15 @@ async def spend(overview: Overview) -> Spend:
     account = accounts[0]
     in_view = {p.id: p for p in overview.projects}
     lines = [
-        ProjectSpend(in_view[line.project_id], money(line.cents, account.currency))
+        ProjectSpend(in_view[line.project_id], Money.from_cents(line.cents, account.currency))
         for line in sorted(account.spend_by_project, key=lambda line: (-line.cents, line.project_id))
         if line.project_id in in_view
     ]
-    tenant_total = money(account.month_to_date_cents, account.currency)
+    tenant_total = Money.from_cents(account.month_to_date_cents, account.currency)
     if overview.project is None:
         subject_total = tenant_total
     else:
-        subject_total = lines[0].spend if lines else money(0, account.currency)
+        subject_total = lines[0].spend if lines else Money.from_cents(0, account.currency)
     return Spend(AVAILABLE, account, subject_total, tenant_total, lines, runway_of(account))
 
 
@@ -251,7 +251,7 @@ class WorkloadSummary:
 async def workload_summary(overview: Overview) -> WorkloadSummary:
     """Counts by status, GPUs held, the hourly cost of billing workloads and the newest active ones."""
     items, total = await overview.active_workloads()
-    statuses = Counter(w.status for w in items)
+    statuses: Counter[str] = Counter(w.status for w in items)
     billing = [w for w in items if w.status in lifecycle.BILLING_STATES]
     route = f"/workloads?project={overview.project.id}" if overview.project else "/workloads"
     return WorkloadSummary(

@@ -1,10 +1,11 @@
 """Carry out a validated launch: inline creations first, then the workload (or bucket), mounts, grants.
 
-Everything runs under the mutation's one idempotency key: each backend call gets a sub-key derived from it
-(``<key>:ssh-key``, ``<key>:workload``, ``<key>:mount:0`` ...), so a retry after a crash at any point replays
-what was already done in each service and creates only what is missing. Independent creations in different
-services run concurrently. A service's business refusal ends the launch with a userError at the input path
-of what it refused.
+Everything runs under the mutation field's one idempotency key (``current_key``): each backend call gets a
+sub-key derived from it (``<key>:ssh-key``, ``<key>:workload``, ``<key>:mount:0`` ...), so a retry after a
+crash at any point replays what was already done in each service and creates only what is missing.
+Independent creations in different services run concurrently. A service's business refusal ends the launch
+with a userError at the input path of what it refused. The typed ``LaunchOutcome`` (every created object)
+is what gets replayed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import asyncio
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
-from gateway.backends._commands import command, command_path
 from gateway.backends.access.models import Credential, ServiceAccount
 from gateway.backends.drafts import LaunchDraft
 from gateway.backends.storage.models import Bucket, Grant, Mount
@@ -21,14 +21,39 @@ from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
 from gateway.errors import CommandRejected
 from gateway.idempotency.outcome import MutationOutcome
+from gateway.idempotency.runner import current_key
 from resolvers.launch.plan import LaunchPlan
 from resolvers.shared.mutations import refused
 
 Result = TypeVar("Result")
 
 
+class LaunchOutcome(MutationOutcome):
+    """launchCompute, launchApp and submitLaunchDraft: what the launch created (and the submitted draft)."""
+
+    workload: Workload | None = None
+    ssh_key: Credential | None = None
+    service_account: ServiceAccount | None = None
+    bucket: Bucket | None = None
+    mounts: tuple[Mount, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    draft: LaunchDraft | None = None
+
+    def created_ids(self) -> dict[str, str]:
+        """Ids of the created objects a submitted draft links to (the workload, key, account, bucket)."""
+        created = {
+            "workload": self.workload,
+            "sshKey": self.ssh_key,
+            "serviceAccount": self.service_account,
+            "bucket": self.bucket,
+        }
+        return {name: found.id for name, found in created.items() if found is not None}
+
+
 class _Refusal(Exception):
-    def __init__(self, outcome: MutationOutcome) -> None:
+    """A service refused a step: the launch ends with this outcome."""
+
+    def __init__(self, outcome: LaunchOutcome) -> None:
         super().__init__("refused")
         self.outcome = outcome
 
@@ -38,7 +63,12 @@ async def _step(call: Awaitable[Result], fields: Mapping[str, tuple[str, ...]]) 
     try:
         return await call
     except CommandRejected as rejection:
-        raise _Refusal(refused(rejection, fields)) from None
+        raise _Refusal(refused(LaunchOutcome, rejection, fields)) from None
+
+
+async def _optional(call: Awaitable[Result] | None) -> Result | None:
+    """The call's result, or None when there is nothing to call."""
+    return await call if call is not None else None
 
 
 async def _all(*calls: Awaitable[Any]) -> list[Any]:
@@ -50,102 +80,94 @@ async def _all(*calls: Awaitable[Any]) -> list[Any]:
     return list(results)
 
 
-def _dump(model: Any) -> Any:
-    return model.model_dump(mode="json") if model is not None else None
-
-
 async def execute(
-    ctx: RequestContext, plan: LaunchPlan, key: str, root: tuple[str, ...], draft: LaunchDraft | None = None
-) -> MutationOutcome:
-    """Create what the plan says; the outcome's result holds every created object's snapshot."""
+    ctx: RequestContext, plan: LaunchPlan, root: tuple[str, ...], draft: LaunchDraft | None = None
+) -> LaunchOutcome:
+    """Create what the plan says (and mark the draft submitted); the outcome holds every created object."""
+    key = current_key()
     try:
         if plan.kind == "storage":
-            result = await _storage(ctx, plan, key, root)
+            outcome = await _storage(ctx, plan, key, root)
         else:
-            result = await _workload(ctx, plan, key, root)
+            outcome = await _workload(ctx, plan, key, root)
         if draft is not None:
-            ids = {name: value["id"] for name, value in result.items() if isinstance(value, dict)}
+            ids = outcome.created_ids()
             ids["submission_key"] = key  # a retry under the same key may submit again (and gets replays)
+            client = ctx.backends.workloads if plan.kind != "storage" else ctx.backends.storage
             submitted = await _step(
-                command(
-                    ctx.backends.workloads if plan.kind != "storage" else ctx.backends.storage,
-                    command_path("launch-drafts", draft.id, "submit"),
-                    {"result": ids},
-                    LaunchDraft,
-                    key=f"{key}:draft",
-                    actor_id=plan.viewer.user.id,
-                ),
-                {},
+                client.submit_draft(draft.id, result=ids, key=f"{key}:draft", actor=plan.viewer.user.id), {}
             )
-            result["draft"] = _dump(submitted)
+            outcome = outcome.model_copy(update={"draft": submitted})
     except _Refusal as refusal:
         return refusal.outcome
-    return MutationOutcome(result=result)
+    return outcome
 
 
-async def _workload(ctx: RequestContext, plan: LaunchPlan, key: str, root: tuple[str, ...]) -> dict[str, Any]:
+async def _workload(ctx: RequestContext, plan: LaunchPlan, key: str, root: tuple[str, ...]) -> LaunchOutcome:
+    """The inline SSH key, service account and bucket (concurrently), then the workload and its mounts."""
     backends, actor, tenant = ctx.backends, plan.viewer.user.id, plan.project.tenant_id
-    calls: dict[str, Awaitable[Any]] = {}
+    new_key: Awaitable[Credential] | None = None
+    new_account: Awaitable[ServiceAccount] | None = None
+    new_bucket: Awaitable[Bucket] | None = None
     if plan.new_ssh_key is not None:
         name, public_key = plan.new_ssh_key
-        calls["sshKey"] = _step(
-            command(
-                backends.access,
-                command_path("credentials"),
-                {
-                    "tenant_id": tenant,
-                    "owner_id": actor,
-                    "kind": "ssh_key",
-                    "name": name,
-                    "public_key": public_key.canonical,
-                },
-                Credential,
+        new_key = _step(
+            backends.access.register_ssh_key(
+                tenant_id=tenant,
+                owner_id=actor,
+                name=name,
+                public_key=public_key.canonical,
                 key=f"{key}:ssh-key",
-                actor_id=actor,
+                actor=actor,
             ),
             {"name": (*root, "access", "newSshKey", "name"), "public_key": (*root, "access", "newSshKey", "publicKey")},
         )
     if plan.new_service_account is not None:
         name, description = plan.new_service_account
-        calls["serviceAccount"] = _step(
-            command(
-                backends.access,
-                command_path("service-accounts"),
-                {"tenant_id": tenant, "project_id": plan.project.id, "name": name, "description": description},
-                ServiceAccount,
+        new_account = _step(
+            backends.access.create_service_account(
+                tenant_id=tenant,
+                project_id=plan.project.id,
+                name=name,
+                description=description,
                 key=f"{key}:service-account",
-                actor_id=actor,
+                actor=actor,
             ),
             {"name": (*root, "access", "newServiceAccount", "name")},
         )
     if plan.new_bucket is not None:
-        calls["bucket"] = _create_bucket(ctx, plan, key, (*root, "storage", "newBucket"))
-    created = dict(zip(calls, await _all(*calls.values()), strict=True))
+        new_bucket = _create_bucket(ctx, plan, key, (*root, "storage", "newBucket"))
+    ssh_key: Credential | None
+    service_account: ServiceAccount | None
+    bucket: Bucket | None
+    ssh_key, service_account, bucket = await _all(_optional(new_key), _optional(new_account), _optional(new_bucket))
     mounts = list(plan.mounts)
-    if "bucket" in created and plan.new_bucket is not None:
-        mounts.append((created["bucket"].id, plan.new_bucket.mount_path or "", plan.new_bucket.read_only))
+    if bucket is not None and plan.new_bucket is not None:
+        mounts.append((bucket.id, plan.new_bucket.mount_path or "", plan.new_bucket.read_only))
     settings = dict(plan.settings)
     if plan.app is not None and plan.app.workload_kind == "training":
-        purposes = await _purposes(ctx, [m[0] for m in mounts], created.get("bucket"))
+        purposes = await _purposes(ctx, [m[0] for m in mounts], bucket)
         settings.setdefault("dataset_bucket_id", next((b for b, p in purposes if p == "dataset"), None))
         settings.setdefault("checkpoint_bucket_id", next((b for b, p in purposes if p == "checkpoint"), None))
-    body = {
-        "tenant_id": tenant,
-        "project_id": plan.project.id,
-        "owner_id": actor,
-        "name": plan.name,
-        "app_slug": plan.app.slug if plan.app else None,
-        "gpu": {"model": plan.gpu_model, "count": plan.gpu_count},
-        "region": plan.region,
-        "image": plan.image,
-        "command": plan.command,
-        "env": plan.env,
-        "settings": settings,
-        "ssh_key_ids": [created["sshKey"].id] if "sshKey" in created else plan.ssh_key_ids,
-        "service_account_id": created["serviceAccount"].id if "serviceAccount" in created else plan.service_account_id,
-    }
     workload = await _step(
-        command(backends.workloads, command_path("workloads"), body, Workload, key=f"{key}:workload", actor_id=actor),
+        backends.workloads.create_workload(
+            tenant_id=tenant,
+            project_id=plan.project.id,
+            owner_id=actor,
+            name=plan.name,
+            app_slug=plan.app.slug if plan.app else None,
+            gpu_model=plan.gpu_model,
+            gpu_count=plan.gpu_count,
+            region=plan.region,
+            image=plan.image,
+            command_line=plan.command,
+            env=plan.env,
+            settings=settings,
+            ssh_key_ids=[ssh_key.id] if ssh_key is not None else plan.ssh_key_ids,
+            service_account_id=service_account.id if service_account is not None else plan.service_account_id,
+            key=f"{key}:workload",
+            actor=actor,
+        ),
         {
             "name": (*root, "basics", "name"),
             "gpu.model": (*root, "hardware", "gpuModel"),
@@ -154,38 +176,34 @@ async def _workload(ctx: RequestContext, plan: LaunchPlan, key: str, root: tuple
             "app_slug": (*root, "app", "appSlug"),
         },
     )
-    mounted = await _all(
+    mounted: list[Mount] = await _all(
         *(
             _step(
-                command(
-                    backends.storage,
-                    command_path("mounts"),
-                    {
-                        "workload_id": workload.id,
-                        "bucket_id": bucket_id,
-                        "project_id": plan.project.id,
-                        "mount_path": path,
-                        "read_only": read_only,
-                    },
-                    Mount,
+                backends.storage.create_mount(
+                    workload_id=workload.id,
+                    bucket_id=bucket_id,
+                    project_id=plan.project.id,
+                    mount_path=path,
+                    read_only=read_only,
                     key=f"{key}:mount:{index}",
-                    actor_id=actor,
+                    actor=actor,
                 ),
                 {"mount_path": (*root, "storage", "mounts", str(index), "mountPath")},
             )
             for index, (bucket_id, path, read_only) in enumerate(mounts)
         )
     )
-    return {
-        "workload": _dump(workload),
-        "sshKey": _dump(created.get("sshKey")),
-        "serviceAccount": _dump(created.get("serviceAccount")),
-        "bucket": _dump(created.get("bucket")),
-        "mounts": [_dump(m) for m in mounted],
-    }
+    return LaunchOutcome(
+        workload=workload,
+        ssh_key=ssh_key,
+        service_account=service_account,
+        bucket=bucket,
+        mounts=tuple(mounted),
+    )
 
 
 async def _purposes(ctx: RequestContext, bucket_ids: list[str], created: Bucket | None) -> list[tuple[str, str]]:
+    """(bucket id, purpose) of the mounted buckets, the one created inline included."""
     found = await ctx.loaders.storage.buckets.load_many(bucket_ids)
     pairs = [(b.id, b.purpose) for b in found if b is not None]
     return pairs + ([(created.id, created.purpose)] if created is not None else [])
@@ -194,24 +212,21 @@ async def _purposes(ctx: RequestContext, bucket_ids: list[str], created: Bucket 
 async def _create_bucket(
     ctx: RequestContext, plan: LaunchPlan, key: str, path: tuple[str, ...], name_path: tuple[str, ...] | None = None
 ) -> Bucket:
+    """The plan's new bucket, under ``<key>:bucket``; refusals point at ``path`` (the name at ``name_path``)."""
     new = plan.new_bucket
     assert new is not None
+    assert new.name and new.purpose and new.provider and new.region and new.quota_bytes  # validated
     return await _step(
-        command(
-            ctx.backends.storage,
-            command_path("buckets"),
-            {
-                "tenant_id": plan.project.tenant_id,
-                "project_id": plan.project.id,
-                "name": new.name,
-                "purpose": new.purpose,
-                "provider": new.provider,
-                "region": new.region,
-                "quota_bytes": new.quota_bytes,
-            },
-            Bucket,
+        ctx.backends.storage.create_bucket(
+            tenant_id=plan.project.tenant_id,
+            project_id=plan.project.id,
+            name=new.name,
+            purpose=new.purpose,
+            provider=new.provider,
+            region=new.region,
+            quota_bytes=new.quota_bytes,
             key=f"{key}:bucket",
-            actor_id=plan.viewer.user.id,
+            actor=plan.viewer.user.id,
         ),
         {
             "name": name_path or (*path, "name"),
@@ -223,18 +238,18 @@ async def _create_bucket(
     )
 
 
-async def _storage(ctx: RequestContext, plan: LaunchPlan, key: str, root: tuple[str, ...]) -> dict[str, Any]:
+async def _storage(ctx: RequestContext, plan: LaunchPlan, key: str, root: tuple[str, ...]) -> LaunchOutcome:
+    """The storage wizard's bucket, then its grants (concurrently)."""
     bucket = await _create_bucket(ctx, plan, key, (*root, "bucket"), (*root, "basics", "name"))
-    grants = await _all(
+    grants: list[Grant] = await _all(
         *(
             _step(
-                command(
-                    ctx.backends.storage,
-                    command_path("grants"),
-                    {"bucket_id": bucket.id, "grantee_project_id": project_id, "permission": permission},
-                    Grant,
+                ctx.backends.storage.create_grant(
+                    bucket_id=bucket.id,
+                    grantee_project_id=project_id,
+                    permission=permission,
                     key=f"{key}:grant:{index}",
-                    actor_id=plan.viewer.user.id,
+                    actor=plan.viewer.user.id,
                 ),
                 {
                     "grantee_project_id": (*root, "sharing", "grants", str(index), "projectId"),
@@ -244,4 +259,4 @@ async def _storage(ctx: RequestContext, plan: LaunchPlan, key: str, root: tuple[
             for index, (project_id, permission) in enumerate(plan.grants)
         )
     )
-    return {"bucket": _dump(bucket), "grants": [_dump(g) for g in grants]}
+    return LaunchOutcome(bucket=bucket, grants=tuple(grants))

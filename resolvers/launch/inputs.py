@@ -1,7 +1,7 @@
 """The launch wizards' steps and the inputs of each step, as plain models (JSON in drafts, typed here).
 
 Three wizards: compute, app and storage. Every field is optional so a draft can hold a half-filled step;
-validation (``launch_validation``) says what a step still needs. Ids are the API's global ids, kept as
+validation (``resolvers.launch.validation``) says what a step still needs. Ids are the API's global ids, kept as
 sent so a draft replays exactly what the user chose.
 """
 

@@ -1,25 +1,33 @@
 """Launches and launch drafts: direct launches, and the wizards' save, discard and staged submit.
 
 A direct launch (``launchCompute``, ``launchApp``) and a draft submit share one path: check the viewer may
-act in the project (NOT_FOUND / FORBIDDEN), validate every step (``launch_validation``: problems named by
-step are userErrors, not recorded), then ``launch_execution`` creates everything under the one key.
+act in the project (NOT_FOUND / FORBIDDEN), validate every step (``validation``: problems named by step are
+userErrors, not recorded), then ``execution`` creates everything under the field's one key. Drafts are saved
+and discarded in the service that keeps them. Each returns its typed outcome, which is what gets replayed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gateway.backends._commands import command, command_path
-from gateway.backends.drafts import LaunchDraft, draft_domain, drafts
+from gateway.backends.drafts import DraftCalls, LaunchDraft
 from gateway.context import RequestContext
 from gateway.errors import CommandRejected, Forbidden
 from gateway.idempotency.outcome import MutationOutcome, MutationRejected
+from gateway.idempotency.runner import current_key
 from gateway.viewer import Viewer
-from resolvers.launch.execution import execute
+from resolvers.launch.execution import LaunchOutcome, execute
 from resolvers.launch.inputs import DRAFT_DOMAIN, STEPS, LaunchInputs, LaunchKind, NetworkStep, StepModel
+from resolvers.launch.queries import get_draft
 from resolvers.launch.validation import validate
 from resolvers.shared.mutations import check_acting_in, error, refused, reject_if
-from resolvers.shared.scope import local_id, not_found
+from resolvers.shared.scope import local_id
+
+
+class DraftOutcome(MutationOutcome):
+    """saveLaunchDraft and discardLaunchDraft: the draft as saved."""
+
+    draft: LaunchDraft | None = None
 
 
 async def _launching_viewer(ctx: RequestContext, inputs: LaunchInputs) -> Viewer:
@@ -32,27 +40,22 @@ async def _launching_viewer(ctx: RequestContext, inputs: LaunchInputs) -> Viewer
     return viewer
 
 
-async def launch(ctx: RequestContext, inputs: LaunchInputs, key: str) -> MutationOutcome:
+async def launch(ctx: RequestContext, inputs: LaunchInputs) -> LaunchOutcome:
     """``launchCompute`` / ``launchApp`` / any launch from complete inputs."""
     await _launching_viewer(ctx, inputs)
     problems, plan = await validate(ctx, inputs, ("input",))
     reject_if([e for errors in problems.values() for e in errors])
     assert plan is not None
-    return await execute(ctx, plan, key, ("input",))
+    return await execute(ctx, plan, ("input",))
 
 
 async def own_draft(ctx: RequestContext, draft_global_id: str) -> LaunchDraft:
     """One of the viewer's drafts, or NOT_FOUND (also for other people's drafts)."""
-    draft_id = local_id(draft_global_id, "LaunchDraft", "draftId")
-    viewer = await ctx.viewer()
-    client = ctx.backends.storage if draft_domain(draft_id) == "storage" else ctx.backends.workloads
-    found = await drafts(client, [draft_id])
-    if not found or found[0].owner_id != viewer.user.id or found[0].tenant_id != (viewer.tenant_id or ""):
-        raise not_found("launch draft")
-    return found[0]
+    return await get_draft(ctx, local_id(draft_global_id, "LaunchDraft", "draftId"))
 
 
-def _client(ctx: RequestContext, kind: str):
+def _drafts_client(ctx: RequestContext, kind: str) -> DraftCalls:
+    """The client of the service that keeps drafts of this kind."""
     return ctx.backends.storage if DRAFT_DOMAIN[kind] == "storage" else ctx.backends.workloads
 
 
@@ -63,8 +66,7 @@ async def save_draft(
     kind: LaunchKind | None,
     current_step: str | None,
     steps: Mapping[str, StepModel],
-    key: str,
-) -> MutationOutcome:
+) -> DraftOutcome:
     """Create a draft or merge step inputs into one (steps not given keep their inputs)."""
     viewer = await ctx.viewer()
     if viewer.is_operator or viewer.tenant_id is None:
@@ -102,67 +104,59 @@ async def save_draft(
         check_acting_in(viewer, local_id(project_id, "Project", "basics.projectId"), action="launch")
     inputs = {name: model.model_dump(mode="json", exclude_defaults=True) for name, model in steps.items()}
     app_slug = getattr(steps.get("app"), "app_slug", None)
-    body: dict[str, object] = {"inputs": inputs}
-    if current_step is not None:
-        body["current_step"] = current_step
-    if project_id:
-        body["project_id"] = local_id(project_id, "Project", "basics.projectId")
-    if app_slug:
-        body["app_slug"] = app_slug
+    project_local_id = local_id(project_id, "Project", "basics.projectId") if project_id else None
+    client = _drafts_client(ctx, the_kind)
     try:
         if draft is None:
-            saved = await command(
-                _client(ctx, the_kind),
-                command_path("launch-drafts"),
-                {**body, "kind": the_kind, "tenant_id": viewer.tenant_id, "owner_id": viewer.user.id},
-                LaunchDraft,
-                key=key,
-                actor_id=viewer.user.id,
+            saved = await client.create_draft(
+                kind=the_kind,
+                tenant_id=viewer.tenant_id,
+                owner_id=viewer.user.id,
+                inputs=inputs,
+                current_step=current_step,
+                project_id=project_local_id,
+                app_slug=app_slug,
+                key=current_key(),
+                actor=viewer.user.id,
             )
         else:
-            saved = await command(
-                _client(ctx, the_kind),
-                command_path("launch-drafts", draft.id, "save"),
-                body,
-                LaunchDraft,
-                key=key,
-                actor_id=viewer.user.id,
+            saved = await client.save_draft(
+                draft.id,
+                inputs=inputs,
+                current_step=current_step,
+                project_id=project_local_id,
+                app_slug=app_slug,
+                key=current_key(),
+                actor=viewer.user.id,
             )
     except CommandRejected as rejection:
-        return refused(rejection, {"inputs": ("input",), "current_step": ("input", "currentStep")})
-    return MutationOutcome(result={"draft": saved.model_dump(mode="json")})
+        return refused(DraftOutcome, rejection, {"inputs": ("input",), "current_step": ("input", "currentStep")})
+    return DraftOutcome(draft=saved)
 
 
-async def discard_draft(ctx: RequestContext, draft_id: str, key: str) -> MutationOutcome:
+async def discard_draft(ctx: RequestContext, draft_id: str) -> DraftOutcome:
     """Discard an open draft of the viewer's."""
     draft = await own_draft(ctx, draft_id)  # no state check: the service answers a retry with its first outcome
     viewer = await ctx.viewer()
     try:
-        saved = await command(
-            _client(ctx, draft.kind),
-            command_path("launch-drafts", draft.id, "discard"),
-            {},
-            LaunchDraft,
-            key=key,
-            actor_id=viewer.user.id,
-        )
+        saved = await _drafts_client(ctx, draft.kind).discard_draft(draft.id, key=current_key(), actor=viewer.user.id)
     except CommandRejected as rejection:
-        return refused(rejection, {"status": ("input", "draftId")})
-    return MutationOutcome(result={"draft": saved.model_dump(mode="json")})
+        return refused(DraftOutcome, rejection, {"status": ("input", "draftId")})
+    return DraftOutcome(draft=saved)
 
 
-async def submit_draft(ctx: RequestContext, draft_id: str, key: str) -> MutationOutcome:
+async def submit_draft(ctx: RequestContext, draft_id: str) -> LaunchOutcome:
     """Staged submit: every step validated (problems named by step), then everything created under the key.
 
     A draft submitted under this very key is submitted again: every service replays its part, so a retry
     whose first answer was lost gets the launch it made. Under any other key a closed draft is refused.
     """
     draft = await own_draft(ctx, draft_id)
-    if draft.status != "open" and (draft.result or {}).get("submission_key") != key:
+    if draft.status != "open" and (draft.result or {}).get("submission_key") != current_key():
         raise MutationRejected([error(f"The draft is {draft.status} already.", "INVALID_STATE", "input", "draftId")])
     inputs = LaunchInputs.from_draft(draft.kind, draft.inputs)
     await _launching_viewer(ctx, inputs)
     problems, plan = await validate(ctx, inputs, ("draft",))
     reject_if([e for errors in problems.values() for e in errors])
     assert plan is not None
-    return await execute(ctx, plan, key, ("draft",), draft)
+    return await execute(ctx, plan, ("draft",), draft)

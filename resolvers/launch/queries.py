@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 
 from gateway.backends.access.models import Project
-from gateway.backends.drafts import LaunchDraft, draft_domain, drafts, open_drafts_of
+from gateway.backends.drafts import LaunchDraft, draft_domain
 from gateway.backends.storage.models import Bucket
 from gateway.backends.workloads.models import App, Workload
 from gateway.context import RequestContext
@@ -28,7 +28,7 @@ async def get_draft(ctx: RequestContext, draft_id: str) -> LaunchDraft:
     """One of the viewer's drafts, or NOT_FOUND."""
     viewer = await ctx.viewer()
     client = ctx.backends.storage if draft_domain(draft_id) == "storage" else ctx.backends.workloads
-    found = await drafts(client, [draft_id])
+    found = await client.drafts([draft_id])
     if not found or found[0].owner_id != viewer.user.id or found[0].tenant_id != (viewer.tenant_id or ""):
         raise not_found("launch draft")
     return found[0]
@@ -40,8 +40,8 @@ async def open_drafts(ctx: RequestContext) -> list[LaunchDraft]:
     if viewer.tenant_id is None:
         return []
     pages = await asyncio.gather(
-        open_drafts_of(ctx.backends.workloads, viewer.user.id, limit=MAX_DRAFTS),
-        open_drafts_of(ctx.backends.storage, viewer.user.id, limit=MAX_DRAFTS),
+        ctx.backends.workloads.open_drafts_of(viewer.user.id, limit=MAX_DRAFTS),
+        ctx.backends.storage.open_drafts_of(viewer.user.id, limit=MAX_DRAFTS),
     )
     found = [d for page in pages for d in page.items if d.tenant_id == viewer.tenant_id]
     return sorted(found, key=lambda d: (d.updated_at, d.id), reverse=True)
@@ -100,7 +100,7 @@ async def get_drafts(ctx: RequestContext, ids: Sequence[str]) -> list[LaunchDraf
         by_domain.setdefault(draft_domain(draft_id), []).append(draft_id)
     pages = await asyncio.gather(
         *(
-            drafts(ctx.backends.storage if domain == "storage" else ctx.backends.workloads, domain_ids)
+            (ctx.backends.storage if domain == "storage" else ctx.backends.workloads).drafts(domain_ids)
             for domain, domain_ids in by_domain.items()
         )
     )

@@ -88,7 +88,7 @@ async def _workload_steps(
     image = None
     if inputs.kind == "compute":
         image = _image_step(inputs, problems)
-    needs = {d.kind for d in app.dependencies if d.required} if app else {"ssh_key"}
+    needs: set[str] = {d.kind for d in app.dependencies if d.required} if app else {"ssh_key"}
     # Independent steps read concurrently: the launch's latency is its longest read chain, not the sum.
     access, _ = await asyncio.gather(
         _access_step(ctx, viewer, inputs, needs, problems, plan),
@@ -108,15 +108,15 @@ async def _workload_steps(
         plan.image = image or (defaults.image if defaults else None)
         plan.command = inputs.image.command if inputs.kind == "compute" else None
         plan.env = [{"name": e.name, "value": e.value} for e in inputs.image.env] if inputs.kind == "compute" else []
-        step = inputs.app
+        app_step = inputs.app
         plan.settings = {
             k: v
             for k, v in {
-                "model_name": step.model_name,
-                "max_model_length": step.max_model_length,
-                "framework": step.framework,
-                "epochs": step.epochs,
-                "idle_timeout_minutes": step.idle_timeout_minutes,
+                "model_name": app_step.model_name,
+                "max_model_length": app_step.max_model_length,
+                "framework": app_step.framework,
+                "epochs": app_step.epochs,
+                "idle_timeout_minutes": app_step.idle_timeout_minutes,
             }.items()
             if v is not None
         }

@@ -2,18 +2,16 @@
 
 Operators only. The platform service owns the node lifecycle and refuses operations the node's status
 does not allow (a recorded userError that says why); each operation appends node activity, and starting
-a decommission opens a decommission task.
+a decommission opens a decommission task. Each returns its typed outcome, which is what gets replayed.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from gateway.backends._commands import command_path, send_command
-from gateway.backends.platform.models import DecommissionTask, FleetNode
+from gateway.backends.platform.models import OperatedNode
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput, CommandRejected
 from gateway.idempotency.outcome import MutationOutcome
+from gateway.idempotency.runner import current_key
 from gateway.ids import decode_global_id
 from resolvers.shared.mutations import error, refused, reject_if, require_operator
 from resolvers.shared.scope import not_found
@@ -22,9 +20,13 @@ OPERATIONS = ("cordon", "uncordon", "drain", "decommission")
 NODE_TYPES = ("GpuNode", "PlatformNode")
 
 
-async def operate(
-    ctx: RequestContext, node_global_id: str, operation: str, reason: str | None, key: str
-) -> MutationOutcome:
+class NodeOutcome(MutationOutcome):
+    """cordonNode, uncordonNode, drainNode and startNodeDecommission: the node, with the task a decommission started."""
+
+    node: OperatedNode | None = None
+
+
+async def operate(ctx: RequestContext, node_global_id: str, operation: str, reason: str | None) -> NodeOutcome:
     """Run a node operation as a platform operator."""
     assert operation in OPERATIONS
     viewer = await require_operator(ctx, f"{operation} nodes")
@@ -37,16 +39,10 @@ async def operate(
         reject_if([error("Say why the node is decommissioned.", "REQUIRED", "input", "reason")])
     if reason is not None and len(reason) > 500:
         reject_if([error("The reason is at most 500 characters.", "INVALID", "input", "reason")])
-    body: dict[str, Any] = {"reason": reason.strip()} if reason else {}
     try:
-        document = await send_command(
-            ctx.backends.platform, command_path("nodes", node_id, operation), body, key=key, actor_id=viewer.user.id
+        node = await ctx.backends.platform.operate_node(
+            node_id, operation, reason=reason.strip() if reason else None, key=current_key(), actor=viewer.user.id
         )
     except CommandRejected as rejection:
-        return refused(rejection, {"status": ("input", "nodeId"), "reason": ("input", "reason")})
-    node = FleetNode.model_validate(document)
-    task = document.get("decommission_task")
-    result: dict[str, Any] = {"node": node.model_dump(mode="json")}
-    if isinstance(task, dict):
-        result["decommissionTask"] = DecommissionTask.model_validate(task).model_dump(mode="json")
-    return MutationOutcome(result=result)
+        return refused(NodeOutcome, rejection, {"status": ("input", "nodeId"), "reason": ("input", "reason")})
+    return NodeOutcome(node=node)

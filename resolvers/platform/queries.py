@@ -19,6 +19,8 @@ from gateway.backends.platform.models import (
     MaasHub,
     NodeActivity,
     OnboardingTask,
+    OperatorAccount,
+    PlatformRole,
     Site,
 )
 from gateway.backends.workloads.models import Workload
@@ -125,27 +127,32 @@ async def _detail(ctx: RequestContext, kind: str, local_id: str, what: str) -> A
 
 async def get_platform_node(ctx: RequestContext, node_id: str) -> FleetNode:
     """One node with operator inventory."""
-    return await _detail(ctx, "node", node_id, "node")
+    found: FleetNode = await _detail(ctx, "node", node_id, "node")
+    return found
 
 
 async def get_site(ctx: RequestContext, site_id: str) -> Site:
     """One MAAS site."""
-    return await _detail(ctx, "site", site_id, "MAAS site")
+    found: Site = await _detail(ctx, "site", site_id, "MAAS site")
+    return found
 
 
 async def get_hub(ctx: RequestContext, hub_id: str) -> MaasHub:
     """One MAAS hub."""
-    return await _detail(ctx, "hub", hub_id, "MAAS hub")
+    found: MaasHub = await _detail(ctx, "hub", hub_id, "MAAS hub")
+    return found
 
 
 async def get_onboarding_task(ctx: RequestContext, task_id: str) -> OnboardingTask:
     """One onboarding task."""
-    return await _detail(ctx, "onboarding", task_id, "onboarding task")
+    found: OnboardingTask = await _detail(ctx, "onboarding", task_id, "onboarding task")
+    return found
 
 
 async def get_decommission_task(ctx: RequestContext, task_id: str) -> DecommissionTask:
     """One decommission task."""
-    return await _detail(ctx, "decommission", task_id, "decommission task")
+    found: DecommissionTask = await _detail(ctx, "decommission", task_id, "decommission task")
+    return found
 
 
 def operator_fetch(kind: str) -> Callable[[RequestContext, Sequence[str]], Awaitable[list[Any]]]:
@@ -157,6 +164,12 @@ def operator_fetch(kind: str) -> Callable[[RequestContext, Sequence[str]], Await
         return await FleetView(ctx, "by_id").by_ids(kind, ids)
 
     return fetch
+
+
+async def account_roles(ctx: RequestContext, account: OperatorAccount) -> list[PlatformRole]:
+    """An operator account's platform roles, by name."""
+    roles = {r.id: r for r in await ctx.loaders.platform.roles.get()}
+    return sorted((roles[i] for i in account.role_ids if i in roles), key=lambda r: r.name)
 
 
 # Lifecycle operations of each detail object.

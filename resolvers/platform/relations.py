@@ -15,9 +15,11 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar
 
-from gateway.backends._loaders import Listing
+from aiodataloader import DataLoader
+
+from gateway.backends._loaders import Doc, Listing
 from gateway.backends.platform.loaders import PlatformLoaders
 from gateway.backends.platform.models import (
     DecommissionTask,
@@ -36,6 +38,8 @@ from gateway.context import RequestContext
 
 Item = TypeVar("Item")
 Mode = Literal["console", "by_id", "by_site"]
+# A kind's whole listing and, where detail pages read it by id, its by-id loader.
+Source: TypeAlias = tuple[Listing[Any], DataLoader[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,9 @@ class FleetView:
     def _fleet(self) -> PlatformLoaders:
         return self.ctx.loaders.platform
 
-    def _sources(self, kind: str) -> tuple[Listing[Any], Any]:
+    def _sources(self, kind: str) -> Source:
         fleet = self._fleet
-        return {
+        sources: dict[str, Source] = {
             "node": (fleet.all_nodes, self.ctx.loaders.platform.nodes),
             "site": (fleet.all_sites, None),
             "hub": (fleet.all_hubs, None),
@@ -66,7 +70,8 @@ class FleetView:
             "onboarding": (fleet.all_onboarding, fleet.onboarding_tasks),
             "decommission": (fleet.all_decommission, fleet.decommission_tasks),
             "signal": (fleet.open_signals, fleet.ops_signals),
-        }[kind]
+        }
+        return sources[kind]
 
     async def by_ids(self, kind: str, ids: Sequence[str | None]) -> list[Any]:
         """Objects of a kind (node, site, hub, image, profile, account, onboarding, decommission, signal).
@@ -74,6 +79,12 @@ class FleetView:
         Sites, hubs, images, profiles and operator accounts are few: every mode reads them whole.
         """
         listing, loader = self._sources(kind)
+        return await self._find(listing, loader, ids)
+
+    async def _find(
+        self, listing: Listing[Doc], loader: DataLoader[str, Doc | None] | None, ids: Sequence[str | None]
+    ) -> list[Doc | None]:
+        """``by_ids`` for one kind's listing and by-id loader (None: the kind is always read whole)."""
         wanted = [i for i in ids if i]
         if self.page or loader is None:
             found = {item.id: item for item in await listing.get()}
@@ -81,7 +92,9 @@ class FleetView:
             found = {item.id: item for item in await loader.load_many(wanted) if item is not None}
         return [found.get(i) if i else None for i in ids]
 
-    async def _group(self, listing: Listing[Any], loader: Any, key: str, parent_id: str) -> list[Any]:
+    async def _group(
+        self, listing: Listing[Item], loader: DataLoader[str, list[Item]], key: str, parent_id: str
+    ) -> list[Item]:
         if self.page:
             return [item for item in await listing.get() if getattr(item, key) == parent_id]
         return list(await loader.load(parent_id))
@@ -90,27 +103,27 @@ class FleetView:
         """One node; ``site_id`` (where known) lets site pages find it in the site's node list."""
         if node_id is not None and site_id is not None and self.mode == "by_site":
             return next((n for n in await self.nodes_at_site(site_id) if n.id == node_id), None)
-        return (await self.by_ids("node", [node_id]))[0]
+        return (await self._find(self._fleet.all_nodes, self._fleet.nodes, [node_id]))[0]
 
     async def site(self, site_id: str | None) -> Site | None:
         """One site."""
-        return (await self.by_ids("site", [site_id]))[0]
+        return (await self._find(self._fleet.all_sites, None, [site_id]))[0]
 
     async def hub(self, hub_id: str | None) -> MaasHub | None:
         """One MAAS hub."""
-        return (await self.by_ids("hub", [hub_id]))[0]
+        return (await self._find(self._fleet.all_hubs, None, [hub_id]))[0]
 
     async def image(self, image_id: str | None) -> OsImage | None:
         """One OS image."""
-        return (await self.by_ids("image", [image_id]))[0]
+        return (await self._find(self._fleet.all_images, None, [image_id]))[0]
 
     async def profile(self, profile_id: str | None) -> ProvisioningProfile | None:
         """One provisioning profile."""
-        return (await self.by_ids("profile", [profile_id]))[0]
+        return (await self._find(self._fleet.all_profiles, None, [profile_id]))[0]
 
     async def account(self, account_id: str | None) -> OperatorAccount | None:
         """One operator account."""
-        return (await self.by_ids("account", [account_id]))[0]
+        return (await self._find(self._fleet.all_accounts, None, [account_id]))[0]
 
     # Children of a parent.
     async def nodes_at_site(self, site_id: str) -> list[FleetNode]:

@@ -295,13 +295,16 @@ async def overview(ctx: RequestContext) -> Overview:
     """Fleet counts, capacity by GPU model, utilisation, incidents, tasks in flight and attention items."""
     view = FleetView(ctx, "console")
     fleet = ctx.loaders.platform
-    nodes, active, signals, onboarding, decommissions, hubs, accounts = await asyncio.gather(
-        fleet.all_nodes.get(),
-        ctx.loaders.workloads.active_workloads.get(),
-        fleet.open_signals.get(),
-        fleet.all_onboarding.get(),
-        fleet.all_decommission.get(),
-        fleet.all_hubs.get(),
+    # asyncio.gather types its results for at most six awaitables: the seventh joins in an outer gather.
+    (nodes, active, signals, onboarding, decommissions, hubs), accounts = await asyncio.gather(
+        asyncio.gather(
+            fleet.all_nodes.get(),
+            ctx.loaders.workloads.active_workloads.get(),
+            fleet.open_signals.get(),
+            fleet.all_onboarding.get(),
+            fleet.all_decommission.get(),
+            fleet.all_hubs.get(),
+        ),
         fleet.all_accounts.get(),
     )
     model_of = {n.id: n.gpu_model for n in nodes}

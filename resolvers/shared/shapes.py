@@ -15,6 +15,8 @@ from gateway.errors import BadUserInput
 
 Item = TypeVar("Item")
 
+# `first` of every page (connections, activity lists): at most MAX_FIRST, DEFAULT_FIRST when not given. The schema's
+# argument defaults and descriptions read these too.
 MAX_FIRST = 100
 DEFAULT_FIRST = 20
 _CURSOR_PREFIX = "c1:"
@@ -53,9 +55,9 @@ class Money:
     currency: str = "USD"
 
     @classmethod
-    def from_cents(cls, cents: int | float) -> Money:
+    def from_cents(cls, cents: int | float, currency: str = "USD") -> Money:
         """Money from a (possibly fractional) number of cents, rounded to the cent."""
-        return cls((Decimal(str(cents)) / 100).quantize(Decimal("0.01")))
+        return cls((Decimal(str(cents)) / 100).quantize(Decimal("0.01")), currency)
 
 
 @dataclass(frozen=True)

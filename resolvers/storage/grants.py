@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from gateway.backends.access.models import Project
 from gateway.backends.storage.models import Grant
 from gateway.context import RequestContext
 
@@ -18,3 +19,11 @@ async def get_grants(ctx: RequestContext, ids: Sequence[str]) -> list[Grant | No
         if viewer.can_see_project(g.owner_project_id) or viewer.can_see_project(g.grantee_project_id)
     }
     return [by_id.get(i) for i in ids]
+
+
+async def grantee_project(ctx: RequestContext, grant: Grant) -> Project | None:
+    """The project the bucket is shared with; None when the viewer may not see it."""
+    viewer = await ctx.viewer()
+    if not viewer.can_see_project(grant.grantee_project_id):
+        return None
+    return await ctx.loaders.access.projects.load(grant.grantee_project_id)

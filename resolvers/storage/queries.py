@@ -10,16 +10,8 @@ from gateway.backends.access.models import Project
 from gateway.backends.storage.models import Bucket, BucketEvent, BucketObject, Grant, LifecycleRule, StorageProvider
 from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
-from resolvers.shared.scope import not_found, visible_projects
-from resolvers.shared.shapes import (
-    AVAILABLE,
-    Availability,
-    AvailabilityState,
-    PageOf,
-    check_first,
-    decode_cursor,
-    page_of,
-)
+from resolvers.shared.scoped import ScopedResource
+from resolvers.shared.shapes import AVAILABLE, Availability, AvailabilityState, PageOf
 
 NEAR_QUOTA = 0.85
 
@@ -86,6 +78,11 @@ def console_route(bucket: Bucket, tab: str | None = None) -> str:
     return f"/storage/{bucket.id}" + (f"?tab={tab}" if tab else "")
 
 
+BUCKETS: ScopedResource[Bucket] = ScopedResource(
+    "bucket", lambda ctx: ctx.backends.storage.list_buckets, lambda ctx: ctx.loaders.storage.buckets
+)
+
+
 async def list_buckets(
     ctx: RequestContext,
     *,
@@ -95,37 +92,27 @@ async def list_buckets(
     providers: Sequence[str] | None,
 ) -> PageOf[Bucket]:
     """A page of the buckets the viewer may see, newest first."""
-    check_first(first)
-    backend_after = decode_cursor(after)
-    projects = await visible_projects(ctx, project_ids)
-    if not projects:
-        return PageOf(items=[], cursors=[], has_next_page=False, total_count=0)
-    filters: dict[str, Sequence[str]] = {"project_id": projects}
-    if providers:
-        filters["provider"] = providers
-    page = await ctx.backends.storage.list_buckets(filters, limit=max(first, 1), after=backend_after)
-    for bucket in page.items:
-        ctx.loaders.storage.buckets.prime(bucket.id, bucket)
-    return page_of(page, first)
+    return await BUCKETS.page(ctx, first=first, after=after, project_ids=project_ids, filters={"provider": providers})
 
 
 async def get_buckets(ctx: RequestContext, ids: Sequence[str]) -> list[Bucket | None]:
     """Buckets by id; None for missing or out-of-scope ids."""
-    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.storage.buckets.load_many(list(ids)))
-    return [b if b is not None and viewer.can_see_project(b.project_id) else None for b in found]
+    return await BUCKETS.get_many(ctx, ids)
 
 
 async def get_bucket(ctx: RequestContext, bucket_id: str) -> Bucket:
     """One bucket, or ``NotFound`` (also when out of scope)."""
-    (bucket,) = await get_buckets(ctx, [bucket_id])
-    if bucket is None:
-        raise not_found("bucket")
-    return bucket
+    return await BUCKETS.get(ctx, bucket_id)
 
 
 def usage(bucket: Bucket) -> Usage:
     """Usage against quota."""
     return Usage(bucket.used_bytes, bucket.quota_bytes, bucket.object_count)
+
+
+async def project(ctx: RequestContext, bucket: Bucket) -> Project | None:
+    """The project that owns the bucket."""
+    return await ctx.loaders.access.projects.load(bucket.project_id)
 
 
 async def provider(ctx: RequestContext, bucket: Bucket) -> StorageProvider | None:

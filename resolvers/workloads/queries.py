@@ -7,22 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from gateway.backends.access.models import Project, User
 from gateway.backends.platform.models import GpuNode
 from gateway.backends.storage.models import Bucket, Mount
 from gateway.backends.workloads.models import Workload, WorkloadEvent, WorkloadMetrics
 from gateway.context import RequestContext
-from resolvers.shared.scope import not_found, visible_projects
-from resolvers.shared.shapes import (
-    AVAILABLE,
-    Availability,
-    AvailabilityState,
-    Money,
-    PageOf,
-    check_first,
-    decode_cursor,
-    now,
-    page_of,
-)
+from resolvers.shared.scoped import ScopedResource
+from resolvers.shared.shapes import AVAILABLE, Availability, AvailabilityState, Money, PageOf, now
 from resolvers.workloads import lifecycle
 from resolvers.workloads.lifecycle import Action, TimelineStep
 
@@ -103,6 +94,11 @@ def console_route(workload: Workload, tab: str | None = None) -> str:
     return f"{base}?tab={tab}" if tab else base
 
 
+WORKLOADS: ScopedResource[Workload] = ScopedResource(
+    "workload", lambda ctx: ctx.backends.workloads.list_workloads, lambda ctx: ctx.loaders.workloads.workloads
+)
+
+
 async def list_workloads(
     ctx: RequestContext,
     *,
@@ -113,34 +109,18 @@ async def list_workloads(
     statuses: Sequence[str] | None,
 ) -> PageOf[Workload]:
     """A page of the workloads the viewer may see, newest first."""
-    check_first(first)
-    backend_after = decode_cursor(after)
-    projects = await visible_projects(ctx, project_ids)
-    if not projects:
-        return PageOf(items=[], cursors=[], has_next_page=False, total_count=0)
-    filters: dict[str, Sequence[str]] = {"project_id": projects}
-    if kinds:
-        filters["kind"] = kinds
-    if statuses:
-        filters["status"] = statuses
-    page = await ctx.backends.workloads.list_workloads(filters, limit=max(first, 1), after=backend_after)
-    for workload in page.items:
-        ctx.loaders.workloads.workloads.prime(workload.id, workload)
-    return page_of(page, first)
+    filters = {"kind": kinds, "status": statuses}
+    return await WORKLOADS.page(ctx, first=first, after=after, project_ids=project_ids, filters=filters)
 
 
 async def get_workloads(ctx: RequestContext, ids: Sequence[str]) -> list[Workload | None]:
     """Workloads by id; None for missing or out-of-scope ids."""
-    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.workloads.workloads.load_many(list(ids)))
-    return [w if w is not None and viewer.can_see_project(w.project_id) else None for w in found]
+    return await WORKLOADS.get_many(ctx, ids)
 
 
 async def get_workload(ctx: RequestContext, workload_id: str) -> Workload:
     """One workload, or ``NotFound`` (also when out of scope)."""
-    (workload,) = await get_workloads(ctx, [workload_id])
-    if workload is None:
-        raise not_found("workload")
-    return workload
+    return await WORKLOADS.get(ctx, workload_id)
 
 
 def running_seconds(workload: Workload, at: datetime | None = None) -> int:
@@ -173,6 +153,16 @@ def actions(workload: Workload) -> list[Action]:
 def primary_action(workload: Workload) -> Action:
     """The one action the page leads with, by kind and status."""
     return lifecycle.primary_action(workload.kind, workload.status, workload.status_reason, console_route(workload))
+
+
+async def project(ctx: RequestContext, workload: Workload) -> Project | None:
+    """The project that owns the workload."""
+    return await ctx.loaders.access.projects.load(workload.project_id)
+
+
+async def owner(ctx: RequestContext, workload: Workload) -> User | None:
+    """Who launched the workload."""
+    return await ctx.loaders.access.users.load(workload.owner_id)
 
 
 async def node(ctx: RequestContext, workload: Workload) -> GpuNode | None:

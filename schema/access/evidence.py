@@ -13,7 +13,7 @@ from resolvers.access import evidence as resolve
 from resolvers.shared.scope import local_id
 from schema.access.members import ServiceAccount
 from schema.access.types import Project, Tenant, User
-from schema.shared.types import Info, Node
+from schema.shared.types import Info, Node, wire
 
 # Target types whose objects can be fetched with `node(id:)`, and their GraphQL type names.
 TARGET_NODE_TYPES = {
@@ -96,7 +96,7 @@ class AuditEvent(Node):
     @classmethod
     def of(cls, model: models.AuditEvent) -> AuditEvent:
         """From the access service's audit event."""
-        global_id = encode_global_id("AuditEvent", model.id)
+        global_id = strawberry.ID(encode_global_id("AuditEvent", model.id))
         node_type = TARGET_NODE_TYPES.get(model.target_type)
         page = "/platform/evidence" if model.scope == "platform" else "/evidence"
         return cls(
@@ -112,7 +112,9 @@ class AuditEvent(Node):
                 local_id=model.target_id,
                 label=model.target_label,
                 route=resolve.target_route(model),
-                node_id=encode_global_id(node_type, model.target_id) if node_type and model.target_id else None,
+                node_id=strawberry.ID(encode_global_id(node_type, model.target_id))
+                if node_type and model.target_id
+                else None,
             ),
             details=[AuditDetail(key=k, value=v) for k, v in resolve.details(model)],
             route=f"{page}?event={global_id}",
@@ -137,10 +139,7 @@ class AuditEvent(Node):
 
     @strawberry.field(description="The tenant the event belongs to (null for platform events).")
     async def tenant(self, info: Info) -> Tenant | None:
-        viewer = await info.context.viewer()
-        if self.model.tenant_id is None or not (viewer.is_operator or self.model.tenant_id == viewer.tenant_id):
-            return None
-        found = await info.context.loaders.access.tenants.load(self.model.tenant_id)
+        found = await resolve.tenant(info.context, self.model)
         return Tenant.of(found) if found else None
 
 
@@ -166,7 +165,7 @@ def evidence_filter(given: EvidenceFilter | None) -> resolve.EvidenceFilter:
         actions=given.actions or (),
         actor_ids=[local_id(a, "User", "filter.actorIds") for a in given.actor_ids or ()],
         target_types=given.target_types or (),
-        outcomes=[o.value for o in given.outcomes or ()],
+        outcomes=[wire(o) for o in given.outcomes or ()],
         since=given.since,
         until=given.until,
     )

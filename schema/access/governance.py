@@ -9,9 +9,11 @@ import strawberry
 
 from gateway.backends.access import models as models
 from gateway.ids import encode_global_id
+from resolvers.access import queries as access_resolvers
 from resolvers.access import sections
 from resolvers.access.overview import AccessCounts as CountsModel
 from resolvers.access.scope import AccessScope
+from resolvers.shared import shapes
 from schema.access.types import Project, Tenant, User
 from schema.shared.types import Availability, BigInt, Info, Node
 
@@ -22,7 +24,7 @@ def _project(scope: AccessScope, project_id: str | None) -> Project | None:
 
 
 async def _tenant(info: Info, tenant_id: str) -> Tenant | None:
-    found = await info.context.loaders.access.tenants.load(tenant_id)
+    found = await access_resolvers.tenant(info.context, tenant_id)
     return Tenant.of(found) if found else None
 
 
@@ -116,8 +118,12 @@ class SshGateway:
 
 @strawberry.type(description="How workloads are reached: real SSH gateways, and the future network and firewall state.")
 class Connectivity:
-    network: Availability = strawberry.field(description="Private networks: future product, with a stable link.")
-    firewall: Availability = strawberry.field(description="Firewall rules: future product, with a stable link.")
+    network: shapes.Availability = strawberry.field(
+        description="Private networks: future product, with a stable link.", graphql_type=Availability
+    )
+    firewall: shapes.Availability = strawberry.field(
+        description="Firewall rules: future product, with a stable link.", graphql_type=Availability
+    )
     ssh_gateways: list[SshGateway] = strawberry.field(description="SSH gateway endpoints of the tenants in view.")
 
 
@@ -151,7 +157,7 @@ class SsoIntegration(Node):
     def of(cls, model: models.IdentityProvider) -> SsoIntegration:
         """From the access service's identity provider."""
         return cls(
-            id=encode_global_id("SsoIntegration", model.id),
+            id=strawberry.ID(encode_global_id("SsoIntegration", model.id)),
             display_name=model.display_name,
             provider=model.provider,
             protocol=SsoProtocol(model.protocol),
@@ -204,7 +210,7 @@ class PendingInvite:
     def of(cls, model: models.Invite, scope: AccessScope) -> PendingInvite:
         """From the access service's invite."""
         return cls(
-            id=encode_global_id("Invite", model.id),
+            id=strawberry.ID(encode_global_id("Invite", model.id)),
             email=model.email,
             role=InviteRole(model.role),
             status=InviteStatus(sections.invite_status(model)),

@@ -34,7 +34,7 @@ class Membership:
     def of(cls, model: backend.Membership, scope: AccessScope) -> Membership:
         """From the access service's membership."""
         return cls(
-            id=encode_global_id("Membership", model.id),
+            id=strawberry.ID(encode_global_id("Membership", model.id)),
             role=ProjectRole(model.role),
             created_at=model.created_at,
             viewer_can_manage=scope.manages_project(model.project_id),
@@ -82,7 +82,7 @@ class ServiceAccount(Node):
     def of(cls, model: models.ServiceAccount, scope: AccessScope | None = None) -> ServiceAccount:
         """From the access service's service account."""
         return cls(
-            id=encode_global_id("ServiceAccount", model.id),
+            id=strawberry.ID(encode_global_id("ServiceAccount", model.id)),
             name=model.name,
             description=model.description,
             created_at=model.created_at,
@@ -160,7 +160,7 @@ class Credential(Node):
         own = scope is not None and model.owner_type == "user" and model.owner_id == scope.viewer.user.id
         manages = own or (scope is not None and scope.manages_project(model.project_id))
         return cls(
-            id=encode_global_id("Credential", model.id),
+            id=strawberry.ID(encode_global_id("Credential", model.id)),
             name=model.name,
             kind=CredentialKind(model.kind),
             status=CredentialStatus(sections.credential_status(model)),

@@ -6,11 +6,11 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.backends.access.models import Credential as CredentialModel
-from gateway.backends.access.models import ServiceAccount as ServiceAccountModel
+from gateway.idempotency.field import Idempotent
 from resolvers.access import mutations as resolve
+from resolvers.access.mutations import ServiceAccountOutcome, SshKeyOutcome
 from schema.access.members import Credential, ServiceAccount
-from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, run, user_errors
+from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, user_errors
 from schema.shared.permissions import Authenticated
 from schema.shared.types import Info
 
@@ -27,6 +27,13 @@ class CreateSshKeyPayload:
     ssh_key: Credential | None = strawberry.field(description="The registered key (null when refused).")
     user_errors: list[UserError] = strawberry.field(description="Why the key was not registered.")
 
+    @classmethod
+    def of(cls, outcome: SshKeyOutcome) -> CreateSshKeyPayload:
+        """From the mutation's outcome."""
+        return cls(
+            ssh_key=Credential.of(outcome.ssh_key) if outcome.ssh_key else None, user_errors=user_errors(outcome)
+        )
+
 
 @strawberry.input(description="A service account to create in a project you administer.")
 class CreateServiceAccountInput:
@@ -41,6 +48,14 @@ class CreateServiceAccountPayload:
     service_account: ServiceAccount | None = strawberry.field(description="The new account (null when refused).")
     user_errors: list[UserError] = strawberry.field(description="Why the account was not created.")
 
+    @classmethod
+    def of(cls, outcome: ServiceAccountOutcome) -> CreateServiceAccountPayload:
+        """From the mutation's outcome."""
+        return cls(
+            service_account=ServiceAccount.of(outcome.service_account) if outcome.service_account else None,
+            user_errors=user_errors(outcome),
+        )
+
 
 @strawberry.type
 class AccessMutation:
@@ -48,39 +63,22 @@ class AccessMutation:
 
     @strawberry.mutation(
         permission_classes=[Authenticated],
+        extensions=[Idempotent(SshKeyOutcome, CreateSshKeyPayload.of)],
+        graphql_type=CreateSshKeyPayload | None,
         description="Register an SSH public key; answers its fingerprint, never key material.",
     )
     async def create_ssh_key(
         self, info: Info, input: Annotated[CreateSshKeyInput, strawberry.argument(description="The key.")]
-    ) -> CreateSshKeyPayload | None:
-        outcome = await run(
-            info,
-            input.idempotency_key,
-            lambda key: resolve.create_ssh_key(info.context, input.name, input.public_key, key),
-        )
-        found = outcome.result.get("sshKey")
-        return CreateSshKeyPayload(
-            ssh_key=Credential.of(CredentialModel.model_validate(found)) if isinstance(found, dict) else None,
-            user_errors=user_errors(outcome),
-        )
+    ) -> SshKeyOutcome:
+        return await resolve.create_ssh_key(info.context, input.name, input.public_key)
 
     @strawberry.mutation(
-        permission_classes=[Authenticated], description="Create a service account in a project (project admins)."
+        permission_classes=[Authenticated],
+        extensions=[Idempotent(ServiceAccountOutcome, CreateServiceAccountPayload.of)],
+        graphql_type=CreateServiceAccountPayload | None,
+        description="Create a service account in a project (project admins).",
     )
     async def create_service_account(
         self, info: Info, input: Annotated[CreateServiceAccountInput, strawberry.argument(description="The account.")]
-    ) -> CreateServiceAccountPayload | None:
-        outcome = await run(
-            info,
-            input.idempotency_key,
-            lambda key: resolve.create_service_account(
-                info.context, input.project_id, input.name, input.description, key
-            ),
-        )
-        found = outcome.result.get("serviceAccount")
-        return CreateServiceAccountPayload(
-            service_account=ServiceAccount.of(ServiceAccountModel.model_validate(found))
-            if isinstance(found, dict)
-            else None,
-            user_errors=user_errors(outcome),
-        )
+    ) -> ServiceAccountOutcome:
+        return await resolve.create_service_account(info.context, input.project_id, input.name, input.description)

@@ -11,6 +11,7 @@ from resolvers.access import evidence
 from resolvers.access import queries as access
 from resolvers.access.scope import access_scope
 from resolvers.shared.scope import local_id
+from resolvers.shared.shapes import DEFAULT_FIRST
 from schema.access.evidence import AuditEvent, EvidenceFilter, EvidenceScope, evidence_filter
 from schema.access.sections import Access
 from schema.access.types import Viewer
@@ -68,7 +69,7 @@ class EvidenceQuery:
         filter: Annotated[
             EvidenceFilter | None, strawberry.argument(description="Only events matching every given condition.")
         ] = None,
-        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
+        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = DEFAULT_FIRST,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> Connection[AuditEvent] | None:
         page = await evidence.evidence(

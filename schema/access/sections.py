@@ -17,6 +17,7 @@ from resolvers.access import overview as overview_resolvers
 from resolvers.access import sections
 from resolvers.access.scope import AccessScope
 from resolvers.shared.scope import local_id
+from resolvers.shared.shapes import DEFAULT_FIRST
 from schema.access.evidence import AuditEvent, EvidenceFilter, evidence_filter
 from schema.access.governance import (
     AccessCounts,
@@ -30,7 +31,7 @@ from schema.access.governance import (
 from schema.access.members import AccessAdmin, Credential, Membership, ServiceAccount
 from schema.access.types import Tenant
 from schema.shared.attention import AttentionItem
-from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Availability, Connection, Info, connection
+from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, Info, connection
 
 ProjectArgument = Annotated[
     strawberry.ID | None,
@@ -59,8 +60,7 @@ class Access:
         "null with an error when the access service fails, so the other sections still render."
     )
     async def tenants(self, info: Info) -> list[Tenant] | None:
-        found = await info.context.loaders.access.tenants.load_many(list(self.scope.tenant_ids))
-        return [Tenant.of(t) for t in found if t is not None]
+        return [Tenant.of(t) for t in await sections.tenants(info.context, self.scope)]
 
     @strawberry.field(description="True when the viewer may change access somewhere in view (operators: never).")
     def viewer_can_manage(self) -> bool:
@@ -78,7 +78,7 @@ class Access:
         self,
         info: Info,
         project: ProjectArgument = None,
-        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
+        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = DEFAULT_FIRST,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> Connection[Membership] | None:
         scope = _scope(self.scope, project)
@@ -122,8 +122,8 @@ class Access:
     async def connectivity(self, info: Info) -> Connectivity | None:
         found = await sections.connectivity(info.context, self.scope)
         return Connectivity(
-            network=Availability.of(found.network),
-            firewall=Availability.of(found.firewall),
+            network=found.network,
+            firewall=found.firewall,
             ssh_gateways=[
                 SshGateway(
                     region=g.region,
@@ -156,7 +156,7 @@ class Access:
         filter: Annotated[
             EvidenceFilter | None, strawberry.argument(description="Only events matching every given condition.")
         ] = None,
-        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
+        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = DEFAULT_FIRST,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> Connection[AuditEvent] | None:
         page = await evidence_resolvers.access_audit(

@@ -38,7 +38,10 @@ class Tenant(Node):
     def of(cls, model: backend.Tenant) -> Tenant:
         """From the access service's tenant."""
         return cls(
-            id=encode_global_id("Tenant", model.id), name=model.name, slug=model.slug, created_at=model.created_at
+            id=strawberry.ID(encode_global_id("Tenant", model.id)),
+            name=model.name,
+            slug=model.slug,
+            created_at=model.created_at,
         )
 
 
@@ -53,7 +56,7 @@ class Project(Node):
     def of(cls, model: backend.Project) -> Project:
         """From the access service's project."""
         return cls(
-            id=encode_global_id("Project", model.id),
+            id=strawberry.ID(encode_global_id("Project", model.id)),
             name=model.name,
             slug=model.slug,
             created_at=model.created_at,
@@ -79,7 +82,7 @@ class User(Node):
     @classmethod
     def of(cls, model: backend.User) -> User:
         """From the access service's user."""
-        return cls(id=encode_global_id("User", model.id), name=model.name, email=model.email)
+        return cls(id=strawberry.ID(encode_global_id("User", model.id)), name=model.name, email=model.email)
 
 
 @strawberry.type(description="Who is asking, in which persona, and what they may see.")

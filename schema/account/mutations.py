@@ -6,13 +6,14 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.backends.account.models import Notification as NotificationModel
+from gateway.idempotency.field import Idempotent
 from gateway.ids import encode_global_id
 from resolvers.account import mutations as resolve
+from resolvers.account.mutations import NotificationOutcome, ReadMarksOutcome
 from schema.account.notifications import Notification, NotificationSeverity
-from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, run, user_errors
+from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, user_errors
 from schema.shared.permissions import Authenticated
-from schema.shared.types import Info
+from schema.shared.types import Info, wire
 
 
 @strawberry.input(description="Notifications to mark read: some by id, or all of yours.")
@@ -28,6 +29,16 @@ class MarkNotificationsReadPayload:
     unread_count: int | None = strawberry.field(description="Unread notifications left (the inbox badge).")
     user_errors: list[UserError] = strawberry.field(description="Why nothing was marked.")
 
+    @classmethod
+    def of(cls, outcome: ReadMarksOutcome) -> MarkNotificationsReadPayload:
+        """From the mutation's outcome."""
+        marks = outcome.marks
+        return cls(
+            marked_ids=[strawberry.ID(encode_global_id("Notification", i)) for i in marks.marked_ids] if marks else [],
+            unread_count=marks.unread_count if marks else None,
+            user_errors=user_errors(outcome),
+        )
+
 
 @strawberry.type
 class AccountMutation:
@@ -35,23 +46,16 @@ class AccountMutation:
 
     @strawberry.mutation(
         permission_classes=[Authenticated],
+        extensions=[Idempotent(ReadMarksOutcome, MarkNotificationsReadPayload.of)],
+        graphql_type=MarkNotificationsReadPayload | None,
         description="Mark your notifications read (some, or all); the unread badge follows.",
     )
     async def mark_notifications_read(
         self,
         info: Info,
         input: Annotated[MarkNotificationsReadInput, strawberry.argument(description="Which notifications.")],
-    ) -> MarkNotificationsReadPayload | None:
-        outcome = await run(
-            info, input.idempotency_key, lambda key: resolve.mark_read(info.context, input.ids, input.all, key)
-        )
-        return MarkNotificationsReadPayload(
-            marked_ids=[
-                strawberry.ID(encode_global_id("Notification", i)) for i in outcome.result.get("markedIds", [])
-            ],
-            unread_count=outcome.result.get("unreadCount"),
-            user_errors=user_errors(outcome),
-        )
+    ) -> ReadMarksOutcome:
+        return await resolve.mark_read(info.context, input.ids, input.all)
 
 
 @strawberry.input(description="The test notification to send yourself.")
@@ -70,6 +74,14 @@ class SendTestNotificationPayload:
     notification: Notification | None = strawberry.field(description="The notification sent (null when refused).")
     user_errors: list[UserError] = strawberry.field(description="Why nothing was sent.")
 
+    @classmethod
+    def of(cls, outcome: NotificationOutcome) -> SendTestNotificationPayload:
+        """From the mutation's outcome."""
+        return cls(
+            notification=Notification.of(outcome.notification) if outcome.notification else None,
+            user_errors=user_errors(outcome),
+        )
+
 
 @strawberry.type
 class NotificationsMutation:
@@ -77,6 +89,8 @@ class NotificationsMutation:
 
     @strawberry.mutation(
         permission_classes=[Authenticated],
+        extensions=[Idempotent(NotificationOutcome, SendTestNotificationPayload.of)],
+        graphql_type=SendTestNotificationPayload | None,
         description="Send yourself a notification: it lands in your inbox and reaches your open "
         "`notificationAdded` and `unreadCount` subscriptions, on any replica.",
     )
@@ -84,16 +98,6 @@ class NotificationsMutation:
         self,
         info: Info,
         input: Annotated[SendTestNotificationInput, strawberry.argument(description="What to send.")],
-    ) -> SendTestNotificationPayload | None:
-        outcome = await run(
-            info,
-            input.idempotency_key,
-            lambda key: resolve.send_test_notification(
-                info.context, input.title, input.body, input.severity.value, key
-            ),
-        )
-        found = outcome.result.get("notification")
-        return SendTestNotificationPayload(
-            notification=Notification.of(NotificationModel.model_validate(found)) if isinstance(found, dict) else None,
-            user_errors=user_errors(outcome),
-        )
+    ) -> NotificationOutcome:
+        severity = wire(input.severity)
+        return await resolve.send_test_notification(info.context, input.title, input.body, severity)

@@ -8,6 +8,7 @@ import strawberry
 
 from gateway.backends.account import models as models
 from resolvers.account import notifications
+from resolvers.shared.shapes import DEFAULT_FIRST
 from schema.account.notifications import Notification, NotificationCategory, NotificationConnection
 from schema.account.types import Account
 from schema.shared.permissions import Authenticated
@@ -17,6 +18,7 @@ from schema.shared.types import (
     Edge,
     Info,
     PageInfo,
+    wire,
 )
 
 
@@ -41,7 +43,7 @@ class NotificationsQuery:
     async def notifications(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
+        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = DEFAULT_FIRST,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
         unread_only: Annotated[bool, strawberry.argument(description="Only unread notifications.")] = False,
         category: Annotated[
@@ -53,7 +55,7 @@ class NotificationsQuery:
             first=first,
             after=after,
             unread_only=unread_only,
-            category_filter=category.value if category else None,
+            category_filter=wire(category) if category else None,
         )
         return NotificationConnection(
             edges=[Edge(cursor=c, node=Notification.of(n)) for n, c in zip(page.items, page.cursors, strict=True)],

@@ -11,6 +11,7 @@ import strawberry
 from gateway.backends.account import models as models
 from gateway.ids import encode_global_id
 from resolvers.account import queries as resolve
+from resolvers.shared import shapes
 from schema.access.types import Persona, Project, Tenant
 from schema.shared.attention import AttentionItem
 from schema.shared.types import Availability, Info, Money
@@ -25,8 +26,10 @@ class RunwayState(Enum):
 
 @strawberry.type(description="The tenant's balance against its hourly burn: how long workloads can keep running.")
 class Runway:
-    balance: Money = strawberry.field(description="Prepaid balance of the tenant.")
-    hourly_burn: Money = strawberry.field(description="What the tenant's billing workloads cost per hour, together.")
+    balance: shapes.Money = strawberry.field(description="Prepaid balance of the tenant.", graphql_type=Money)
+    hourly_burn: shapes.Money = strawberry.field(
+        description="What the tenant's billing workloads cost per hour, together.", graphql_type=Money
+    )
     hours_remaining: float | None = strawberry.field(description="Balance over burn (null when nothing bills).")
     runs_out_at: datetime | None = strawberry.field(description="When the balance runs out at this burn.")
     state: RunwayState = strawberry.field(description="OK, low or exhausted.")
@@ -35,8 +38,8 @@ class Runway:
     def of(cls, value: resolve.Runway) -> Runway:
         """From the resolvers' runway."""
         return cls(
-            balance=Money.of(value.balance),
-            hourly_burn=Money.of(value.hourly_burn),
+            balance=value.balance,
+            hourly_burn=value.hourly_burn,
             hours_remaining=value.hours_remaining,
             runs_out_at=value.runs_out_at,
             state=RunwayState(value.state),
@@ -70,8 +73,7 @@ class AccountProfile:
 
     @strawberry.field(description="The viewer's tenant (null for platform operators).")
     async def tenant(self, info: Info) -> Tenant | None:
-        viewer = await info.context.viewer()
-        found = await info.context.loaders.access.tenants.load(viewer.tenant_id) if viewer.tenant_id else None
+        found = await resolve.tenant(info.context)
         return Tenant.of(found) if found else None
 
 
@@ -110,16 +112,22 @@ class PaymentMethod:
 @strawberry.type(description="Month-to-date spend of one project.")
 class ProjectSpend:
     project: Project = strawberry.field(description="The project.")
-    spend: Money = strawberry.field(description="Spend this month so far.")
+    spend: shapes.Money = strawberry.field(description="Spend this month so far.", graphql_type=Money)
 
 
 @strawberry.type(description="Lightweight billing of the viewer's tenant (the full billing epic comes later).")
 class AccountBilling:
-    availability: Availability = strawberry.field(description="Unavailable for operators (see platform finance).")
+    availability: shapes.Availability = strawberry.field(
+        description="Unavailable for operators (see platform finance).", graphql_type=Availability
+    )
     tenant: Tenant | None = strawberry.field(description="The tenant billed.")
-    balance: Money | None = strawberry.field(description="Prepaid balance.")
-    month_to_date: Money | None = strawberry.field(description="Spend this month so far, all projects.")
-    hourly_burn: Money | None = strawberry.field(description="Current cost per hour of billing workloads.")
+    balance: shapes.Money | None = strawberry.field(description="Prepaid balance.", graphql_type=Money | None)
+    month_to_date: shapes.Money | None = strawberry.field(
+        description="Spend this month so far, all projects.", graphql_type=Money | None
+    )
+    hourly_burn: shapes.Money | None = strawberry.field(
+        description="Current cost per hour of billing workloads.", graphql_type=Money | None
+    )
     runway: Runway | None = strawberry.field(description="How long the balance lasts at this burn.")
     spend_by_project: list[ProjectSpend] = strawberry.field(
         description="Month-to-date spend of the projects the viewer may see, highest first."
@@ -133,14 +141,14 @@ class AccountBilling:
         """From the resolvers' billing."""
         account, card = value.account, value.payment_method
         return cls(
-            availability=Availability.of(value.availability),
+            availability=value.availability,
             tenant=Tenant.of(value.tenant) if value.tenant else None,
-            balance=Money.of(value.runway.balance) if value.runway else None,
-            month_to_date=Money.of(resolve.money(account.month_to_date_cents, account.currency)) if account else None,
-            hourly_burn=Money.of(value.runway.hourly_burn) if value.runway else None,
+            balance=value.runway.balance if value.runway else None,
+            month_to_date=shapes.Money.from_cents(account.month_to_date_cents, account.currency) if account else None,
+            hourly_burn=value.runway.hourly_burn if value.runway else None,
             runway=Runway.of(value.runway) if value.runway else None,
             spend_by_project=[
-                ProjectSpend(project=Project.of(s.project), spend=Money.of(s.spend)) for s in value.spend_by_project
+                ProjectSpend(project=Project.of(s.project), spend=s.spend) for s in value.spend_by_project
             ],
             payment_method=PaymentMethod(
                 brand=card.brand, last_four=card.last4, exp_month=card.exp_month, exp_year=card.exp_year
@@ -167,7 +175,7 @@ class AccountSession:
     def of(cls, model: models.Session) -> AccountSession:
         """From the account service's session."""
         return cls(
-            id=encode_global_id("AccountSession", model.id),
+            id=strawberry.ID(encode_global_id("AccountSession", model.id)),
             device=model.device,
             browser=model.browser,
             ip_address=model.ip_address,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from gateway.context import RequestContext
@@ -29,17 +29,16 @@ from schema.launch.types import LaunchDraft
 from schema.platform.compute import ComputeSku
 from schema.platform.sections import PLATFORM_NODE_TYPES
 from schema.platform.types import GpuNode
-from schema.shared.types import Node
+from schema.shared.types import Node, NodeSource
 from schema.storage.grants import StorageGrant
 from schema.storage.types import Bucket
 from schema.workloads.apps import App
 from schema.workloads.types import workload_type
 
-Fetch = Callable[[RequestContext, Sequence[str]], Awaitable[Sequence[Any | None]]]
 MAX_NODES = 100
 
 # Type name in the global id -> (scoped batch fetch, GraphQL conversion).
-NODE_TYPES: dict[str, tuple[Fetch, Callable[[Any], Node]]] = {
+NODE_TYPES: dict[str, NodeSource] = {
     "Workload": (workloads.get_workloads, workload_type),
     "Bucket": (storage.get_buckets, Bucket.of),
     "Project": (access.get_projects, Project.of),

@@ -12,6 +12,7 @@ from typing import Annotated
 import strawberry
 
 from resolvers.console import overviews as resolve
+from resolvers.shared import shapes
 from schema.access.evidence import AuditEvent
 from schema.access.governance import AccessCounts, Entitlement, PendingInvite, TenantPolicies
 from schema.access.members import AccessAdmin, Credential, Membership, ServiceAccount
@@ -26,8 +27,9 @@ RECENT_DESCRIPTION = "How many of the latest audit events to return, 1 to 50."
 
 @strawberry.type(description="Pending invites, or why the viewer does not see them.")
 class OverviewInvites:
-    availability: Availability = strawberry.field(
-        description="AVAILABLE for those who manage invites; UNAVAILABLE (with the reason) for everyone else."
+    availability: shapes.Availability = strawberry.field(
+        description="AVAILABLE for those who manage invites; UNAVAILABLE (with the reason) for everyone else.",
+        graphql_type=Availability,
     )
     pending: list[PendingInvite] = strawberry.field(description="Invites not yet accepted nor expired, soonest first.")
 
@@ -46,16 +48,25 @@ class OverviewGovernance:
 
 @strawberry.type(description="Spend: month to date (in total and by project), hourly burn, balance and runway.")
 class OverviewSpend:
-    availability: Availability = strawberry.field(description="UNAVAILABLE when the tenant has no billing account.")
-    month_to_date: Money | None = strawberry.field(
-        description="Month-to-date spend of the overview's subject (the tenant, or the project)."
+    availability: shapes.Availability = strawberry.field(
+        description="UNAVAILABLE when the tenant has no billing account.", graphql_type=Availability
     )
-    tenant_month_to_date: Money | None = strawberry.field(description="Month-to-date spend of the whole tenant.")
+    month_to_date: shapes.Money | None = strawberry.field(
+        description="Month-to-date spend of the overview's subject (the tenant, or the project).",
+        graphql_type=Money | None,
+    )
+    tenant_month_to_date: shapes.Money | None = strawberry.field(
+        description="Month-to-date spend of the whole tenant.", graphql_type=Money | None
+    )
     by_project: list[ProjectSpend] = strawberry.field(
         description="Month-to-date spend of each project in view, highest first."
     )
-    hourly_burn: Money | None = strawberry.field(description="What the tenant's billing workloads cost per hour.")
-    balance: Money | None = strawberry.field(description="The tenant's prepaid balance.")
+    hourly_burn: shapes.Money | None = strawberry.field(
+        description="What the tenant's billing workloads cost per hour.", graphql_type=Money | None
+    )
+    balance: shapes.Money | None = strawberry.field(
+        description="The tenant's prepaid balance.", graphql_type=Money | None
+    )
     runway: Runway | None = strawberry.field(description="How long the balance lasts at the current burn.")
     updated_at: datetime | None = strawberry.field(description="When the billing figures were computed.")
 
@@ -89,7 +100,9 @@ class OverviewWorkloads:
     )
     by_status: list[WorkloadStatusCount] = strawberry.field(description="Active workloads per status, in order.")
     gpus_in_use: int = strawberry.field(description="GPUs held by billing workloads.")
-    hourly_cost: Money = strawberry.field(description="What the billing workloads cost per hour, together.")
+    hourly_cost: shapes.Money = strawberry.field(
+        description="What the billing workloads cost per hour, together.", graphql_type=Money
+    )
     recent: list[Workload] = strawberry.field(description="The newest active workloads (at most five).")
     route: str = strawberry.field(description="Console route of the full workload list.")
 
@@ -102,7 +115,7 @@ def _governance(found: resolve.Governance, overview: resolve.Overview) -> Overvi
         member_count=found.member_count,
         memberships=[Membership.of(m, scope) for m in found.memberships],
         invites=OverviewInvites(
-            availability=Availability.of(found.invites_availability),
+            availability=found.invites_availability,
             pending=[PendingInvite.of(i, scope) for i in found.invites],
         ),
     )
@@ -111,12 +124,12 @@ def _governance(found: resolve.Governance, overview: resolve.Overview) -> Overvi
 def _spend(found: resolve.Spend) -> OverviewSpend:
     runway = found.runway
     return OverviewSpend(
-        availability=Availability.of(found.availability),
-        month_to_date=Money.of(found.month_to_date) if found.month_to_date else None,
-        tenant_month_to_date=Money.of(found.tenant_month_to_date) if found.tenant_month_to_date else None,
-        by_project=[ProjectSpend(project=Project.of(s.project), spend=Money.of(s.spend)) for s in found.by_project],
-        hourly_burn=Money.of(runway.hourly_burn) if runway else None,
-        balance=Money.of(runway.balance) if runway else None,
+        availability=found.availability,
+        month_to_date=found.month_to_date,
+        tenant_month_to_date=found.tenant_month_to_date,
+        by_project=[ProjectSpend(project=Project.of(s.project), spend=s.spend) for s in found.by_project],
+        hourly_burn=runway.hourly_burn if runway else None,
+        balance=runway.balance if runway else None,
         runway=Runway.of(runway) if runway else None,
         updated_at=found.account.updated_at if found.account else None,
     )
@@ -138,7 +151,7 @@ def _workloads(found: resolve.WorkloadSummary) -> OverviewWorkloads:
         complete=found.complete,
         by_status=[WorkloadStatusCount(status=WorkloadStatus(s), count=n) for s, n in found.by_status],
         gpus_in_use=found.gpus_in_use,
-        hourly_cost=Money.of(found.hourly_cost),
+        hourly_cost=found.hourly_cost,
         recent=[workload_type(w) for w in found.recent],
         route=found.route,
     )

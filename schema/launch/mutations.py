@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
-from gateway.backends.access.models import Credential as CredentialModel
-from gateway.backends.access.models import ServiceAccount as ServiceAccountModel
-from gateway.backends.drafts import LaunchDraft as DraftModel
-from gateway.backends.storage.models import Bucket as BucketModel
-from gateway.backends.storage.models import Grant as GrantModel
-from gateway.backends.workloads.models import Workload as WorkloadModel
-from gateway.idempotency.outcome import MutationOutcome
+from gateway.idempotency.field import Idempotent
 from resolvers.launch import mutations as resolve
+from resolvers.launch.execution import LaunchOutcome
 from resolvers.launch.inputs import LaunchInputs, StepModel
+from resolvers.launch.inputs import LaunchKind as LaunchKindValue
+from resolvers.launch.mutations import DraftOutcome
 from schema.access.members import Credential, ServiceAccount
 from schema.launch.steps import (
     LaunchAccessInput,
@@ -28,9 +25,9 @@ from schema.launch.steps import (
     LaunchStorageInput,
 )
 from schema.launch.types import LaunchDraft, LaunchKind, LaunchStep
-from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, run, user_errors
+from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, user_errors
 from schema.shared.permissions import Authenticated
-from schema.shared.types import Info
+from schema.shared.types import Info, wire
 from schema.storage.grants import StorageGrant
 from schema.storage.types import Bucket
 
@@ -60,23 +57,16 @@ class LaunchResult:
     user_errors: list[UserError] = strawberry.field(description="Why nothing (or not everything) was launched.")
 
 
-def _launch_fields(outcome: MutationOutcome) -> dict[str, Any]:
+def _launch_fields(outcome: LaunchOutcome) -> dict[str, Any]:
+    """The fields every launch payload shares, from the launch's outcome."""
     from schema.workloads.types import workload_type
 
-    result = outcome.result
-
-    def parse(name: str, model: Any) -> Any:
-        value = result.get(name)
-        return model.model_validate(value) if isinstance(value, dict) else None
-
-    workload, bucket = parse("workload", WorkloadModel), parse("bucket", BucketModel)
-    key, account = parse("sshKey", CredentialModel), parse("serviceAccount", ServiceAccountModel)
     return {
-        "workload": workload_type(workload) if workload else None,
-        "bucket": Bucket.of(bucket) if bucket else None,
-        "ssh_key": Credential.of(key) if key else None,
-        "service_account": ServiceAccount.of(account) if account else None,
-        "grants": [StorageGrant.of(GrantModel.model_validate(g)) for g in result.get("grants") or []],
+        "workload": workload_type(outcome.workload) if outcome.workload else None,
+        "bucket": Bucket.of(outcome.bucket) if outcome.bucket else None,
+        "ssh_key": Credential.of(outcome.ssh_key) if outcome.ssh_key else None,
+        "service_account": ServiceAccount.of(outcome.service_account) if outcome.service_account else None,
+        "grants": [StorageGrant.of(g) for g in outcome.grants],
         "user_errors": user_errors(outcome),
     }
 
@@ -85,15 +75,30 @@ def _launch_fields(outcome: MutationOutcome) -> dict[str, Any]:
 class LaunchComputePayload(LaunchResult):
     """launchCompute payload."""
 
+    @classmethod
+    def of(cls, outcome: LaunchOutcome) -> LaunchComputePayload:
+        """From the mutation's outcome."""
+        return cls(**_launch_fields(outcome))
+
 
 @strawberry.type(description="Result of launchApp.")
 class LaunchAppPayload(LaunchResult):
     """launchApp payload."""
 
+    @classmethod
+    def of(cls, outcome: LaunchOutcome) -> LaunchAppPayload:
+        """From the mutation's outcome."""
+        return cls(**_launch_fields(outcome))
+
 
 @strawberry.type(description="Result of submitLaunchDraft: what the draft launched, or each step's problems.")
 class SubmitLaunchDraftPayload(LaunchResult):
     draft: LaunchDraft | None = strawberry.field(description="The draft, now submitted (null when refused).")
+
+    @classmethod
+    def of(cls, outcome: LaunchOutcome) -> SubmitLaunchDraftPayload:
+        """From the mutation's outcome."""
+        return cls(draft=LaunchDraft.of(outcome.draft) if outcome.draft else None, **_launch_fields(outcome))
 
 
 @strawberry.input(description="Launch a GPU machine from an image, reached over SSH.")
@@ -147,13 +152,9 @@ class LaunchDraftPayload:
     user_errors: list[UserError] = strawberry.field(description="Why the draft was not saved.")
 
     @classmethod
-    def of(cls, outcome: MutationOutcome) -> LaunchDraftPayload:
+    def of(cls, outcome: DraftOutcome) -> LaunchDraftPayload:
         """From the mutation's outcome."""
-        draft = outcome.result.get("draft")
-        return cls(
-            draft=LaunchDraft.of(DraftModel.model_validate(draft)) if isinstance(draft, dict) else None,
-            user_errors=user_errors(outcome),
-        )
+        return cls(draft=LaunchDraft.of(outcome.draft) if outcome.draft else None, user_errors=user_errors(outcome))
 
 
 STEP_NAMES = ("basics", "hardware", "image", "app", "access", "storage", "network", "bucket", "sharing")
@@ -165,73 +166,68 @@ class LaunchMutation:
 
     @strawberry.mutation(
         permission_classes=[Authenticated],
+        extensions=[Idempotent(LaunchOutcome, LaunchComputePayload.of)],
+        graphql_type=LaunchComputePayload | None,
         description="Launch a compute workload (SSH key, buckets created inline as asked).",
     )
     async def launch_compute(
         self, info: Info, input: Annotated[LaunchComputeInput, strawberry.argument(description="What to launch.")]
-    ) -> LaunchComputePayload | None:
+    ) -> LaunchOutcome:
         inputs = LaunchInputs(
             kind="compute", **_steps(input, ("basics", "hardware", "image", "access", "storage", "network"))
         )
-        outcome = await run(info, input.idempotency_key, lambda key: resolve.launch(info.context, inputs, key))
-        return LaunchComputePayload(**_launch_fields(outcome))
+        return await resolve.launch(info.context, inputs)
 
     @strawberry.mutation(
         permission_classes=[Authenticated],
+        extensions=[Idempotent(LaunchOutcome, LaunchAppPayload.of)],
+        graphql_type=LaunchAppPayload | None,
         description="Launch an app from the catalog (dependencies created inline as asked).",
     )
     async def launch_app(
         self, info: Info, input: Annotated[LaunchAppInput, strawberry.argument(description="What to launch.")]
-    ) -> LaunchAppPayload | None:
+    ) -> LaunchOutcome:
         inputs = LaunchInputs(
             kind="app", **_steps(input, ("basics", "app", "hardware", "access", "storage", "network"))
         )
-        outcome = await run(info, input.idempotency_key, lambda key: resolve.launch(info.context, inputs, key))
-        return LaunchAppPayload(**_launch_fields(outcome))
+        return await resolve.launch(info.context, inputs)
 
     @strawberry.mutation(
         permission_classes=[Authenticated],
+        extensions=[Idempotent(DraftOutcome, LaunchDraftPayload.of)],
+        graphql_type=LaunchDraftPayload | None,
         description="Start or save a launch draft; going back a step keeps every input.",
     )
     async def save_launch_draft(
         self, info: Info, input: Annotated[SaveLaunchDraftInput, strawberry.argument(description="Steps to save.")]
-    ) -> LaunchDraftPayload | None:
-        outcome = await run(
-            info,
-            input.idempotency_key,
-            lambda key: resolve.save_draft(
-                info.context,
-                draft_id=input.draft_id,
-                kind=input.kind.value if input.kind else None,
-                current_step=input.current_step.value if input.current_step else None,
-                steps=_steps(input, STEP_NAMES),
-                key=key,
-            ),
+    ) -> DraftOutcome:
+        return await resolve.save_draft(
+            info.context,
+            draft_id=input.draft_id,
+            kind=cast(LaunchKindValue, input.kind.value) if input.kind else None,
+            current_step=wire(input.current_step) if input.current_step else None,
+            steps=_steps(input, STEP_NAMES),
         )
-        return LaunchDraftPayload.of(outcome)
-
-    @strawberry.mutation(permission_classes=[Authenticated], description="Discard one of your open drafts.")
-    async def discard_launch_draft(
-        self, info: Info, input: Annotated[LaunchDraftActionInput, strawberry.argument(description="The draft.")]
-    ) -> LaunchDraftPayload | None:
-        outcome = await run(
-            info, input.idempotency_key, lambda key: resolve.discard_draft(info.context, input.draft_id, key)
-        )
-        return LaunchDraftPayload.of(outcome)
 
     @strawberry.mutation(
         permission_classes=[Authenticated],
+        extensions=[Idempotent(DraftOutcome, LaunchDraftPayload.of)],
+        graphql_type=LaunchDraftPayload | None,
+        description="Discard one of your open drafts.",
+    )
+    async def discard_launch_draft(
+        self, info: Info, input: Annotated[LaunchDraftActionInput, strawberry.argument(description="The draft.")]
+    ) -> DraftOutcome:
+        return await resolve.discard_draft(info.context, input.draft_id)
+
+    @strawberry.mutation(
+        permission_classes=[Authenticated],
+        extensions=[Idempotent(LaunchOutcome, SubmitLaunchDraftPayload.of)],
+        graphql_type=SubmitLaunchDraftPayload | None,
         description="Submit a draft: every step is validated (problems named by step), then the "
         "launch and its inline SSH key, bucket and service account are created.",
     )
     async def submit_launch_draft(
         self, info: Info, input: Annotated[LaunchDraftActionInput, strawberry.argument(description="The draft.")]
-    ) -> SubmitLaunchDraftPayload | None:
-        outcome = await run(
-            info, input.idempotency_key, lambda key: resolve.submit_draft(info.context, input.draft_id, key)
-        )
-        draft = outcome.result.get("draft")
-        return SubmitLaunchDraftPayload(
-            draft=LaunchDraft.of(DraftModel.model_validate(draft)) if isinstance(draft, dict) else None,
-            **_launch_fields(outcome),
-        )
+    ) -> LaunchOutcome:
+        return await resolve.submit_draft(info.context, input.draft_id)

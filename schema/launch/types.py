@@ -13,6 +13,7 @@ from gateway.backends.drafts import LaunchDraft as DraftModel
 from gateway.ids import encode_global_id
 from resolvers.launch import inputs as steps
 from resolvers.launch import queries as resolve
+from resolvers.shared import shapes
 from schema.access.types import Project
 from schema.launch.steps import (
     LaunchAccess,
@@ -159,9 +160,11 @@ class LaunchDraft(Node):
     def network(self) -> LaunchNetwork | None:
         return LaunchNetwork.from_pydantic(self._inputs().network) if self._has("network") else None
 
-    @strawberry.field(description="Whether network and firewall settings can be used (not yet: FUTURE).")
-    def network_availability(self) -> Availability:
-        return Availability.of(resolve.NETWORK_AVAILABILITY)
+    @strawberry.field(
+        description="Whether network and firewall settings can be used (not yet: FUTURE).", graphql_type=Availability
+    )
+    def network_availability(self) -> shapes.Availability:
+        return resolve.NETWORK_AVAILABILITY
 
     @strawberry.field(description="The storage wizard's bucket, as saved (storage drafts).")
     def bucket(self) -> LaunchBucket | None:

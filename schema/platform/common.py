@@ -14,6 +14,7 @@ from gateway.backends.platform import models as backend
 from resolvers.platform import queries as resolve
 from resolvers.platform.lifecycle import Operation
 from resolvers.platform.relations import FleetView, Mode
+from resolvers.shared.shapes import MAX_FIRST
 from schema.access.evidence import EvidenceScope
 from schema.shared.types import Info
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from schema.platform.fleet import PlatformNode
     from schema.platform.tasks import OperatorAccount
 
-ACTIVITY_FIRST = "How many events to return, newest first (0 to 100)."
+ACTIVITY_FIRST = f"How many events to return, newest first (0 to {MAX_FIRST})."
 
 
 def view(info: Info, mode: Mode) -> FleetView:

@@ -9,6 +9,7 @@ import strawberry
 from gateway.backends.platform import models as backend
 from gateway.ids import encode_global_id
 from resolvers.platform import compute as resolve
+from resolvers.shared import shapes
 from schema.shared.types import Money, Node
 
 
@@ -38,8 +39,10 @@ class ComputeSku(Node):
     ram_gib: int = strawberry.field(description="System memory per machine in GiB.")
     local_nvme_gib: int = strawberry.field(description="Local NVMe scratch per machine in GiB.")
     interconnect: str | None = strawberry.field(description="GPU interconnect and network fabric, when known.")
-    price_per_hour: Money = strawberry.field(description="Price of the whole machine per hour.")
-    price_per_gpu_hour: Money = strawberry.field(description="Price per GPU per hour.")
+    price_per_hour: shapes.Money = strawberry.field(
+        description="Price of the whole machine per hour.", graphql_type=Money
+    )
+    price_per_gpu_hour: shapes.Money = strawberry.field(description="Price per GPU per hour.", graphql_type=Money)
     regions: list[RegionAvailability] = strawberry.field(
         description="Availability by region (only the region asked for, when `computeSkus` had `region`)."
     )
@@ -63,8 +66,8 @@ class ComputeSku(Node):
             ram_gib=sku.ram_gib,
             local_nvme_gib=sku.local_nvme_gib,
             interconnect=sku.interconnect,
-            price_per_hour=Money.of(card.price_per_hour),
-            price_per_gpu_hour=Money.of(card.price_per_gpu_hour),
+            price_per_hour=card.price_per_hour,
+            price_per_gpu_hour=card.price_per_gpu_hour,
             regions=[
                 RegionAvailability(
                     region=r.region, available_count=r.available_count, state=SkuAvailabilityState(r.state)

@@ -10,7 +10,7 @@ import strawberry
 
 from gateway.backends.platform import models as backend
 from resolvers.platform import developer as resolve
-from schema.shared.types import BigInt, Info
+from schema.shared.types import BigInt, Info, wire
 
 
 @strawberry.enum(description="Operating system of a download.")
@@ -97,7 +97,7 @@ class Developer:
             CpuArch | None, strawberry.argument(description="Only downloads for this architecture.")
         ] = None,
     ) -> list[Download] | None:
-        found = await resolve.downloads(info.context, os=os.value if os else None, arch=arch.value if arch else None)
+        found = await resolve.downloads(info.context, os=wire(os) if os else None, arch=wire(arch) if arch else None)
         return [Download.of(v) for v in found]
 
     @strawberry.field(description="API references in their published order (null with an error on failure).")

@@ -17,6 +17,7 @@ from gateway.ids import encode_global_id
 from resolvers.platform import queries as resolve
 from resolvers.platform.lifecycle import IN_SERVICE, count_by
 from resolvers.platform.relations import Mode
+from resolvers.shared.shapes import DEFAULT_FIRST
 from schema.platform.common import (
     ACTIVITY_FIRST,
     PlatformActivityEvent,
@@ -58,7 +59,7 @@ class PlatformNode(Node):
     def of(cls, node: backend.FleetNode, mode: Mode = "by_id") -> PlatformNode:
         """From the platform service's node."""
         return cls(
-            id=encode_global_id("PlatformNode", node.id),
+            id=strawberry.ID(encode_global_id("PlatformNode", node.id)),
             hostname=node.hostname,
             serial=node.serial,
             rack=node.rack,
@@ -130,7 +131,7 @@ class PlatformNode(Node):
         return [PlatformLifecycleOperation.of(o) for o in found]
 
     @strawberry.field(description="What happened to the node, newest first.")
-    async def activity(self, info: Info, first: ActivityFirst = 20) -> list[PlatformActivityEvent]:
+    async def activity(self, info: Info, first: ActivityFirst = DEFAULT_FIRST) -> list[PlatformActivityEvent]:
         return activity_list(await resolve.node_activity(view(info, self.mode), self.model.id, first), self.mode)
 
     @strawberry.field(description="Pivot to the node's platform-scope audit evidence.")
@@ -170,7 +171,7 @@ class MaasSite(Node):
     def of(cls, site: backend.Site, mode: Mode = "by_site") -> MaasSite:
         """From the platform service's site."""
         return cls(
-            id=encode_global_id("MaasSite", site.id),
+            id=strawberry.ID(encode_global_id("MaasSite", site.id)),
             name=site.name,
             region=site.region,
             status=MaasSiteStatus(site.status),
@@ -240,7 +241,7 @@ class MaasSite(Node):
         ]
 
     @strawberry.field(description="What happened to the site's nodes, newest first.")
-    async def activity(self, info: Info, first: ActivityFirst = 20) -> list[PlatformActivityEvent]:
+    async def activity(self, info: Info, first: ActivityFirst = DEFAULT_FIRST) -> list[PlatformActivityEvent]:
         return activity_list(await resolve.site_activity(view(info, self.mode), [self.model.id], first), self.mode)
 
     @strawberry.field(description="Pivot to the site's platform-scope audit evidence.")
@@ -274,7 +275,7 @@ class MaasHub(Node):
     def of(cls, hub: backend.MaasHub, mode: Mode = "by_site") -> MaasHub:
         """From the platform service's hub."""
         return cls(
-            id=encode_global_id("MaasHub", hub.id),
+            id=strawberry.ID(encode_global_id("MaasHub", hub.id)),
             name=hub.name,
             region=hub.region,
             version=hub.version,
@@ -309,7 +310,7 @@ class MaasHub(Node):
         return [OpsSignal.of(s, self.mode) for s in await fleet.open_signals_at_sites([s.id for s in sites])]
 
     @strawberry.field(description="What happened to nodes at the hub's sites, newest first.")
-    async def activity(self, info: Info, first: ActivityFirst = 20) -> list[PlatformActivityEvent]:
+    async def activity(self, info: Info, first: ActivityFirst = DEFAULT_FIRST) -> list[PlatformActivityEvent]:
         fleet = view(info, self.mode)
         sites = await fleet.sites_of_hub(self.model.id)
         return activity_list(await resolve.site_activity(fleet, [s.id for s in sites], first), self.mode)
@@ -342,7 +343,7 @@ class ProvisioningImage(Node):
     def of(cls, image: backend.OsImage, mode: Mode = "by_id") -> ProvisioningImage:
         """From the platform service's image."""
         return cls(
-            id=encode_global_id("ProvisioningImage", image.id),
+            id=strawberry.ID(encode_global_id("ProvisioningImage", image.id)),
             name=image.name,
             os=image.os,
             version=image.version,
@@ -383,7 +384,7 @@ class ProvisioningProfile(Node):
     def of(cls, profile: backend.ProvisioningProfile, mode: Mode = "by_id") -> ProvisioningProfile:
         """From the platform service's profile."""
         return cls(
-            id=encode_global_id("ProvisioningProfile", profile.id),
+            id=strawberry.ID(encode_global_id("ProvisioningProfile", profile.id)),
             name=profile.name,
             gpu_model=profile.gpu_model,
             status=ProvisioningProfileStatus(profile.status),

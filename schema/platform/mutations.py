@@ -6,13 +6,12 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.backends.platform.models import DecommissionTask as TaskModel
-from gateway.backends.platform.models import FleetNode
-from gateway.idempotency.outcome import MutationOutcome
+from gateway.idempotency.field import Idempotent
 from resolvers.platform import mutations as resolve
+from resolvers.platform.mutations import NodeOutcome
 from schema.platform.fleet import PlatformNode
 from schema.platform.tasks import DecommissionTask
-from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, run, user_errors
+from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, user_errors
 from schema.shared.permissions import IsOperator
 from schema.shared.types import Info
 
@@ -40,21 +39,18 @@ class NodeOperationPayload:
     user_errors: list[UserError] = strawberry.field(description="Why the operation was refused.")
 
     @classmethod
-    def of(cls, outcome: MutationOutcome) -> NodeOperationPayload:
+    def of(cls, outcome: NodeOutcome) -> NodeOperationPayload:
         """From the mutation's outcome."""
-        node, task = outcome.result.get("node"), outcome.result.get("decommissionTask")
+        node = outcome.node
+        task = node.decommission_task if node else None
         return cls(
-            node=PlatformNode.of(FleetNode.model_validate(node)) if isinstance(node, dict) else None,
-            decommission_task=DecommissionTask.of(TaskModel.model_validate(task)) if isinstance(task, dict) else None,
+            node=PlatformNode.of(node) if node else None,
+            decommission_task=DecommissionTask.of(task) if task else None,
             user_errors=user_errors(outcome),
         )
 
 
-async def _operate(
-    info: Info, node_id: str, operation: str, reason: str | None, key: str | None
-) -> NodeOperationPayload:
-    outcome = await run(info, key, lambda k: resolve.operate(info.context, node_id, operation, reason, k))
-    return NodeOperationPayload.of(outcome)
+ARGUMENT = strawberry.argument(description="The node.")
 
 
 @strawberry.type
@@ -63,36 +59,40 @@ class PlatformMutation:
 
     @strawberry.mutation(
         permission_classes=[IsOperator],
+        extensions=[Idempotent(NodeOutcome, NodeOperationPayload.of)],
+        graphql_type=NodeOperationPayload | None,
         description="Cordon a ready node: no new workloads are placed on it (operators).",
     )
-    async def cordon_node(
-        self, info: Info, input: Annotated[NodeOperationInput, strawberry.argument(description="The node.")]
-    ) -> NodeOperationPayload | None:
-        return await _operate(info, input.node_id, "cordon", input.reason, input.idempotency_key)
-
-    @strawberry.mutation(
-        permission_classes=[IsOperator], description="Return a cordoned or draining node to service (operators)."
-    )
-    async def uncordon_node(
-        self, info: Info, input: Annotated[NodeOperationInput, strawberry.argument(description="The node.")]
-    ) -> NodeOperationPayload | None:
-        return await _operate(info, input.node_id, "uncordon", input.reason, input.idempotency_key)
-
-    @strawberry.mutation(
-        permission_classes=[IsOperator], description="Drain a node: its workloads move off it (operators)."
-    )
-    async def drain_node(
-        self, info: Info, input: Annotated[NodeOperationInput, strawberry.argument(description="The node.")]
-    ) -> NodeOperationPayload | None:
-        return await _operate(info, input.node_id, "drain", input.reason, input.idempotency_key)
+    async def cordon_node(self, info: Info, input: Annotated[NodeOperationInput, ARGUMENT]) -> NodeOutcome:
+        return await resolve.operate(info.context, input.node_id, "cordon", input.reason)
 
     @strawberry.mutation(
         permission_classes=[IsOperator],
+        extensions=[Idempotent(NodeOutcome, NodeOperationPayload.of)],
+        graphql_type=NodeOperationPayload | None,
+        description="Return a cordoned or draining node to service (operators).",
+    )
+    async def uncordon_node(self, info: Info, input: Annotated[NodeOperationInput, ARGUMENT]) -> NodeOutcome:
+        return await resolve.operate(info.context, input.node_id, "uncordon", input.reason)
+
+    @strawberry.mutation(
+        permission_classes=[IsOperator],
+        extensions=[Idempotent(NodeOutcome, NodeOperationPayload.of)],
+        graphql_type=NodeOperationPayload | None,
+        description="Drain a node: its workloads move off it (operators).",
+    )
+    async def drain_node(self, info: Info, input: Annotated[NodeOperationInput, ARGUMENT]) -> NodeOutcome:
+        return await resolve.operate(info.context, input.node_id, "drain", input.reason)
+
+    @strawberry.mutation(
+        permission_classes=[IsOperator],
+        extensions=[Idempotent(NodeOutcome, NodeOperationPayload.of)],
+        graphql_type=NodeOperationPayload | None,
         description="Start decommissioning a cordoned, draining or maintenance node (operators).",
     )
     async def start_node_decommission(
         self,
         info: Info,
         input: Annotated[StartNodeDecommissionInput, strawberry.argument(description="The node and why.")],
-    ) -> NodeOperationPayload | None:
-        return await _operate(info, input.node_id, "decommission", input.reason, input.idempotency_key)
+    ) -> NodeOutcome:
+        return await resolve.operate(info.context, input.node_id, "decommission", input.reason)

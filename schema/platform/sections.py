@@ -13,7 +13,8 @@ from gateway.ids import decode_global_id
 from resolvers.access import queries as access_resolvers
 from resolvers.platform import queries as resolve
 from resolvers.platform import sections
-from resolvers.shared.shapes import Money as MoneyValue
+from resolvers.platform.relations import Mode
+from resolvers.shared import shapes
 from schema.access.types import Tenant
 from schema.platform.common import PlatformEvidencePivot, PlatformNodeStatusCount, status_counts
 from schema.platform.fleet import MaasHub, MaasSite, PlatformNode, ProvisioningImage, ProvisioningProfile
@@ -27,13 +28,9 @@ from schema.platform.tasks import (
     PlatformRole,
 )
 from schema.shared.attention import AttentionItem
-from schema.shared.types import Availability, Info, Money
+from schema.shared.types import Availability, Info, Money, NodeSource
 
-CONSOLE = "console"
-
-
-def _money(cents: float) -> Money:
-    return Money.of(MoneyValue.from_cents(cents))
+CONSOLE: Mode = "console"
 
 
 @strawberry.type(description="GPU capacity of one GPU model across the fleet.")
@@ -142,7 +139,9 @@ class PlatformModelHours:
 
 @strawberry.type(description="One tenant's revenue and GPU-hours in the period.")
 class PlatformTenantRevenue:
-    revenue: Money = strawberry.field(description="Revenue in the period (month to date for the current month).")
+    revenue: shapes.Money = strawberry.field(
+        description="Revenue in the period (month to date for the current month).", graphql_type=Money
+    )
     gpu_hours: float = strawberry.field(description="GPU-hours used in the period.")
     share: float = strawberry.field(description="Share of the platform's revenue, 0 to 1.")
     gpu_hours_by_model: list[PlatformModelHours] = strawberry.field(description="GPU-hours per GPU model.")
@@ -160,18 +159,28 @@ class PlatformGpuEconomics:
     gpu_hours_available: float = strawberry.field(description="GPU-hours the fleet could sell.")
     gpu_hours_sold: float = strawberry.field(description="GPU-hours sold.")
     utilisation: float = strawberry.field(description="Sold over available, 0 to 1.")
-    revenue: Money = strawberry.field(description="Revenue.")
-    cost_per_gpu_hour: Money = strawberry.field(description="Cost of one GPU-hour (hardware, power, site).")
-    revenue_per_sold_gpu_hour: Money = strawberry.field(description="Average realised price of a sold GPU-hour.")
+    revenue: shapes.Money = strawberry.field(description="Revenue.", graphql_type=Money)
+    cost_per_gpu_hour: shapes.Money = strawberry.field(
+        description="Cost of one GPU-hour (hardware, power, site).", graphql_type=Money
+    )
+    revenue_per_sold_gpu_hour: shapes.Money = strawberry.field(
+        description="Average realised price of a sold GPU-hour.", graphql_type=Money
+    )
 
 
 @strawberry.type(description="Finance: platform-wide revenue, GPU-hours and unit economics of the latest month.")
 class PlatformFinance:
-    availability: Availability = strawberry.field(description="Whether finance figures are recorded.")
+    availability: shapes.Availability = strawberry.field(
+        description="Whether finance figures are recorded.", graphql_type=Availability
+    )
     period: str | None = strawberry.field(description="The month shown (YYYY-MM), month to date.")
     previous_period: str | None = strawberry.field(description="The month before, for comparison.")
-    revenue_month_to_date: Money = strawberry.field(description="Revenue of the period so far.")
-    previous_period_revenue: Money = strawberry.field(description="Revenue of the whole previous month.")
+    revenue_month_to_date: shapes.Money = strawberry.field(
+        description="Revenue of the period so far.", graphql_type=Money
+    )
+    previous_period_revenue: shapes.Money = strawberry.field(
+        description="Revenue of the whole previous month.", graphql_type=Money
+    )
     gpu_hours_month_to_date: float = strawberry.field(description="GPU-hours sold in the period so far.")
     tenants: list[PlatformTenantRevenue] = strawberry.field(description="Per tenant, highest revenue first.")
     gpu_models: list[PlatformGpuEconomics] = strawberry.field(description="Per GPU model.")
@@ -181,15 +190,15 @@ class PlatformFinance:
         """From the resolvers' finance."""
         total = found.revenue_cents
         return cls(
-            availability=Availability.of(found.availability),
+            availability=found.availability,
             period=found.period,
             previous_period=found.previous_period,
-            revenue_month_to_date=_money(total),
-            previous_period_revenue=_money(found.previous_revenue_cents),
+            revenue_month_to_date=shapes.Money.from_cents(total),
+            previous_period_revenue=shapes.Money.from_cents(found.previous_revenue_cents),
             gpu_hours_month_to_date=found.gpu_hours,
             tenants=[
                 PlatformTenantRevenue(
-                    revenue=_money(t.revenue_cents),
+                    revenue=shapes.Money.from_cents(t.revenue_cents),
                     gpu_hours=t.gpu_hours,
                     share=t.revenue_cents / total if total else 0.0,
                     gpu_hours_by_model=[
@@ -205,9 +214,9 @@ class PlatformFinance:
                     gpu_hours_available=m.row.gpu_hours_available,
                     gpu_hours_sold=m.row.gpu_hours_sold,
                     utilisation=m.utilisation,
-                    revenue=_money(m.row.revenue_cents),
-                    cost_per_gpu_hour=_money(m.row.cost_per_gpu_hour_cents),
-                    revenue_per_sold_gpu_hour=_money(m.revenue_per_sold_hour_cents),
+                    revenue=shapes.Money.from_cents(m.row.revenue_cents),
+                    cost_per_gpu_hour=shapes.Money.from_cents(m.row.cost_per_gpu_hour_cents),
+                    revenue_per_sold_gpu_hour=shapes.Money.from_cents(m.revenue_per_sold_hour_cents),
                 )
                 for m in found.models
             ],
@@ -321,7 +330,7 @@ def _local(global_id: str, *types: str) -> str:
 
 
 # Registered in ``schema.console.node.NODE_TYPES``: operators fetch these by global id; others get NOT_FOUND.
-PLATFORM_NODE_TYPES = {
+PLATFORM_NODE_TYPES: dict[str, NodeSource] = {
     "PlatformNode": (resolve.operator_fetch("node"), PlatformNode.of),
     "MaasSite": (resolve.operator_fetch("site"), MaasSite.of),
     "MaasHub": (resolve.operator_fetch("hub"), MaasHub.of),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import ClassVar, Generic, TypeVar
 
 import strawberry
 
@@ -13,6 +14,7 @@ from gateway.backends.platform import models as backend
 from gateway.ids import encode_global_id
 from resolvers.platform import queries as resolve
 from resolvers.platform.relations import Mode
+from resolvers.shared.shapes import DEFAULT_FIRST
 from schema.platform.common import (
     PlatformActivityEvent,
     PlatformEvidencePivot,
@@ -45,8 +47,50 @@ async def _site(info: Info, mode: Mode, site_id: str | None) -> MaasSite | None:
     return MaasSite.of(found, mode) if found else None
 
 
+TaskModel = TypeVar("TaskModel", backend.OnboardingTask, backend.DecommissionTask)
+
+
+class LifecycleTask(Generic[TaskModel]):
+    """What a node lifecycle task (onboarding, decommission) reaches: its node, the node's site, activity, evidence.
+
+    A Python base, not a GraphQL one: an interface would add a type to the SDL and a Strawberry base type would put
+    these fields before each task's own, so each task declares its fields in its SDL order and resolves them here.
+    """
+
+    task_kind: ClassVar[str]  # as routes and evidence pivots name it: onboarding or decommission
+    model: TaskModel
+    mode: Mode
+
+    @classmethod
+    def task_route(cls, task: TaskModel) -> str:
+        """Console route of the task's detail page."""
+        return resolve.route(cls.task_kind, task.id)
+
+    @staticmethod
+    def task_steps(task: TaskModel) -> list[PlatformTaskStep]:
+        """The task's steps in order."""
+        return [PlatformTaskStep.of(s) for s in task.steps]
+
+    async def task_node(self, info: Info) -> PlatformNode | None:
+        """The node the task acts on."""
+        return await _node(info, self.mode, self.model.node_id, self.model.site_id)
+
+    async def task_site(self, info: Info) -> MaasSite | None:
+        """The site the node is at."""
+        return await _site(info, self.mode, self.model.site_id)
+
+    async def task_activity(self, info: Info, first: int) -> list[PlatformActivityEvent]:
+        """What happened to the node, newest first."""
+        return activity_list(await resolve.node_activity(view(info, self.mode), self.model.node_id, first), self.mode)
+
+    def task_evidence_pivot(self, label: str) -> PlatformEvidencePivot:
+        """Pivot to the task's platform-scope audit evidence."""
+        return PlatformEvidencePivot.of(resolve.evidence_pivot(self.task_kind, self.model.id, label))
+
+
 @strawberry.type(description="A node being onboarded: stage, progress and steps, with lifecycle operations.")
-class OnboardingTask(Node):
+class OnboardingTask(Node, LifecycleTask[backend.OnboardingTask]):
+    task_kind: ClassVar[str] = "onboarding"
     serial: str = strawberry.field(description="Chassis serial number of the machine.")
     hostname: str = strawberry.field(description="Hostname the node gets.")
     stage: OnboardingStage = strawberry.field(description="Where the onboarding is.")
@@ -64,7 +108,7 @@ class OnboardingTask(Node):
     def of(cls, task: backend.OnboardingTask, mode: Mode = "by_id") -> OnboardingTask:
         """From the platform service's task."""
         return cls(
-            id=encode_global_id("OnboardingTask", task.id),
+            id=strawberry.ID(encode_global_id("OnboardingTask", task.id)),
             serial=task.serial,
             hostname=task.hostname,
             stage=OnboardingStage(task.stage),
@@ -73,19 +117,19 @@ class OnboardingTask(Node):
             started_at=task.started_at,
             updated_at=task.updated_at,
             completed_at=task.completed_at,
-            steps=[PlatformTaskStep.of(s) for s in task.steps],
-            route=resolve.route("onboarding", task.id),
+            steps=cls.task_steps(task),
+            route=cls.task_route(task),
             model=task,
             mode=mode,
         )
 
     @strawberry.field(description="The node being onboarded.")
     async def node(self, info: Info) -> PlatformNode | None:
-        return await _node(info, self.mode, self.model.node_id, self.model.site_id)
+        return await self.task_node(info)
 
     @strawberry.field(description="The site the node is at.")
     async def site(self, info: Info) -> MaasSite | None:
-        return await _site(info, self.mode, self.model.site_id)
+        return await self.task_site(info)
 
     @strawberry.field(description="The provisioning profile applied.")
     async def profile(self, info: Info) -> ProvisioningProfile | None:
@@ -98,13 +142,12 @@ class OnboardingTask(Node):
         return [PlatformLifecycleOperation.of(o) for o in found]
 
     @strawberry.field(description="What happened to the node, newest first.")
-    async def activity(self, info: Info, first: ActivityFirst = 20) -> list[PlatformActivityEvent]:
-        return activity_list(await resolve.node_activity(view(info, self.mode), self.model.node_id, first), self.mode)
+    async def activity(self, info: Info, first: ActivityFirst = DEFAULT_FIRST) -> list[PlatformActivityEvent]:
+        return await self.task_activity(info, first)
 
     @strawberry.field(description="Pivot to the task's platform-scope audit evidence.")
     def evidence_pivot(self) -> PlatformEvidencePivot:
-        label = f"onboarding of {self.model.hostname}"
-        return PlatformEvidencePivot.of(resolve.evidence_pivot("onboarding", self.model.id, label))
+        return self.task_evidence_pivot(f"onboarding of {self.model.hostname}")
 
 
 @strawberry.enum(description="Where a decommission is.")
@@ -116,7 +159,8 @@ class DecommissionStage(Enum):
 
 
 @strawberry.type(description="A node being decommissioned: reason, stage, steps and who asked, with operations.")
-class DecommissionTask(Node):
+class DecommissionTask(Node, LifecycleTask[backend.DecommissionTask]):
+    task_kind: ClassVar[str] = "decommission"
     reason: str = strawberry.field(description="Why the node is decommissioned.")
     stage: DecommissionStage = strawberry.field(description="Where the decommission is.")
     requested_at: datetime = strawberry.field(description="When it was requested.")
@@ -131,14 +175,14 @@ class DecommissionTask(Node):
     def of(cls, task: backend.DecommissionTask, mode: Mode = "by_id") -> DecommissionTask:
         """From the platform service's task."""
         return cls(
-            id=encode_global_id("DecommissionTask", task.id),
+            id=strawberry.ID(encode_global_id("DecommissionTask", task.id)),
             reason=task.reason,
             stage=DecommissionStage(task.stage),
             requested_at=task.requested_at,
             updated_at=task.updated_at,
             completed_at=task.completed_at,
-            steps=[PlatformTaskStep.of(s) for s in task.steps],
-            route=resolve.route("decommission", task.id),
+            steps=cls.task_steps(task),
+            route=cls.task_route(task),
             model=task,
             mode=mode,
         )
@@ -150,11 +194,11 @@ class DecommissionTask(Node):
 
     @strawberry.field(description="The node being decommissioned.")
     async def node(self, info: Info) -> PlatformNode | None:
-        return await _node(info, self.mode, self.model.node_id, self.model.site_id)
+        return await self.task_node(info)
 
     @strawberry.field(description="The site the node is at.")
     async def site(self, info: Info) -> MaasSite | None:
-        return await _site(info, self.mode, self.model.site_id)
+        return await self.task_site(info)
 
     @strawberry.field(description="Cancel of the task, then the node's cordon/uncordon/drain/decommission.")
     async def lifecycle_operations(self, info: Info) -> list[PlatformLifecycleOperation]:
@@ -162,13 +206,12 @@ class DecommissionTask(Node):
         return [PlatformLifecycleOperation.of(o) for o in found]
 
     @strawberry.field(description="What happened to the node, newest first.")
-    async def activity(self, info: Info, first: ActivityFirst = 20) -> list[PlatformActivityEvent]:
-        return activity_list(await resolve.node_activity(view(info, self.mode), self.model.node_id, first), self.mode)
+    async def activity(self, info: Info, first: ActivityFirst = DEFAULT_FIRST) -> list[PlatformActivityEvent]:
+        return await self.task_activity(info, first)
 
     @strawberry.field(description="Pivot to the task's platform-scope audit evidence.")
     def evidence_pivot(self) -> PlatformEvidencePivot:
-        label = f"decommission {self.model.id}"
-        return PlatformEvidencePivot.of(resolve.evidence_pivot("decommission", self.model.id, label))
+        return self.task_evidence_pivot(f"decommission {self.model.id}")
 
 
 @strawberry.enum(description="Incident or alert.")
@@ -203,7 +246,7 @@ class OpsSignal(Node):
     def of(cls, signal: backend.OpsSignal, mode: Mode = "by_id") -> OpsSignal:
         """From the platform service's signal."""
         return cls(
-            id=encode_global_id("OpsSignal", signal.id),
+            id=strawberry.ID(encode_global_id("OpsSignal", signal.id)),
             kind=OpsSignalKind(signal.kind),
             severity=PlatformSeverity(signal.severity),
             status=OpsSignalStatus(signal.status),
@@ -287,7 +330,7 @@ class OperatorAccount(Node):
     def of(cls, account: backend.OperatorAccount, mode: Mode = "by_id") -> OperatorAccount:
         """From the platform service's account."""
         return cls(
-            id=encode_global_id("OperatorAccount", account.id),
+            id=strawberry.ID(encode_global_id("OperatorAccount", account.id)),
             kind=OperatorAccountKind(account.kind),
             display_name=account.display_name,
             email=account.email,
@@ -302,9 +345,7 @@ class OperatorAccount(Node):
 
     @strawberry.field(description="The account's platform roles, by name.")
     async def roles(self, info: Info) -> list[PlatformRole]:
-        roles = {r.id: r for r in await info.context.loaders.platform.roles.get()}
-        found = [roles[i] for i in self.model.role_ids if i in roles]
-        return [PlatformRole.of(r) for r in sorted(found, key=lambda r: r.name)]
+        return [PlatformRole.of(r) for r in await resolve.account_roles(info.context, self.model)]
 
     @strawberry.field(description="Pivot to the account's platform-scope audit evidence.")
     def evidence_pivot(self) -> PlatformEvidencePivot:

@@ -26,7 +26,7 @@ class GpuNode(Node):
     def of(cls, model: backend.GpuNode) -> GpuNode:
         """From the platform service's node."""
         return cls(
-            id=encode_global_id("GpuNode", model.id),
+            id=strawberry.ID(encode_global_id("GpuNode", model.id)),
             hostname=model.hostname,
             region=model.region,
             site_id=model.site_id,

@@ -1,38 +1,35 @@
-"""What every mutation field shares: the userError type and the one way a mutation runs.
+"""What every mutation field shares: the userError type and the idempotency key's description.
 
 Every side-effecting mutation takes one ``input`` (with an optional ``idempotencyKey``) and returns a
-payload with ``userErrors`` plus its result, and goes through ``run``: the idempotency runner
-(``gateway.idempotency``) decides whether it executes, replays or is refused.
+payload with ``userErrors`` plus its result. It declares ``Idempotent`` (``gateway.idempotency.field``): the
+idempotency runner decides whether its resolver executes, replays the recorded outcome or is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from enum import Enum
+from typing import cast
 
 import strawberry
 
 from gateway.idempotency.keys import RULE
 from gateway.idempotency.outcome import MutationOutcome
-from gateway.idempotency.runner import run_mutation
 from resolvers.shared.mutations import USER_ERROR_CODES
-from schema.shared.types import Info
 
 IDEMPOTENCY_KEY_DESCRIPTION = (
     f"Idempotency key of this request ({RULE}); alternatively send the Idempotency-Key header (documents with "
     "one mutation field). Retrying with the same key replays the first outcome instead of acting twice."
 )
 
-UserErrorCode = strawberry.enum(
+# One member per code of USER_ERROR_CODES; the cast tells mypy the functional API made an Enum class.
+_USER_ERROR_CODES = cast(
+    type[Enum],
     Enum(
         "UserErrorCode",
-        {
-            name: strawberry.enum_value(name, description=text)  # type: ignore[misc]
-            for name, text in USER_ERROR_CODES.items()
-        },
+        {name: strawberry.enum_value(name, description=text) for name, text in USER_ERROR_CODES.items()},
     ),
-    description="Why part of a mutation's input was refused.",
 )
+UserErrorCode = strawberry.enum(_USER_ERROR_CODES, description="Why part of a mutation's input was refused.")
 
 
 @strawberry.type(description="A problem with a mutation's input that the caller can fix or must know about.")
@@ -48,13 +45,6 @@ class UserError:
 def user_errors(outcome: MutationOutcome) -> list[UserError]:
     """The outcome's userErrors as GraphQL objects."""
     return [
-        UserError(field=list(e.field) if e.field else None, message=e.message, code=UserErrorCode[e.code])  # type: ignore[index]
+        UserError(field=list(e.field) if e.field else None, message=e.message, code=UserErrorCode[e.code])
         for e in outcome.user_errors
     ]
-
-
-async def run(
-    info: Info, idempotency_key: str | None, execute: Callable[[str], Awaitable[MutationOutcome]]
-) -> MutationOutcome:
-    """Run a mutation field under its idempotency key; ``execute`` gets the key to forward to services."""
-    return await run_mutation(info.context, info._raw_info, input_key=idempotency_key, execute=execute)

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from enum import Enum
-from typing import Generic, NewType, TypeVar
+from typing import Any, Generic, NewType, TypeVar
 
 import strawberry
+from strawberry.types.base import get_object_definition
+from strawberry.types.scalar import ScalarDefinition
 
 from gateway.context import RequestContext
 from resolvers.shared import shapes
+from resolvers.shared.shapes import MAX_FIRST
 
 # The resolver info every field receives: the gateway's request context, no root value.
 Info = strawberry.Info[RequestContext, None]
 Item = TypeVar("Item")
 Model = TypeVar("Model")
 
-FIRST_DESCRIPTION = "How many items to return, 0 to 100 (0 returns only the total count)."
+FIRST_DESCRIPTION = f"How many items to return, 0 to {MAX_FIRST} (0 returns only the total count)."
 AFTER_DESCRIPTION = "Return the items after this cursor (an `endCursor` or edge `cursor` from an earlier page)."
 
 BigInt = NewType("BigInt", int)
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     BigInt: strawberry.scalar(
         name="BigInt",
         serialize=int,
@@ -50,7 +54,9 @@ class Edge(Generic[Item]):
     node: Item = strawberry.field(description="The item.")
 
 
-@strawberry.type(description="A page of a list, newest first, paged forward with `first` (at most 100) and `after`.")
+@strawberry.type(
+    description=f"A page of a list, newest first, paged forward with `first` (at most {MAX_FIRST}) and `after`."
+)
 class Connection(Generic[Item]):
     edges: list[Edge[Item]] = strawberry.field(description="The items of this page with their cursors.")
     page_info: PageInfo = strawberry.field(description="How to fetch the next page.")
@@ -59,6 +65,24 @@ class Connection(Generic[Item]):
     @strawberry.field(description="The items of this page without cursors.")
     def nodes(self) -> list[Item]:
         return [edge.node for edge in self.edges]
+
+
+# How ``node``/``nodes`` reach one type: its scoped batch fetch (None for ids not found or not visible) and
+# the conversion of what it fetched.
+NodeFetch = Callable[[RequestContext, Sequence[str]], Awaitable[Sequence[Any | None]]]
+NodeSource = tuple[NodeFetch, Callable[[Any], "Node"]]
+
+
+def wire(member: Enum) -> str:
+    """The value an enum member of the schema stands for (what resolvers take).
+
+    mypy types the members of ``strawberry.enum_value`` enums as their definitions; at run time the value
+    is the string given to it.
+    """
+    value: object = member.value
+    if not isinstance(value, str):
+        raise TypeError(f"{type(member).__name__}.{member.name} has no string value")
+    return value
 
 
 def connection(page: shapes.PageOf[Model], convert: Callable[[Model], Item]) -> Connection[Item]:
@@ -76,11 +100,20 @@ def connection(page: shapes.PageOf[Model], convert: Callable[[Model], Item]) -> 
     )
 
 
+# Availability and Money are the resolvers' values (``shapes.Availability``, ``shapes.Money``) rendered as they
+# are: a field holding one is declared with the value's type and ``graphql_type=Availability`` (or ``Money``),
+# so nothing copies them into a second class. The enum's values are the resolvers' states for the same reason.
+
+
 @strawberry.enum(description="Whether a section is backed by real data.")
 class AvailabilityState(Enum):
-    AVAILABLE = strawberry.enum_value("available", description="Real data is shown.")
-    UNAVAILABLE = strawberry.enum_value("unavailable", description="Not available for this object now; see reason.")
-    FUTURE = strawberry.enum_value("future", description="A capability the product does not offer yet.")
+    AVAILABLE = strawberry.enum_value(shapes.AvailabilityState.AVAILABLE, description="Real data is shown.")
+    UNAVAILABLE = strawberry.enum_value(
+        shapes.AvailabilityState.UNAVAILABLE, description="Not available for this object now; see reason."
+    )
+    FUTURE = strawberry.enum_value(
+        shapes.AvailabilityState.FUTURE, description="A capability the product does not offer yet."
+    )
 
 
 @strawberry.type(description="Explicit state of a section: available, or why not and where to read more.")
@@ -89,18 +122,19 @@ class Availability:
     reason: str | None = strawberry.field(description="Why the section is unavailable (null when available).")
     link: str | None = strawberry.field(description="Stable link explaining the state (null when available).")
 
-    @classmethod
-    def of(cls, value: shapes.Availability) -> Availability:
-        """From the resolvers' availability."""
-        return cls(state=AvailabilityState(value.state.value), reason=value.reason, link=value.link)
-
 
 @strawberry.type(description="An amount of money.")
 class Money:
     amount: Decimal = strawberry.field(description="Amount in the currency's major unit, as a decimal string.")
     currency: str = strawberry.field(description="ISO 4217 currency code.")
 
-    @classmethod
-    def of(cls, value: shapes.Money) -> Money:
-        """From the resolvers' money."""
-        return cls(amount=value.amount, currency=value.currency)
+
+def _renders(graphql_type: type, shape: type) -> None:
+    """Fail at import when a GraphQL type and the resolvers' value it renders disagree on their fields."""
+    declared = [f.python_name for f in get_object_definition(graphql_type, strict=True).fields]
+    if declared != [f.name for f in dataclasses.fields(shape)]:
+        raise TypeError(f"{graphql_type.__name__} declares {declared}, but renders {shape.__qualname__}")
+
+
+_renders(Availability, shapes.Availability)
+_renders(Money, shapes.Money)

@@ -10,6 +10,7 @@ import strawberry
 
 from gateway.backends.storage import models as backend
 from gateway.ids import encode_global_id
+from resolvers.storage import grants as resolve
 from schema.access.types import Project
 from schema.shared.types import Info, Node
 
@@ -57,10 +58,7 @@ class StorageGrant(Node):
 
     @strawberry.field(description="The project the bucket is shared with (null if not visible).")
     async def grantee_project(self, info: Info) -> Project | None:
-        viewer = await info.context.viewer()
-        if not viewer.can_see_project(self.model.grantee_project_id):
-            return None
-        found = await info.context.loaders.access.projects.load(self.model.grantee_project_id)
+        found = await resolve.grantee_project(info.context, self.model)
         return Project.of(found) if found else None
 
 

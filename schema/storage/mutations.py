@@ -12,7 +12,7 @@ from resolvers.storage import mutations as resolve
 from resolvers.storage.mutations import BucketOutcome, CredentialOutcome, GrantOutcome
 from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, user_errors
 from schema.shared.permissions import Authenticated
-from schema.shared.types import BigInt, Info
+from schema.shared.types import BigInt, Info, wire
 from schema.storage.grants import GrantPermission, StorageCredential, StorageGrant
 from schema.storage.types import Bucket
 
@@ -128,7 +128,7 @@ class StorageMutation:
     async def create_storage_grant(
         self, info: Info, input: Annotated[CreateStorageGrantInput, strawberry.argument(description="The grant.")]
     ) -> GrantOutcome:
-        return await resolve.create_grant(info.context, input.bucket_id, input.project_id, input.permission.value)
+        return await resolve.create_grant(info.context, input.bucket_id, input.project_id, wire(input.permission))
 
     @strawberry.mutation(
         permission_classes=[Authenticated],
@@ -153,4 +153,4 @@ class StorageMutation:
         info: Info,
         input: Annotated[IssueStorageCredentialInput, strawberry.argument(description="The bucket and permission.")],
     ) -> CredentialOutcome:
-        return await resolve.issue_credential(info.context, input.bucket_id, input.permission.value)
+        return await resolve.issue_credential(info.context, input.bucket_id, wire(input.permission))

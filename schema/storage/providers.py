@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from gateway.backends.storage.models import StorageProvider
+from schema.shared.types import wire
 from schema.storage.types import ProviderCapability, StorageProviderCapabilities, StorageProviderKind
 
-KNOWN = {kind.value for kind in StorageProviderKind}
+KNOWN = {wire(kind) for kind in StorageProviderKind}
 
 
 def capabilities_of(found: StorageProvider) -> StorageProviderCapabilities:

@@ -7,10 +7,11 @@ from typing import Annotated
 import strawberry
 
 from resolvers.shared.scope import local_id, project_ids_argument
+from resolvers.shared.shapes import DEFAULT_FIRST
 from resolvers.storage import queries as resolve
 from resolvers.storage.providers import storage_providers
 from schema.shared.permissions import Authenticated
-from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, Info, connection
+from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, Info, connection, wire
 from schema.storage.providers import KNOWN, capabilities_of
 from schema.storage.types import Bucket, BucketFilter, StorageProviderCapabilities
 
@@ -26,7 +27,7 @@ class StorageQuery:
     async def buckets(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
+        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = DEFAULT_FIRST,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
         filter: Annotated[
             BucketFilter | None, strawberry.argument(description="Only buckets matching every given condition.")
@@ -38,7 +39,7 @@ class StorageQuery:
             first=first,
             after=after,
             project_ids=project_ids_argument(given.project_ids, "filter.projectIds"),
-            providers=[p.value for p in given.providers] if given.providers else None,
+            providers=[wire(p) for p in given.providers] if given.providers else None,
         )
         return connection(page, Bucket.of)
 

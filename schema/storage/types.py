@@ -10,6 +10,7 @@ import strawberry
 
 from gateway.backends.storage import models as backend
 from gateway.ids import encode_global_id
+from resolvers.shared import shapes
 from resolvers.storage import queries as resolve
 from schema.access.types import Project
 from schema.shared.types import Availability, BigInt, Info, Node
@@ -65,7 +66,9 @@ class BucketObject:
 
 @strawberry.type(description="Objects tab: a listing, or why the provider cannot list yet.")
 class BucketObjectsTab:
-    availability: Availability = strawberry.field(description="Whether listing is available.")
+    availability: shapes.Availability = strawberry.field(
+        description="Whether listing is available.", graphql_type=Availability
+    )
     objects: list[BucketObject] = strawberry.field(description="Objects by key (empty when unavailable).")
 
 
@@ -105,7 +108,9 @@ class LifecycleRule:
 
 @strawberry.type(description="Lifecycle rules and whether the provider enforces them.")
 class BucketLifecycleTab:
-    availability: Availability = strawberry.field(description="Whether enforcement is validated.")
+    availability: shapes.Availability = strawberry.field(
+        description="Whether enforcement is validated.", graphql_type=Availability
+    )
     rules: list[LifecycleRule] = strawberry.field(description="Configured rules.")
 
 
@@ -124,8 +129,10 @@ class BucketTabs:
     async def objects(self, info: Info) -> BucketObjectsTab | None:
         tab = await resolve.objects(info.context, self.model)
         return BucketObjectsTab(
-            availability=Availability.of(tab.availability),
-            objects=[BucketObject(key=o.key, size_bytes=o.size_bytes, modified_at=o.modified_at) for o in tab.objects],
+            availability=tab.availability,
+            objects=[
+                BucketObject(key=o.key, size_bytes=BigInt(o.size_bytes), modified_at=o.modified_at) for o in tab.objects
+            ],
         )
 
     @strawberry.field(description="Workloads mounting the bucket that the viewer may see.")
@@ -155,7 +162,7 @@ class BucketTabs:
     async def lifecycle(self, info: Info) -> BucketLifecycleTab | None:
         tab = await resolve.lifecycle(info.context, self.model)
         return BucketLifecycleTab(
-            availability=Availability.of(tab.availability),
+            availability=tab.availability,
             rules=[LifecycleRule(action=r.action, prefix=r.prefix, after_days=r.after_days) for r in tab.rules],
         )
 
@@ -192,8 +199,8 @@ class Bucket(Node):
     def usage(self) -> StorageUsage:
         found = resolve.usage(self.model)
         return StorageUsage(
-            used_bytes=found.used_bytes,
-            quota_bytes=found.quota_bytes,
+            used_bytes=BigInt(found.used_bytes),
+            quota_bytes=BigInt(found.quota_bytes),
             object_count=found.object_count,
             fraction_used=round(found.fraction_used, 4),
             state=UsageState(found.state),
@@ -215,7 +222,7 @@ class Bucket(Node):
 
     @strawberry.field(description="The project that owns the bucket.")
     async def project(self, info: Info) -> Project | None:
-        found = await info.context.loaders.access.projects.load(self.model.project_id)
+        found = await resolve.project(info.context, self.model)
         return Project.of(found) if found else None
 
     @strawberry.field(description="Typed detail tabs.")

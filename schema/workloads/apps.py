@@ -8,6 +8,7 @@ import strawberry
 
 from gateway.backends.workloads import models as backend
 from gateway.ids import encode_global_id
+from resolvers.shared import shapes
 from resolvers.workloads import apps as resolve
 from schema.platform.compute import ComputeSku
 from schema.shared.types import Info, Money, Node
@@ -82,10 +83,12 @@ class AppLaunch:
         found = await resolve.default_sku(info.context, self.app)
         return ComputeSku.of_model(found) if found else None
 
-    @strawberry.field(description="Price per hour of the default GPUs (null when no SKU sells that shape).")
-    async def estimated_price_per_hour(self, info: Info) -> Money | None:
-        found = await resolve.estimated_price_per_hour(info.context, self.app)
-        return Money.of(found) if found else None
+    @strawberry.field(
+        description="Price per hour of the default GPUs (null when no SKU sells that shape).",
+        graphql_type=Money | None,
+    )
+    async def estimated_price_per_hour(self, info: Info) -> shapes.Money | None:
+        return await resolve.estimated_price_per_hour(info.context, self.app)
 
 
 @strawberry.type(description="A launchable app of the catalog.")

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.backends.workloads.models import Workload as WorkloadModel
-from gateway.idempotency.outcome import MutationOutcome
+from gateway.idempotency.field import Idempotent
 from resolvers.workloads import mutations as resolve
-from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, run, user_errors
+from resolvers.workloads.mutations import WorkloadOutcome
+from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, user_errors
 from schema.shared.permissions import Authenticated
 from schema.shared.types import Info
 from schema.workloads.types import Workload, workload_type
@@ -27,20 +27,12 @@ class WorkloadActionPayload:
     user_errors: list[UserError] = strawberry.field(description="Why the action was refused (e.g. already stopped).")
 
     @classmethod
-    def of(cls, outcome: MutationOutcome) -> WorkloadActionPayload:
+    def of(cls, outcome: WorkloadOutcome) -> WorkloadActionPayload:
         """From the mutation's outcome."""
-        found = outcome.result.get("workload")
         return cls(
-            workload=workload_type(WorkloadModel.model_validate(found)) if isinstance(found, dict) else None,
+            workload=workload_type(outcome.workload) if outcome.workload else None,
             user_errors=user_errors(outcome),
         )
-
-
-async def _act(info: Info, input: WorkloadActionInput, action: str) -> WorkloadActionPayload:
-    outcome = await run(
-        info, input.idempotency_key, lambda key: resolve.act(info.context, input.workload_id, action, key)
-    )
-    return WorkloadActionPayload.of(outcome)
 
 
 ARGUMENT = strawberry.argument(description="The workload.")
@@ -52,31 +44,36 @@ class WorkloadsMutation:
 
     @strawberry.mutation(
         permission_classes=[Authenticated],
+        extensions=[Idempotent(WorkloadOutcome, WorkloadActionPayload.of)],
+        graphql_type=WorkloadActionPayload | None,
         description="Stop a running or provisioning workload; GPU billing stops, disks stay.",
     )
-    async def stop_workload(
-        self, info: Info, input: Annotated[WorkloadActionInput, ARGUMENT]
-    ) -> WorkloadActionPayload | None:
-        return await _act(info, input, "stop")
-
-    @strawberry.mutation(permission_classes=[Authenticated], description="Start a stopped or failed workload again.")
-    async def start_workload(
-        self, info: Info, input: Annotated[WorkloadActionInput, ARGUMENT]
-    ) -> WorkloadActionPayload | None:
-        return await _act(info, input, "start")
+    async def stop_workload(self, info: Info, input: Annotated[WorkloadActionInput, ARGUMENT]) -> WorkloadOutcome:
+        return await resolve.act(info.context, input.workload_id, "stop")
 
     @strawberry.mutation(
-        permission_classes=[Authenticated], description="Restart a running or failed workload's processes."
+        permission_classes=[Authenticated],
+        extensions=[Idempotent(WorkloadOutcome, WorkloadActionPayload.of)],
+        graphql_type=WorkloadActionPayload | None,
+        description="Start a stopped or failed workload again.",
     )
-    async def restart_workload(
-        self, info: Info, input: Annotated[WorkloadActionInput, ARGUMENT]
-    ) -> WorkloadActionPayload | None:
-        return await _act(info, input, "restart")
+    async def start_workload(self, info: Info, input: Annotated[WorkloadActionInput, ARGUMENT]) -> WorkloadOutcome:
+        return await resolve.act(info.context, input.workload_id, "start")
 
     @strawberry.mutation(
-        permission_classes=[Authenticated], description="Terminate a workload for good; mounted buckets are kept."
+        permission_classes=[Authenticated],
+        extensions=[Idempotent(WorkloadOutcome, WorkloadActionPayload.of)],
+        graphql_type=WorkloadActionPayload | None,
+        description="Restart a running or failed workload's processes.",
     )
-    async def terminate_workload(
-        self, info: Info, input: Annotated[WorkloadActionInput, ARGUMENT]
-    ) -> WorkloadActionPayload | None:
-        return await _act(info, input, "terminate")
+    async def restart_workload(self, info: Info, input: Annotated[WorkloadActionInput, ARGUMENT]) -> WorkloadOutcome:
+        return await resolve.act(info.context, input.workload_id, "restart")
+
+    @strawberry.mutation(
+        permission_classes=[Authenticated],
+        extensions=[Idempotent(WorkloadOutcome, WorkloadActionPayload.of)],
+        graphql_type=WorkloadActionPayload | None,
+        description="Terminate a workload for good; mounted buckets are kept.",
+    )
+    async def terminate_workload(self, info: Info, input: Annotated[WorkloadActionInput, ARGUMENT]) -> WorkloadOutcome:
+        return await resolve.act(info.context, input.workload_id, "terminate")

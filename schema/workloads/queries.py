@@ -7,10 +7,11 @@ from typing import Annotated
 import strawberry
 
 from resolvers.shared.scope import local_id, project_ids_argument
+from resolvers.shared.shapes import DEFAULT_FIRST
 from resolvers.workloads import apps
 from resolvers.workloads import queries as workloads
 from schema.shared.permissions import Authenticated
-from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, Info, connection
+from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, Info, connection, wire
 from schema.workloads.apps import App, AppCatalog, AppCategory
 from schema.workloads.types import Workload, WorkloadFilter, workload_type
 
@@ -26,7 +27,7 @@ class WorkloadsQuery:
     async def workloads(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
+        first: Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)] = DEFAULT_FIRST,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
         filter: Annotated[
             WorkloadFilter | None, strawberry.argument(description="Only workloads matching every given condition.")
@@ -38,8 +39,8 @@ class WorkloadsQuery:
             first=first,
             after=after,
             project_ids=project_ids_argument(given.project_ids, "filter.projectIds"),
-            kinds=[k.value for k in given.kinds] if given.kinds else None,
-            statuses=[s.value for s in given.statuses] if given.statuses else None,
+            kinds=[wire(k) for k in given.kinds] if given.kinds else None,
+            statuses=[wire(s) for s in given.statuses] if given.statuses else None,
         )
         return connection(page, workload_type)
 

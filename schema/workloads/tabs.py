@@ -10,6 +10,7 @@ import strawberry
 
 from gateway.backends.workloads import models as backend
 from gateway.ids import encode_global_id
+from resolvers.shared import shapes
 from resolvers.workloads import queries as resolve
 from schema.shared.types import Availability, Info
 
@@ -73,7 +74,9 @@ class ConnectMethod:
     label: str = strawberry.field(description="Display label.")
     command: str | None = strawberry.field(description="Command to run, without credentials.")
     url: str | None = strawberry.field(description="Console-relative URL or route to open.")
-    availability: Availability = strawberry.field(description="Available only while the workload runs.")
+    availability: shapes.Availability = strawberry.field(
+        description="Available only while the workload runs.", graphql_type=Availability
+    )
     credential_hint: str = strawberry.field(description="Where the credential for this method comes from.")
 
 
@@ -98,7 +101,9 @@ class MetricsSample:
 
 @strawberry.type(description="Latest metrics and their sources, or why there are none.")
 class WorkloadMetricsTab:
-    availability: Availability = strawberry.field(description="Whether metrics are available.")
+    availability: shapes.Availability = strawberry.field(
+        description="Whether metrics are available.", graphql_type=Availability
+    )
     latest: MetricsSample | None = strawberry.field(description="Latest sample (null when unavailable).")
     sources: list[MetricSourceLink] = strawberry.field(description="Where the metrics come from.")
 
@@ -150,7 +155,7 @@ class WorkloadTabs:
                     label=m.label,
                     command=m.command,
                     url=m.url,
-                    availability=Availability.of(m.availability),
+                    availability=m.availability,
                     credential_hint=m.credential_hint,
                 )
                 for m in resolve.connect_methods(self.model)
@@ -162,7 +167,7 @@ class WorkloadTabs:
         view = await resolve.metrics(info.context, self.model)
         sample = view.sample
         return WorkloadMetricsTab(
-            availability=Availability.of(view.availability),
+            availability=view.availability,
             latest=None
             if sample is None
             else MetricsSample(

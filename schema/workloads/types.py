@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from gateway.backends.workloads import models as backend
 from resolvers.account.queries import workload_runway
+from resolvers.shared import shapes
 from resolvers.workloads import queries as resolve
 from resolvers.workloads.lifecycle import Action
 from schema.access.types import Project, User
@@ -74,8 +75,8 @@ class GpuAllocation:
 
 @strawberry.type(description="What a workload costs.")
 class WorkloadCost:
-    hourly: Money = strawberry.field(description="Price per hour while billing.")
-    accrued: Money = strawberry.field(description="Billed so far.")
+    hourly: shapes.Money = strawberry.field(description="Price per hour while billing.", graphql_type=Money)
+    accrued: shapes.Money = strawberry.field(description="Billed so far.", graphql_type=Money)
     billing: bool = strawberry.field(description="True while GPU time is billed.")
 
 
@@ -96,7 +97,7 @@ class Workload(Node):
     @strawberry.field(description="Hourly and accrued cost.")
     def cost(self) -> WorkloadCost:
         found = resolve.cost(self.model)
-        return WorkloadCost(hourly=Money.of(found.hourly), accrued=Money.of(found.accrued), billing=found.billing)
+        return WorkloadCost(hourly=found.hourly, accrued=found.accrued, billing=found.billing)
 
     @strawberry.field(
         description="The tenant's balance, tenant-wide hourly burn and how long it lasts (null without a billing "
@@ -126,12 +127,12 @@ class Workload(Node):
 
     @strawberry.field(description="The project that owns the workload.")
     async def project(self, info: Info) -> Project | None:
-        found = await info.context.loaders.access.projects.load(self.model.project_id)
+        found = await resolve.project(info.context, self.model)
         return Project.of(found) if found else None
 
     @strawberry.field(description="Who launched the workload.")
     async def owner(self, info: Info) -> User | None:
-        found = await info.context.loaders.access.users.load(self.model.owner_id)
+        found = await resolve.owner(info.context, self.model)
         return User.of(found) if found else None
 
     @strawberry.field(description="Typed detail tabs.")
@@ -206,7 +207,7 @@ class TrainingWorkload(Workload):
 
 def workload_type(model: backend.Workload) -> Workload:
     """The GraphQL object of a workload, by kind."""
-    common = {
+    common: dict[str, Any] = {  # the fields every kind shares
         "id": workload_global_id(model),
         "name": model.name,
         "kind": WorkloadKind(model.kind),

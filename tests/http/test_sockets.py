@@ -11,7 +11,17 @@ import pytest
 
 from gateway.ids import encode_global_id
 from gateway.settings import DOMAINS
-from tests.processes import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
+from tests.processes import (
+    BIN,
+    bearer,
+    clean_env,
+    free_port,
+    gateway_process_env,
+    read_until,
+    start,
+    stop,
+    wait_healthy,
+)
 
 pytestmark = pytest.mark.socket
 
@@ -43,7 +53,7 @@ def gateway_env(services: dict[str, str], tmp_path_factory: pytest.TempPathFacto
 def gateway_url(gateway_env: dict[str, str]) -> Iterator[str]:
     """``gateway serve`` pointed at the socket services (bearer tokens only)."""
     port = free_port()
-    env = clean_env(**gateway_env, GATEWAY_REPORT_BACKEND_CALLS="1", GATEWAY_LOG_LEVEL="warning")
+    env = gateway_process_env(**gateway_env, GATEWAY_REPORT_BACKEND_CALLS="1", GATEWAY_LOG_LEVEL="warning")
     process = start(str(BIN / "gateway"), "serve", "--port", str(port), env=env)
     try:
         url = f"http://127.0.0.1:{port}"

@@ -16,7 +16,17 @@ import pytest
 from gateway.ids import encode_global_id
 from gateway.settings import DOMAINS
 from tests.idempotency_support import LAUNCH_COMPUTE, STORES, compute_input, fresh_public_key, key, store_config
-from tests.processes import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
+from tests.processes import (
+    BIN,
+    bearer,
+    clean_env,
+    free_port,
+    gateway_process_env,
+    read_until,
+    start,
+    stop,
+    wait_healthy,
+)
 
 pytestmark = pytest.mark.socket
 CONCURRENT = 50
@@ -55,7 +65,7 @@ def replica(services: dict[str, str], store_env: dict[str, str], *faults: str) -
     """Start one gateway process using the shared store (``faults``: test-only hooks); its URL and process."""
     port = free_port()
     extra = {"GATEWAY_TEST_FAULTS": ",".join(faults)} if faults else {}
-    env = clean_env(
+    env = gateway_process_env(
         **services, **store_env, **extra, GATEWAY_LOG_LEVEL="warning", GATEWAY_IDEMPOTENCY_LEASE_SECONDS="1"
     )
     return f"http://127.0.0.1:{port}", start(str(BIN / "gateway"), "serve", "--port", str(port), env=env)

@@ -20,7 +20,17 @@ import pytest
 
 from gateway.settings import DOMAINS
 from tests.fault_support import BUCKETS_PAGE
-from tests.processes import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
+from tests.processes import (
+    BIN,
+    bearer,
+    clean_env,
+    free_port,
+    gateway_process_env,
+    read_until,
+    start,
+    stop,
+    wait_healthy,
+)
 
 pytestmark = pytest.mark.socket
 
@@ -64,7 +74,7 @@ class Gateway:
             "GATEWAY_LOG_LEVEL": "info",
             "GATEWAY_IDEMPOTENCY_STORE": f"sqlite:///{log.parent / 'idempotency.sqlite3'}",
         }
-        environment = clean_env(**variables, **{**defaults, **env})
+        environment = gateway_process_env(**variables, **{**defaults, **env})
         self._log_file = log.open("wb")
         self.process = subprocess.Popen(
             [str(BIN / "gateway"), "serve", "--port", str(self.port)],
@@ -204,7 +214,8 @@ def test_sigterm_lets_the_request_in_flight_finish(gateway: Gateway, services: d
     try:
         warm = gateway.post("{ viewer { persona } }")
         assert warm.status_code == 200
-        set_fault(services["workloads"], latency_ms=1500)
+        # Only the list call is slowed and counted: the gateway's event long-polls (GET /v1/events) are neither.
+        set_fault(services["workloads"], latency_ms=1500, paths=["/v1/workloads"])
         result: dict[str, Any] = {}
 
         def slow_request() -> None:

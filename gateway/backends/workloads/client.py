@@ -62,19 +62,19 @@ class WorkloadsClient(DraftCalls):
         owner_id: str,
         name: str,
         app_slug: str | None,
-        gpu_model: str,
-        gpu_count: int,
-        region: str,
+        gpu_model: str | None,
+        gpu_count: int | None,
+        region: str | None,
         image: str | None,
         command_line: str | None,
-        env: Mapping[str, str],
+        env: Sequence[Mapping[str, object]],
         settings: Mapping[str, object],
         ssh_key_ids: Sequence[str],
         service_account_id: str | None,
         key: str,
         actor: str,
     ) -> Workload:
-        """Launch a workload (an app's when ``app_slug`` names one)."""
+        """Launch a workload (an app's when ``app_slug`` names one); the service validates what is missing."""
         body = {
             "tenant_id": tenant_id,
             "project_id": project_id,
@@ -85,7 +85,7 @@ class WorkloadsClient(DraftCalls):
             "region": region,
             "image": image,
             "command": command_line,
-            "env": dict(env),
+            "env": [dict(entry) for entry in env],  # [{name, value}], in the order given
             "settings": dict(settings),
             "ssh_key_ids": list(ssh_key_ids),
             "service_account_id": service_account_id,
