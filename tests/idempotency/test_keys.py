@@ -255,6 +255,7 @@ async def test_every_mutation_fails_closed_when_the_store_is_down(kind: str, mut
     await harness.app.state.idempotency_store.aclose()
 
 
+@pytest.mark.socket  # a redis-server process of its own
 @pytest.mark.redis
 async def test_redis_going_away_mid_life_fails_mutations_closed(tmp_path: Any):
     server = shutil.which("redis-server")

@@ -136,6 +136,7 @@ async def test_ids_older_than_the_retention_window_answer_410():
         assert (await events(account, after="2"))["items"] == []  # from the purge boundary on, all is there
 
 
+@pytest.mark.socket
 async def test_the_stream_is_also_served_as_server_sent_events():
     apps = create_services()
     async with serving(apps["account"]) as address, httpx.AsyncClient(timeout=TIMEOUT) as http:

@@ -82,7 +82,11 @@ class Gateway:
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
         )
-        wait_healthy(f"{self.url}/healthz", self.process)
+        try:
+            wait_healthy(f"{self.url}/healthz", self.process)
+        except BaseException:
+            self.close()  # a gateway that never became healthy is not left running
+            raise
 
     def post(self, query: str, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
         sent = {**self.auth, **(headers or {})}

@@ -73,7 +73,7 @@ def set_fault(url: str, spec: dict[str, Any]) -> dict[str, Any]:
 def gateway_settings(urls: dict[str, str], data_dir: str, **backend: Any) -> Settings:
     env = {**{f"GATEWAY_{d.upper()}_URL": u for d, u in urls.items()}, "GATEWAY_DATA_DIR": data_dir}
     base = Settings.from_env(env, viewer_cache_seconds=3600, report_backend_calls=True)
-    knobs = {"read_timeout": 0.3, "total_timeout": 0.6, "retry_backoff": 0.0, "breaker_failures": 10_000, **backend}
+    knobs = {"read_timeout": 0.6, "total_timeout": 1.0, "retry_backoff": 0.0, "breaker_failures": 10_000, **backend}
     return dataclasses.replace(base, backends={d: dataclasses.replace(b, **knobs) for d, b in base.backends.items()})
 
 

@@ -119,6 +119,7 @@ def run_gateway(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([GATEWAY, *args], env={**clean, **env}, capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.socket  # runs the gateway command
 def test_gateway_schema_prints_the_sdl() -> None:
     from schema import schema
 
@@ -128,6 +129,7 @@ def test_gateway_schema_prints_the_sdl() -> None:
     assert "type Query {" in result.stdout and "interface Workload implements Node" in result.stdout
 
 
+@pytest.mark.socket  # runs the gateway command
 def test_gateway_serve_refuses_several_workers_on_the_embedded_default() -> None:
     result = run_gateway("serve", "--workers", "2")
     assert result.returncode != 0
@@ -135,6 +137,7 @@ def test_gateway_serve_refuses_several_workers_on_the_embedded_default() -> None
     assert "GraphiQL" not in result.stdout  # refused before serving anything
 
 
+@pytest.mark.socket  # runs the gateway command
 def test_gateway_serve_reports_a_bad_setting_and_exits() -> None:
     result = run_gateway("serve", GATEWAY_PORT="eighty")
     assert result.returncode == 2
@@ -142,6 +145,7 @@ def test_gateway_serve_reports_a_bad_setting_and_exits() -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.socket  # runs the gateway command
 def test_gateway_serve_refuses_the_development_header_with_backend_urls() -> None:
     result = run_gateway("serve", **ALL_URLS, GATEWAY_DEV_VIEWER_HEADER="1")
     assert result.returncode == 2

@@ -186,6 +186,7 @@ def _answers(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+@pytest.mark.socket  # a redis-server process of its own
 @pytest.mark.redis
 async def test_with_redis_stopped_reads_go_on_mutations_fail_closed_and_operators_see_it(tmp_path: Path) -> None:
     server = shutil.which("redis-server")

@@ -52,10 +52,12 @@ PAGE_IN_A_FRESH_PROCESS = """
 """
 
 
+@pytest.mark.socket  # a fresh interpreter
 def test_tracing_is_off_by_default_and_never_imports_the_sdk() -> None:
     assert run_python(PAGE_IN_A_FRESH_PROCESS).split() == ["disabled", "not-imported"]
 
 
+@pytest.mark.socket  # a fresh interpreter
 def test_the_standard_variables_turn_it_on_and_spans_are_exported() -> None:
     out = run_python(PAGE_IN_A_FRESH_PROCESS, OTEL_TRACES_EXPORTER="console", OTEL_SERVICE_NAME="gw-under-test")
     assert "enabled" in out.split() and "imported" in out.split()
