@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-fast lint bench schema services clean
+.PHONY: run test test-fast lint bench schema graphiql-assets services clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -48,9 +48,15 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.mutations
 
-## Regenerate the committed SDL after a deliberate schema change.
+## Regenerate the committed SDL and Apollo's possibleTypes map after a deliberate schema change.
 schema: $(STAMP)
 	$(BIN)/gateway schema > schema/schema.graphql
+	$(BIN)/gateway schema --possible-types > schema/possible_types.json
+
+## Refresh GraphiQL's vendored assets from the npm registry at the versions pinned in
+## gateway/static/graphiql/assets.json (needs npm; PINS="graphiql@3.8.3 ..." changes pins first). Commit the result.
+graphiql-assets: $(STAMP)
+	$(BIN)/python scripts/graphiql_assets.py $(foreach pin,$(PINS),--set $(pin))
 
 ## Run the reference domain services on loopback sockets (ports 8101-8105).
 services: $(STAMP)

@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL (and GraphiQL) at ``/graphql``; ``/healthz``, ``/readyz`` and ``/metrics``."""
+"""The ASGI application: GraphQL (and GraphiQL, its assets under ``/graphiql/``) at ``/graphql``; ``/healthz``,
+``/readyz`` and ``/metrics``."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
-from gateway import health
+from gateway import graphiql, health
 from gateway.backends import Backends, call_log, socket_transports
 from gateway.backends.identity import ForwardedIdentity, forwarded_identity
 from gateway.context import RequestContext
@@ -34,6 +35,7 @@ from gateway.health import StoreCheck
 from gateway.http_security import security_middleware
 from gateway.idempotency.factory import open_store
 from gateway.idempotency.store import IdempotencyStore
+from gateway.rejections import http_error
 from gateway.resilience.policy import inflight_reads
 from gateway.settings import Settings, SettingsError
 from gateway.telemetry import tracing
@@ -75,6 +77,11 @@ class GatewayGraphQL(GuardedViewMixin, GraphQL[RequestContext, None]):
         self.directory = ViewerDirectory(backends, settings)
         self.guard = RequestGuard(settings)
 
+    @property
+    def graphql_ide_html(self) -> str:
+        """The gateway's GraphiQL page (``gateway.graphiql``): every asset from the gateway, no inline script."""
+        return graphiql.page_html()
+
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Strawberry's run, with requests it rejects (bad JSON, no query, ...) answered as GraphQL errors."""
         try:
@@ -104,17 +111,9 @@ class GatewayGraphQL(GuardedViewMixin, GraphQL[RequestContext, None]):
         )
 
 
-# HTTP status of a request Strawberry rejects before executing -> extensions.code.
-REQUEST_ERROR_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
-
-
 def request_error(status: int, message: str) -> JSONResponse:
-    """A GraphQL error body for a request that could not be executed at all."""
-    code = REQUEST_ERROR_CODES.get(status, "BAD_REQUEST")
-    headers = {"allow": "GET, POST"} if status == 405 else None
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status, headers=headers
-    )
+    """A GraphQL error body for a request that could not be executed at all (coded by ``HTTP_ERROR_CODES``)."""
+    return http_error(status, message).response()
 
 
 def load_schema(path: str) -> BaseSchema:
@@ -178,6 +177,12 @@ def create_app(
             *([Route("/metrics", health.metrics_endpoint)] if settings.metrics else []),
             Route("/graphql", graphql),  # every method: the view answers others with a coded 405
             WebSocketRoute("/graphql", graphql),  # subscriptions over graphql-transport-ws
+            # GraphiQL's scripts, styles and icon (package data), wherever the page is served.
+            *(
+                [Route(f"{graphiql.ASSET_ROUTE}/{{path:path}}", graphiql.asset_endpoint)]
+                if settings.graphiql_enabled
+                else []
+            ),
             *([Route("/.well-known/jwks.json", jwks)] if signer else []),  # the local development key
         ],
         # Telemetry outermost, so every refusal is logged too; then size limit, security headers, CORS.

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
 import tempfile
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from gateway.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from graphql import GraphQLSchema
 
 
 class _ServerOptions(TypedDict):
@@ -31,16 +35,22 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="interface to bind (GATEWAY_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (GATEWAY_PORT, default 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (GATEWAY_WORKERS, default 1)")
-    commands.add_parser("schema", help="print the GraphQL SDL")
+    schema_command = commands.add_parser("schema", help="print the GraphQL SDL (--possible-types: Apollo's map)")
+    schema_command.add_argument(
+        "--possible-types",
+        action="store_true",
+        help="print every interface and union with its concrete types as JSON (Apollo Client's possibleTypes)",
+    )
     token = commands.add_parser("token", help="print a development bearer token for the local gateway")
     who = token.add_mutually_exclusive_group(required=True)
     who.add_argument("--persona", choices=["member", "project-admin", "tenant-admin", "operator"])
     who.add_argument("--user", help="a user id of the access service (e.g. u-sam)")
+    who.add_argument("--service-account", help="a service account id, for an integrator (e.g. sa-llm-eval)")
     token.add_argument("--ttl", type=int, help="lifetime in seconds (default GATEWAY_LOCAL_TOKEN_TTL_SECONDS, 12 h)")
     args = parser.parse_args(argv)
     try:
         if args.command == "schema":
-            return _print_schema()
+            return _print_schema(possible_types=args.possible_types)
         if args.command == "token":
             return _print_token(args)
         return _serve(args)
@@ -49,18 +59,45 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _print_schema() -> int:
+def _print_schema(*, possible_types: bool = False) -> int:
+    """``make schema`` writes both outputs: schema/schema.graphql and schema/possible_types.json."""
     from gateway.app import load_schema
 
-    sys.stdout.write(load_schema(Settings().schema).as_str() + "\n")
+    schema = load_schema(Settings().schema)
+    sys.stdout.write(possible_types_json(schema._schema) if possible_types else schema.as_str() + "\n")
     return 0
+
+
+def possible_types_json(schema: GraphQLSchema) -> str:
+    """Every interface and union mapped to its concrete object types, sorted, as committed next to the SDL.
+
+    Apollo Client's ``InMemoryCache({ possibleTypes })`` needs it to match fragments on abstract types
+    (``... on VllmWorkload`` inside a ``Workload`` list) without warnings or heuristics.
+    """
+    from graphql import GraphQLInterfaceType, GraphQLUnionType
+
+    abstract = {
+        name: sorted(concrete.name for concrete in schema.get_possible_types(named))
+        for name, named in schema.type_map.items()
+        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType) and not name.startswith("__")
+    }
+    return json.dumps(dict(sorted(abstract.items())), indent=2) + "\n"
 
 
 def _print_token(args: argparse.Namespace) -> int:
     from gateway.auth.tokens_cli import DEFAULT_DATA_DIR, mint_for
 
     os.environ.setdefault("GATEWAY_DATA_DIR", DEFAULT_DATA_DIR)
-    print(mint_for(Settings.from_env(), persona=args.persona, user_id=args.user, ttl_seconds=args.ttl))
+    settings = Settings.from_env()
+    print(
+        mint_for(
+            settings,
+            persona=args.persona,
+            user_id=args.user,
+            ttl_seconds=args.ttl,
+            service_account=args.service_account,
+        )
+    )
     return 0
 
 

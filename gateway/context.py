@@ -17,6 +17,7 @@ from gateway.backends import Backends
 from gateway.backends.identity import forwarded_identity
 from gateway.errors import Unauthenticated
 from gateway.loaders import Loaders
+from gateway.rejections import challenge_response
 from gateway.settings import Settings
 from gateway.viewer import Viewer, ViewerDirectory
 
@@ -67,9 +68,13 @@ class RequestContext:
         return await self._viewer
 
     async def _resolve(self) -> Viewer:
-        if self.principal is None:
-            raise Unauthenticated("no credentials: send 'Authorization: Bearer <token>'", reason="missing")
-        viewer = await self.directory.viewer_of(self.principal)
+        try:
+            if self.principal is None:
+                raise Unauthenticated("no credentials: send 'Authorization: Bearer <token>'", reason="missing")
+            viewer = await self.directory.viewer_of(self.principal)
+        except Unauthenticated as refused:  # unknown user, claims contradicted: HTTP 401 like a bad token
+            challenge_response(self.response, refused)
+            raise
         identity = forwarded_identity.get()
         if identity is not None and identity.user_id == viewer.user.id:
             identity.tenant_id = viewer.tenant_id

@@ -87,7 +87,7 @@ class DocumentCache(SchemaExtension):
         """Supply the cached validation errors of a cached document (usually none)."""
         context = self.execution_context
         document = context.graphql_document
-        if document is None or context.pre_execution_errors is not None or not _is_cached(context):
+        if document is None or context.pre_execution_errors is not None or not is_cached(context):
             yield
             return
         key = (id(document), tuple(context.validation_rules))
@@ -104,7 +104,8 @@ class DocumentCache(SchemaExtension):
         yield
 
 
-def _is_cached(context: Any) -> bool:
+def is_cached(context: Any) -> bool:
+    """Whether the execution context's document is the one this cache holds for its text (so its id is stable)."""
     query = context.query
     if not query or len(query) > MAX_CACHED_QUERY_CHARS:
         return False

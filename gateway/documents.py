@@ -1,11 +1,20 @@
 """Trusted documents and automatic persisted queries (APQ).
 
 The registry is every ``*.graphql`` file under the operations directory (the committed route
-operations), keyed by the SHA-256 of the file's text. A request may name a document by hash
-(``extensions.persistedQuery.sha256Hash``, Apollo's protocol) or send its text. With trusted
-documents on (production mode), only registered documents run, plus, when APQ is enabled,
-documents a client registered by sending text and matching hash (the hash is always verified).
-APQ on therefore means "any document, sent once": enable it in production only on purpose.
+operations and the console's mutation documents), keyed by the SHA-256 of the file's text. A request
+may name a document by hash (``extensions.persistedQuery.sha256Hash``, Apollo's protocol) or send its
+text. With trusted documents on (production mode), who may run what depends on the caller
+(safelisting by client identity, as Apollo Router does; arbitrary documents for API clients, as
+GitHub's and Shopify's public APIs allow):
+
+- people (the console, a browser): registered documents only;
+- service accounts (integrators' clients): any document, still within the operation and cost limits
+  every document passes (``GATEWAY_SERVICE_ACCOUNT_DOCUMENTS=registered`` holds them to the registry too);
+- no principal: registered documents only (and over HTTP no request gets this far without credentials).
+
+When APQ is enabled, documents a client registered by sending text and matching hash run too (the hash
+is always verified). APQ on therefore means "any document, sent once": enable it in production only on
+purpose. With trusted documents off (development), every document runs.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gateway.auth.principal import Principal
 from gateway.rejections import RequestRejected
 from gateway.security_settings import SecuritySettings
 
@@ -67,15 +77,24 @@ class PersistedQueries:
     def __init__(self, security: SecuritySettings, registry: DocumentRegistry | None = None) -> None:
         self.registry = registry if registry is not None else DocumentRegistry.load(security.operations_dir)
         self.trusted_only = security.trusted_documents_enabled
+        self.service_accounts_run_any = security.service_account_documents == "any"
         self.apq_enabled = security.apq
         self._apq: OrderedDict[str, str] = OrderedDict()
         self._apq_max = security.apq_max_documents
 
-    def resolve(self, query: str | None, extensions: Mapping[str, Any] | None) -> str | None:
-        """The document text to run (None: no document at all, which the view reports)."""
+    def runs_any_document(self, principal: Principal | None) -> bool:
+        """True when ``principal`` may run documents outside the registry (the policy in the module docstring)."""
+        if not self.trusted_only:
+            return True
+        return principal is not None and principal.is_service_account and self.service_accounts_run_any
+
+    def resolve(
+        self, query: str | None, extensions: Mapping[str, Any] | None, principal: Principal | None = None
+    ) -> str | None:
+        """The document text to run for ``principal`` (None: no document at all, which the view reports)."""
         persisted = (extensions or {}).get("persistedQuery")
         if persisted is None:
-            if query is not None and self.trusted_only and not self._known(document_hash(query)):
+            if query is not None and not self.runs_any_document(principal) and not self._known(document_hash(query)):
                 raise _untrusted()
             return query
         digest = _requested_hash(persisted)
@@ -89,7 +108,7 @@ class PersistedQueries:
         if digest not in self.registry:
             if self.apq_enabled:
                 self._apq_put(digest, query)
-            elif self.trusted_only:
+            elif not self.runs_any_document(principal):
                 raise _untrusted()
         return query
 

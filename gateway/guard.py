@@ -8,6 +8,7 @@ variables' size, the batch size and the operation type (only queries over GET).
 
 from __future__ import annotations
 
+import contextvars
 import json
 import re
 from typing import Any
@@ -19,12 +20,14 @@ from gateway.auth import Authenticator, Principal
 from gateway.documents import PersistedQueries
 from gateway.errors import BackendError, Unauthenticated
 from gateway.limits.ratelimit import Throttle, create_rate_limiter
-from gateway.rejections import RequestRejected
+from gateway.rejections import RequestRejected, unauthenticated
 from gateway.settings import Settings
 from gateway.telemetry.metrics import RATE_LIMIT_REJECTIONS
 
 JSON_TYPES = ("application/json",)
-REALM = 'Bearer realm="controlplane-gateway"'
+# The principal ``admit`` let in, for the document check of the same request: Strawberry parses the body after
+# admission, in the same task (which documents a caller may run depends on who it is: ``gateway.documents``).
+_admitted: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("gateway_admitted", default=None)
 
 
 class RequestGuard:
@@ -50,6 +53,7 @@ class RequestGuard:
                 )
         principal: Principal | None = None
         failure: Unauthenticated | None = None
+        _admitted.set(None)
         try:
             principal = await self.authenticator.authenticate(request.headers)
         except Unauthenticated as error:
@@ -59,7 +63,8 @@ class RequestGuard:
         client = request.client.host if request.client else "unknown"
         throttle = await self.take(principal.rate_key if principal else f"ip:{client}")
         if failure is not None or principal is None:
-            raise _unauthenticated(failure)
+            raise unauthenticated(failure)
+        _admitted.set(principal)
         return principal, throttle
 
     async def take(self, key: str, operations: int = 1) -> Throttle | None:
@@ -79,9 +84,10 @@ class RequestGuard:
             )
         return throttle
 
-    def check_document(self, method: str, data: Any) -> str | None:
-        """The document to run for one request body entry (text, persisted hash, limits, operation type)."""
-        query = self.documents.resolve(data.query, data.extensions)
+    def check_document(self, method: str, data: Any, principal: Principal | None = None) -> str | None:
+        """The document to run for one request body entry (text, persisted hash, limits, operation type), for
+        ``principal`` (by default the one ``admit`` let in for this request)."""
+        query = self.documents.resolve(data.query, data.extensions, principal or _admitted.get())
         if data.variables is not None:
             size = len(json.dumps(data.variables, separators=(",", ":")))
             if size > self.security.max_variables_bytes:
@@ -150,10 +156,3 @@ def _operation_type(query: str, operation_name: str | None, max_tokens: int) -> 
     if not types:
         return None
     return OperationType.QUERY if types == {OperationType.QUERY} else next(t for t in types if t != OperationType.QUERY)
-
-
-def _unauthenticated(failure: Unauthenticated | None) -> RequestRejected:
-    message = failure.message if failure else "no credentials"
-    reason = (failure.extensions.get("reason") if failure else None) or "missing"
-    challenge = REALM if reason == "missing" else f'{REALM}, error="invalid_token", error_description="{message}"'
-    return RequestRejected(401, "UNAUTHENTICATED", message, headers={"www-authenticate": challenge}, reason=reason)

@@ -3,6 +3,8 @@
 ``SecurityMiddleware`` refuses bodies over ``max_body_bytes`` (by ``Content-Length`` up front, and
 by counting a streamed body) with 413, and adds security headers to every response; CORS is
 Starlette's middleware, configured from ``GATEWAY_CORS_ORIGINS`` (no origin allowed by default).
+An exception nothing inside handled (a bug) still gets a GraphQL body (500 ``INTERNAL_SERVER_ERROR``,
+nothing of the exception) with the security headers before it propagates to the server's log.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.security_settings import SecuritySettings
 
-# JSON responses need nothing; GraphiQL needs its CDN scripts and styles, inline bootstrapping and fetch/ws to self.
+# JSON responses need nothing. GraphiQL (gateway.graphiql) loads every script and style from the gateway, with no
+# inline script or style; its fonts and icons are data: URLs inside its CSS; it talks to the gateway over fetch and
+# websockets ('self' covers ws:/wss: of the same host).
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 GRAPHIQL_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; "
-    "style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data:; "
-    "font-src 'self' data: https://unpkg.com; "
-    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 STATIC_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
@@ -78,28 +80,30 @@ class SecurityMiddleware:
             if started:
                 raise
             await self._too_large(send)
+        except Exception:
+            if started:
+                raise
+            await _error(send, 500, "INTERNAL_SERVER_ERROR", "Internal server error")
+            raise
 
     async def _too_large(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "errors": [
-                    {
-                        "message": f"the request is larger than {self.max_body} bytes",
-                        "extensions": {"code": "REQUEST_TOO_LARGE", "maxBytes": self.max_body},
-                    }
-                ]
-            }
-        ).encode()
-        headers = _secured(
-            [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-            True,
-        )
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        message = f"the request is larger than {self.max_body} bytes"
+        await _error(send, 413, "REQUEST_TOO_LARGE", message, maxBytes=self.max_body)
+
+
+async def _error(send: Send, status: int, code: str, message: str, **extensions: Any) -> None:
+    """One GraphQL error as the whole response (the connection closes: the request may not have been read)."""
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}).encode()
+    headers = _secured(
+        [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ],
+        True,
+    )
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MODES = ("development", "production")
+SERVICE_ACCOUNT_DOCUMENTS = ("any", "registered")
 ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*(?:burst\s+(\d+))?\s*$", re.I)
 _PER_SECONDS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
@@ -53,6 +54,10 @@ class SecuritySettings:
     apq: bool = False
     operations_dir: str | None = None  # None: the project's operations/ directory
     apq_max_documents: int = 10_000
+    # With trusted documents on, what service accounts (integrators) may run: "any" document within the
+    # operation and cost limits (people and anonymous callers only ever run registered ones), or only
+    # "registered" documents, like everyone else.
+    service_account_documents: str = "any"
     introspection: bool | None = None  # None: off in production mode
     # Bearer tokens from an identity provider.
     jwks_url: str | None = None
@@ -115,6 +120,10 @@ class SecuritySettings:
         """Raise ``SecuritySettingsError`` naming the first bad value; return self."""
         if self.mode not in MODES:
             raise SecuritySettingsError(f"GATEWAY_MODE must be one of {', '.join(MODES)}")
+        if self.service_account_documents not in SERVICE_ACCOUNT_DOCUMENTS:
+            raise SecuritySettingsError(
+                f"GATEWAY_SERVICE_ACCOUNT_DOCUMENTS must be one of {', '.join(SERVICE_ACCOUNT_DOCUMENTS)}"
+            )
         bad = [a for a in self.jwt_algorithms if a not in ASYMMETRIC_ALGORITHMS]
         if bad or not self.jwt_algorithms:
             raise SecuritySettingsError(

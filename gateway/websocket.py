@@ -129,9 +129,9 @@ class LiveConnection(BaseGraphQLTransportWSHandler[RequestContext, None]):
                 extensions=extensions if isinstance(extensions, dict) else None,
             )
             try:
-                payload["query"] = self.view.guard.check_document("POST", data)
                 principal = self.context.principal
                 assert principal is not None  # set before connection_ack
+                payload["query"] = self.view.guard.check_document("POST", data, principal)
                 await self.view.guard.take(principal.rate_key)
             except RequestRejected as rejected:
                 error: GraphQLFormattedError = {

@@ -36,6 +36,7 @@ from reference_services._store import DocumentStore
 Document = dict[str, Any]
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,255}$")
 MAX_BODY_BYTES = 256 * 1024
+MAX_SAFE_INTEGER = 2**53
 NOT_STORED = frozenset({400, 404})
 IDEMPOTENCY_TABLE = "_idempotency"
 
@@ -82,14 +83,31 @@ class CommandRequest:
         return value
 
     def integer(self, name: str, *, required: bool = True) -> int | None:
-        """An integer field of the body."""
-        value = self.body.get(name)
+        """An integer field of the body (at most 2^53 either way: exact in every JSON client)."""
+        return self.integer_in(self.body, name, required=required)
+
+    def integer_in(
+        self, document: Mapping[str, Any], name: str, *, required: bool = False, field: str | None = None
+    ) -> int | None:
+        """An integer field of ``document`` (the body, or an object in it whose path ``field`` names), ``400`` when
+        it is anything else."""
+        field = field or name
+        value = document.get(name)
         if value is None:
             if required:
-                raise Rejected(400, "missing_field", f"`{name}` is required", name)
+                raise Rejected(400, "missing_field", f"`{field}` is required", field)
             return None
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise Rejected(400, "bad_field", f"`{name}` must be an integer", name)
+        if not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_SAFE_INTEGER:
+            raise Rejected(400, "bad_field", f"`{field}` must be an integer of at most 2^53", field)
+        return value
+
+    def mapping(self, name: str) -> Document:
+        """An object field of the body (absent means empty)."""
+        value = self.body.get(name)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise Rejected(400, "bad_field", f"`{name}` must be an object", name)
         return value
 
     def strings(self, name: str, *, max_items: int = 500) -> list[str]:
@@ -129,6 +147,8 @@ class CommandRequest:
 
 
 Handler = Callable[[CommandRequest], Document]
+# Called with each executed (not replayed) command's outcome: (command, request, status, response document).
+AuditSink = Callable[["Command", CommandRequest, int, Document], None]
 
 
 @dataclass(frozen=True)
@@ -158,8 +178,8 @@ class Command:
         return 201 if self.action is None else 200
 
 
-def command_routes(commands: Sequence[Command], store: DocumentStore) -> list[Route]:
-    """The POST routes of the commands, with the idempotency table they share."""
+def command_routes(commands: Sequence[Command], store: DocumentStore, audit: AuditSink | None = None) -> list[Route]:
+    """The POST routes of the commands, with the idempotency table they share (``audit`` hears each outcome)."""
     if not commands:
         return []
     with store.write_transaction() as db:
@@ -167,10 +187,10 @@ def command_routes(commands: Sequence[Command], store: DocumentStore) -> list[Ro
             f'CREATE TABLE IF NOT EXISTS "{IDEMPOTENCY_TABLE}" (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, '
             "status INTEGER NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL)"
         )
-    return [Route(c.path, _endpoint(c, store), methods=["POST"]) for c in commands]
+    return [Route(c.path, _endpoint(c, store, audit), methods=["POST"]) for c in commands]
 
 
-def _endpoint(command: Command, store: DocumentStore):
+def _endpoint(command: Command, store: DocumentStore, audit: AuditSink | None = None):
     async def endpoint(request: Request) -> Response:
         raw = await request.body()
         key = request.headers.get("idempotency-key")
@@ -181,7 +201,7 @@ def _endpoint(command: Command, store: DocumentStore):
             return _json(400, Rejected(400, "body_too_large", f"bodies are at most {MAX_BODY_BYTES} bytes").body())
         try:
             body = json.loads(raw or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON (or not UTF-8), or nested past the parser's depth
             body = None
         if not isinstance(body, dict):
             return _json(400, Rejected(400, "bad_json", "the body must be a JSON object").body())
@@ -191,6 +211,8 @@ def _endpoint(command: Command, store: DocumentStore):
         ).hexdigest()
         context = CommandRequest(store=store, body=body, target_id=target, actor_id=request.headers.get("x-actor-id"))
         status, document, replayed = _execute(command, store, context, key, request_hash)
+        if audit is not None and not replayed:
+            audit(command, context, status, document)
         response = _json(status, document)
         if replayed:
             response.headers["idempotent-replayed"] = "true"

@@ -31,7 +31,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from reference_services._store import DocumentStore
+from reference_services._store import MAX_FILTER_VALUES, BadQuery, DocumentStore, parse_position
 
 Document = dict[str, Any]
 EVENTS_TABLE = "_events"
@@ -227,8 +227,10 @@ def _parse(log: EventLog, request: Request) -> tuple[int | None, dict[str, list[
     if unknown:
         raise _BadRequest(400, "unknown_parameter", f"unknown query parameter(s): {', '.join(sorted(unknown))}")
     after_text = params.get("after") or request.headers.get("last-event-id")
-    if after_text is not None and not after_text.isdigit():
-        raise _BadRequest(400, "bad_cursor", "after is not an event id of this stream")
+    try:
+        after = parse_position(after_text) if after_text is not None else None
+    except BadQuery:
+        raise _BadRequest(400, "bad_cursor", "after is not an event id of this stream") from None
     try:
         limit = int(params.get("limit", "100"))
         wait = float(params.get("wait", "0"))
@@ -237,7 +239,8 @@ def _parse(log: EventLog, request: Request) -> tuple[int | None, dict[str, list[
     if not 1 <= limit <= MAX_LIMIT or not 0 <= wait <= MAX_WAIT_SECONDS:
         raise _BadRequest(400, "bad_parameter", f"limit is 1-{MAX_LIMIT} and wait 0-{MAX_WAIT_SECONDS:g} seconds")
     filters = {name: [v for v in params[name].split(",") if v] for name in FILTERS if params.get(name)}
-    after = int(after_text) if after_text is not None else None
+    if any(len(values) > MAX_FILTER_VALUES for values in filters.values()):
+        raise _BadRequest(400, "too_many_values", f"at most {MAX_FILTER_VALUES} values of one filter")
     if after is not None and after < log.purged_through():
         raise _BadRequest(
             410,

@@ -25,19 +25,22 @@ from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reference_services._commands import Command, command_openapi_paths, command_routes
+from reference_services._commands import AuditSink, Command, command_openapi_paths, command_routes
 from reference_services._events import ChangeFunction, EventLog, events_endpoint, events_openapi_paths
-from reference_services._store import DocumentStore
+from reference_services._store import MAX_FILTER_VALUES, BadQuery, DocumentStore, parse_position
 from reference_services.faults import FaultMiddleware, FaultState
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
+MAX_VALUES = MAX_FILTER_VALUES  # ids of a batch, values of one filter
+MAX_VALUE_LENGTH = 256
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ def create_service(
     settings: ServiceSettings | None = None,
     commands: Sequence[Command] = (),
     event_sources: Mapping[str, ChangeFunction] | None = None,
+    audit: AuditSink | None = None,
 ) -> Starlette:
     """The ASGI app of one domain service; ``event_sources`` (table -> change function) add ``/v1/events``."""
     settings = settings or ServiceSettings()
@@ -92,7 +96,7 @@ def create_service(
         store.define(resource.name.replace("-", "_"), (*resource.filters, *resource.range_filters))
         routes.append(Route(f"/v1/{resource.name}", _list_endpoint(resource, store)))
         routes.append(Route(f"/v1/{resource.name}/{{id}}", _get_endpoint(resource, store)))
-    routes.extend(command_routes(commands, store))
+    routes.extend(command_routes(commands, store, audit))
     faults = FaultState()
     app = Starlette(
         routes=routes,
@@ -126,7 +130,26 @@ def _split(value: str) -> list[str]:
     return [part for part in value.split(",") if part]
 
 
+def _values(params: QueryParams, name: str) -> list[str]:
+    """The comma-separated values of a list parameter, each at most ``MAX_VALUE_LENGTH`` characters."""
+    values = _split(params[name])
+    if len(values) > MAX_VALUES:
+        raise BadQuery(
+            "too_many_ids" if name == "ids" else "too_many_values", f"at most {MAX_VALUES} values of `{name}`"
+        )
+    if any(len(value) > MAX_VALUE_LENGTH for value in values):
+        raise BadQuery("bad_parameter", f"values of `{name}` are at most {MAX_VALUE_LENGTH} characters")
+    return values
+
+
+def _limit(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 4) or not 1 <= int(text) <= MAX_LIMIT:
+        raise BadQuery("bad_limit", f"limit must be an integer between 1 and {MAX_LIMIT}")
+    return int(text)
+
+
 def _list_endpoint(resource: Resource, store: DocumentStore):
+    """``GET /v1/{resource}``: a batch by ids or a page. Whatever the caller sends wrong answers 400 with a code."""
     table = resource.name.replace("-", "_")
 
     async def endpoint(request: Request) -> Response:
@@ -134,25 +157,27 @@ def _list_endpoint(resource: Resource, store: DocumentStore):
         unknown = set(params) - {"ids", "limit", "after", *resource.filters, *resource.range_parameters}
         if unknown:
             return _error(400, "unknown_parameter", f"unknown query parameter(s): {', '.join(sorted(unknown))}")
-        if "ids" in params:
-            ids = _split(params["ids"])
-            if len(ids) > MAX_LIMIT:
-                return _error(400, "too_many_ids", f"at most {MAX_LIMIT} ids per batch")
-            return JSONResponse({"items": store.get_many(table, ids)})
+        repeated = sorted(name for name in set(params) if len(params.getlist(name)) > 1)
+        if repeated:
+            return _error(400, "repeated_parameter", f"query parameter(s) given twice: {', '.join(repeated)}")
         try:
-            limit = int(params.get("limit", DEFAULT_LIMIT))
-        except ValueError:
-            return _error(400, "bad_limit", "limit must be an integer")
-        if not 1 <= limit <= MAX_LIMIT:
-            return _error(400, "bad_limit", f"limit must be between 1 and {MAX_LIMIT}")
-        after = params.get("after")
-        if after is not None and not after.isdigit():
-            return _error(400, "bad_cursor", "after is not a cursor this service issued")
-        filters = {name: _split(params[name]) for name in resource.filters if name in params}
-        ranges = [
-            (column, op, params[name]) for name, (column, op) in resource.range_parameters.items() if name in params
-        ]
-        page = store.query(table, filters, limit=limit, after=after, ranges=ranges)
+            if "ids" in params:
+                ids = _values(params, "ids")
+                return JSONResponse({"items": store.get_many(table, ids)})
+            limit = _limit(params.get("limit", str(DEFAULT_LIMIT)))
+            after = params.get("after")
+            if after is not None:
+                parse_position(after)
+            filters = {name: _values(params, name) for name in resource.filters if name in params}
+            ranges = []
+            for name, (column, op) in resource.range_parameters.items():
+                if name in params:
+                    if len(params[name]) > MAX_VALUE_LENGTH:
+                        raise BadQuery("bad_parameter", f"`{name}` is at most {MAX_VALUE_LENGTH} characters")
+                    ranges.append((column, op, params[name]))
+            page = store.query(table, filters, limit=limit, after=after, ranges=ranges)
+        except BadQuery as bad:
+            return _error(400, bad.code, bad.message)
         return JSONResponse(
             {"items": page.items, "cursors": page.cursors, "next_cursor": page.next_cursor, "total": page.total}
         )

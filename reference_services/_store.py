@@ -14,6 +14,24 @@ from dataclasses import dataclass
 from typing import Any
 
 Document = dict[str, Any]
+MAX_POSITION = 2**63 - 1  # SQLite's largest INTEGER: the largest cursor a listing can have issued
+MAX_FILTER_VALUES = 1000  # values of one filter column (OR-ed); SQLite binds at most 32766 parameters
+
+
+class BadQuery(ValueError):
+    """A query the caller got wrong (a cursor this store never issued, too many values): ``400 code``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse_position(text: str) -> int:
+    """The listing position a cursor names: ASCII digits of a SQLite integer, else ``BadQuery``."""
+    if not (1 <= len(text) <= 19 and text.isascii() and text.isdigit()) or int(text) > MAX_POSITION:
+        raise BadQuery("bad_cursor", "after is not a cursor this service issued")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -130,13 +148,19 @@ class DocumentStore:
     ) -> Page:
         """Newest-first page of documents whose columns match every filter (values OR-ed) and range bound.
 
-        ``ranges`` holds ``(column, "gte" | "lt", value)`` bounds, compared as text.
+        ``ranges`` holds ``(column, "gte" | "lt", value)`` bounds, compared as text. A malformed ``after`` or
+        more than ``MAX_FILTER_VALUES`` values of one column raise ``BadQuery`` (the caller's mistake).
         """
+        if not 0 <= limit < MAX_POSITION:
+            raise BadQuery("bad_limit", "limit is out of range")
+        position = parse_position(after) if after is not None else None
         where: list[str] = []
         params: list[Any] = []
         for column, values in filters.items():
             if column not in self._columns[table]:
                 raise KeyError(column)
+            if len(values) > MAX_FILTER_VALUES:
+                raise BadQuery("too_many_values", f"at most {MAX_FILTER_VALUES} values of `{column}`")
             where.append(f'"{column}" IN ({", ".join("?" for _ in values)})')
             params.extend(values)
         for column, op, value in ranges:
@@ -148,9 +172,9 @@ class DocumentStore:
         total = self._db.execute(f'SELECT COUNT(*) FROM "{table}" {where_sql}', params).fetchone()[0]
         page_where = list(where)
         page_params = list(params)
-        if after is not None:
+        if position is not None:
             page_where.append("seq < ?")
-            page_params.append(int(after))
+            page_params.append(position)
         page_sql = f"WHERE {' AND '.join(page_where)}" if page_where else ""
         rows = self._db.execute(
             f'SELECT seq, doc FROM "{table}" {page_sql} ORDER BY seq DESC LIMIT ?',

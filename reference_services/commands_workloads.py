@@ -73,10 +73,23 @@ def _app(request: CommandRequest, slug: str) -> Document:
 
 
 def _settings(request: CommandRequest) -> dict[str, Any]:
-    settings = request.body.get("settings") or {}
-    if not isinstance(settings, dict):
-        raise Rejected(400, "bad_field", "`settings` must be an object", "settings")
+    settings = request.mapping("settings")
+    for name in ("idle_timeout_minutes", "max_model_length", "epochs"):
+        request.integer_in(settings, name, field=f"settings.{name}")  # 400 for anything but an integer
+    for name in ("model_name", "framework", "checkpoint_bucket_id", "dataset_bucket_id"):
+        if settings.get(name) is not None and not isinstance(settings[name], str):
+            raise Rejected(400, "bad_field", f"`settings.{name}` must be a string", f"settings.{name}")
     return settings
+
+
+def _env(request: CommandRequest) -> list[dict[str, Any]]:
+    entries = request.body.get("env") or []
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("value"), str | None)
+        for e in entries
+    ):
+        raise Rejected(400, "bad_field", "`env` is a list of {name, value} with string values", "env")
+    return [{"name": e["name"], "value": e.get("value"), "secret": False} for e in entries]
 
 
 def launch(request: CommandRequest) -> Document:
@@ -90,11 +103,12 @@ def launch(request: CommandRequest) -> Document:
     if kind not in KINDS:
         raise Rejected(422, "unknown_kind", f"cannot launch workloads of kind {kind!r}", "app_slug")
     defaults = (app or {}).get("launch_defaults") or {}
-    gpu = request.body.get("gpu") or {}
-    if not isinstance(gpu, dict):
-        raise Rejected(400, "bad_field", "`gpu` must be an object", "gpu")
+    gpu = request.mapping("gpu")
+    if not isinstance(gpu.get("model"), str | None):
+        raise Rejected(400, "bad_field", "`gpu.model` must be a string", "gpu.model")
     model = gpu.get("model") or defaults.get("gpu_model")
-    count = gpu.get("count") or defaults.get("gpu_count")
+    count = request.integer_in(gpu, "count", field="gpu.count") or defaults.get("gpu_count")
+    settings, env = _settings(request), _env(request)  # the body's shape first: a malformed one is 400 in any state
     image = request.text("image", required=False, max_length=512) or defaults.get("image")
     if not NAME.match(name):
         raise Rejected(422, "invalid_name", "names are 3-63 of a-z, 0-9 and -, starting with a letter", "name")
@@ -113,7 +127,6 @@ def launch(request: CommandRequest) -> Document:
         raise Rejected(409, "name_taken", f"the project already has a workload named {name!r}", "name")
     price = PRICES[model]
     workload_id = request.new_id("wl")
-    settings = _settings(request)
     doc: Document = {
         "id": workload_id,
         "tenant_id": tenant_id,
@@ -131,11 +144,7 @@ def launch(request: CommandRequest) -> Document:
         "completed_run_seconds": 0,
         "image": image,
         "command": request.text("command", required=False),
-        "env": [
-            {"name": e["name"], "value": e.get("value"), "secret": False}
-            for e in request.body.get("env") or []
-            if isinstance(e, dict) and isinstance(e.get("name"), str)
-        ],
+        "env": env,
         "app_slug": slug,
         "ssh_key_ids": request.strings("ssh_key_ids"),
         "service_account_id": request.text("service_account_id", required=False, max_length=128),

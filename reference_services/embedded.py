@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 
 from reference_services._service import ServiceSettings, create_service
 from reference_services._store import DocumentStore
+from reference_services.audit import AuditTrail
 from reference_services.commands import COMMANDS
 from reference_services.domains import DOMAINS
 from reference_services.events import EVENT_SOURCES
@@ -20,9 +21,13 @@ def create_services(
     data_dir: str | Path | None = None,
     settings: ServiceSettings | None = None,
 ) -> dict[str, Starlette]:
-    """One seeded app per domain. With ``data_dir`` each keeps a SQLite file there (seeded once)."""
+    """One seeded app per domain. With ``data_dir`` each keeps a SQLite file there (seeded once).
+
+    Every service's commands are audited into the access service's audit events (``reference_services.audit``).
+    """
     world = build_world(scale=scale)
     settings = settings or ServiceSettings()
+    audit = AuditTrail()
     apps: dict[str, Starlette] = {}
     for domain, (title, resources) in DOMAINS.items():
         path = ":memory:"
@@ -38,7 +43,10 @@ def create_services(
             settings=settings,
             commands=COMMANDS.get(domain, ()),
             event_sources=EVENT_SOURCES.get(domain),
+            audit=audit,
         )
+        if domain == "access":
+            audit.bind(store)
         for resource in resources:
             table = resource.name.replace("-", "_")
             if store.is_empty(table):

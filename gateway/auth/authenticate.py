@@ -15,6 +15,7 @@ from gateway.auth.local import LOCAL_ISSUER, LocalSigner
 from gateway.auth.principal import Principal
 from gateway.auth.tokens import KeySet, TokenVerifier
 from gateway.errors import Unauthenticated
+from gateway.ids import is_valid_id
 from gateway.settings import Settings
 
 DEV_VIEWER_HEADER = "x-dev-viewer"
@@ -82,7 +83,8 @@ class Authenticator:
 
 
 def _user_id(value: str) -> str:
-    user_id = value.strip()
-    if not user_id or len(user_id) > 64 or not user_id.replace("-", "").replace("_", "").isalnum():
+    """The user id the header names, exactly (``gateway.ids``: one id, no separators or whitespace inside)."""
+    user_id = value.strip()  # HTTP strips a header value's surrounding whitespace anyway
+    if not is_valid_id(user_id):
         raise Unauthenticated("the X-Dev-Viewer header must name a user id", reason="malformed")
     return user_id

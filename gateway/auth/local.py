@@ -23,6 +23,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from gateway.auth.principal import PRINCIPAL_TYPE_CLAIM
+
 LOCAL_ISSUER = "urn:controlplane-gateway:local"
 KEY_FILE = "gateway-signing-key.pem"
 ALGORITHM = "ES256"
@@ -72,8 +74,13 @@ class LocalSigner:
         now: float | None = None,
         tenant_claim: str = "tenant",
         roles_claim: str = "roles",
+        principal_type: str | None = None,
     ) -> str:
-        """A signed token for ``subject``; ``tenant``/``roles`` become claims the gateway cross-checks."""
+        """A signed token for ``subject``; ``tenant``/``roles`` become claims the gateway cross-checks.
+
+        ``principal_type="service_account"`` makes it a service account's token (``subject`` is then the
+        account's id), shaped like the client-credentials tokens of an identity provider.
+        """
         issued = int(time.time() if now is None else now)
         claims: dict[str, Any] = {
             "iss": LOCAL_ISSUER,
@@ -87,6 +94,8 @@ class LocalSigner:
         }
         if roles is not None:
             claims[roles_claim] = sorted(roles)
+        if principal_type is not None:
+            claims[PRINCIPAL_TYPE_CLAIM] = principal_type
         return jwt.encode(claims, self._private_key, algorithm=ALGORITHM, headers={"kid": self.kid})
 
 

@@ -14,6 +14,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from gateway.errors import BackendBadResponse, BackendError, BackendTimeout, BackendUnavailable
+from gateway.ids import is_valid_id
 from gateway.resilience.policy import BackendPolicy, shared_read
 from gateway.settings import BackendSettings
 from gateway.telemetry import tracing
@@ -137,13 +138,26 @@ class ServiceClient:
         return response
 
     async def batch(self, resource: str, ids: Sequence[str], model: type[Model]) -> list[Model]:
-        """Documents by id, in chunks of at most ``MAX_IDS_PER_CALL``; unknown ids are absent."""
+        """Documents by id, in chunks of at most ``MAX_IDS_PER_CALL``; unknown ids are absent.
+
+        Identity is exact both ways: an id outside the grammar (``gateway.ids``: ``a,b`` would be read as
+        two ids) names no document and is never sent, and a document whose id was not asked for breaks
+        the service's contract (``BACKEND_BAD_RESPONSE``) instead of becoming data.
+        """
+        wanted = [i for i in ids if is_valid_id(i)]
         found: list[Model] = []
-        for start in range(0, len(ids), MAX_IDS_PER_CALL):
-            chunk = ids[start : start + MAX_IDS_PER_CALL]
+        for start in range(0, len(wanted), MAX_IDS_PER_CALL):
+            chunk = wanted[start : start + MAX_IDS_PER_CALL]
             body = await self.get_json(f"/v1/{resource}", {"ids": ",".join(chunk)})
             with self._contract(f"/v1/{resource}"):
-                found.extend(self.parse_items(body, model))
+                items = self.parse_items(body, model)
+                asked = set(chunk)
+                if any(getattr(item, "id", None) not in asked for item in items):
+                    raise BackendBadResponse(
+                        f"the {self.domain} service answered {resource} the gateway did not ask for",
+                        service=self.domain,
+                    )
+                found.extend(items)
         return found
 
     async def page(

@@ -10,13 +10,27 @@ are cut (graphql-core's validation reports them). Strawberry's own ``QueryDepthL
 Cost model (static, like Shopify's requested cost): a field returning an object costs 1, a scalar
 or enum 0; a list multiplies its selection's cost by its size: the ``first`` argument of the field,
 or of the connection above it for ``edges``/``nodes``, the length of an ``ids`` list, otherwise
-``default_list_size``. Introspection fields (``__schema``...) are neither costed nor counted in depth.
+``default_list_size``. Introspection (``__schema``, ``__type``) is costed like any selection, its lists
+sized by the schema itself (``introspection_sizes``: ``types`` is every type, ``fields`` the fields per
+type on average, ...), so asking for the schema twenty times costs twenty schemas; ``ofType`` (the type a
+list or non-null wraps) is free, so a client's usual introspection query (about 6,500 points on this
+schema) fits the default limit. Introspection is not counted in depth (its type references nest by
+design); ``__typename`` costs nothing.
+
+``document_shape`` is a second, schema-free walk over the whole document (every operation and every
+fragment, as graphql-core's validation walks it) bounding what validation would compare: the field
+selections with each fragment expanded where it is spread, the pairs of fields sharing a response name
+(and of fragments spread) at one place, and the operations. graphql-core's ``OverlappingFieldsCanBeMerged``
+compares every such pair, so a document repeating one field a thousand times costs a second to validate;
+the walk refuses it first.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from graphql import (
@@ -24,25 +38,32 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLEnumType,
     GraphQLField,
+    GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
     OperationDefinitionNode,
     OperationType,
+    SchemaMetaFieldDef,
     SelectionSetNode,
+    TypeMetaFieldDef,
     VariableNode,
     get_named_type,
     is_composite_type,
 )
 
 CAP = 10**15  # numbers past this are "too many" anyway; keeps arithmetic small
+INTROSPECTION_ROOTS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
+FREE_OBJECTS = {("__Type", "ofType")}  # a wrapped type's reference: one object, nested a few levels at most
 
 
 @dataclass(frozen=True)
@@ -71,6 +92,16 @@ class DocumentReport:
     operation: Metrics
     directives: int
     visited: int  # selection sets walked: linear in the document, whatever it spreads
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What graphql-core's validation walks and compares in a whole document (``document_shape``)."""
+
+    selections: int  # field selections, each fragment expanded where it is spread (counting stops past the limit)
+    pairs: int  # pairs of fields sharing a response name, and of fragments, at one place: what validation compares
+    most_repeated: int  # the most fields sharing one response name at one place
+    operations: int  # operation definitions (validation checks each one's variables through its fragments)
 
 
 class _Analyzer:
@@ -138,12 +169,13 @@ class _Analyzer:
     def field(self, node: FieldNode, parent: GraphQLNamedType | None, hint: int | None) -> Metrics:
         alias = 1 if node.alias is not None else 0
         name = node.name.value
-        definition = _field_of(parent, name)
-        if name.startswith("__"):
+        definition = INTROSPECTION_ROOTS.get(name) or _field_of(parent, name)
+        if name.startswith("__") and name not in INTROSPECTION_ROOTS:  # __typename (others: validation says)
             inner = self.selection_set(node.selection_set, None, None) if node.selection_set else Metrics()
-            return Metrics(depth=0, aliases=alias + inner.aliases, fields=1, cost=0)
+            return Metrics(depth=0, aliases=alias + inner.aliases, fields=1, cost=inner.cost)
         named = get_named_type(definition.type) if definition is not None else None
         composite = node.selection_set is not None if named is None else is_composite_type(named)
+        free = parent is not None and (parent.name, name) in FREE_OBJECTS
         first = self.argument(node, "first", definition)
         children = Metrics()
         if node.selection_set is not None:
@@ -152,14 +184,20 @@ class _Analyzer:
             depth=1 + children.depth,
             aliases=alias + children.aliases,
             fields=1,
-            cost=min(CAP, (1 if composite else 0) + children.cost),
+            cost=min(CAP, (1 if composite and not free else 0) + children.cost),
         )
         if definition is not None and _is_list(definition.type) and composite:
-            size = self.list_size(node, definition, first, hint)
+            size = self.list_size(node, definition, first, hint, parent)
             own = Metrics(depth=own.depth, aliases=own.aliases, fields=1, cost=min(CAP, own.cost * size))
+        if name in INTROSPECTION_ROOTS:
+            own = replace(own, depth=0)
         return own
 
-    def list_size(self, node: FieldNode, definition: GraphQLField, first: Any, hint: int | None) -> int:
+    def list_size(
+        self, node: FieldNode, definition: GraphQLField, first: Any, hint: int | None, parent: GraphQLNamedType | None
+    ) -> int:
+        if parent is not None and parent.name.startswith("__") and self.schema is not None:
+            return introspection_sizes(self.schema).get((parent.name, node.name.value), 1)
         if isinstance(first, int):
             return max(0, first)
         ids = self.argument(node, "ids", definition)
@@ -200,6 +238,85 @@ def analyse(
     analyzer = _Analyzer(schema, document, variables, default_list_size)
     metrics = analyzer.operation(operations[0])
     return DocumentReport(operation=metrics, directives=count_directives(document), visited=analyzer.visited)
+
+
+def document_shape(document: DocumentNode, max_selections: int = CAP) -> Shape:
+    """The whole document's shape, walked place by place: a place is one response position, where the fields
+    of every selection set at that position (sibling fields of one response name, inline fragments, fragments
+    spread there, once each) merge, as graphql-core merges them. Linear: the walk stops once it has counted
+    more than ``max_selections`` selections (a fragment spread in many places is expanded in each)."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    places: list[tuple[list[SelectionSetNode], frozenset[str]]] = [
+        ([d.selection_set], frozenset((d.name.value,)) if isinstance(d, FragmentDefinitionNode) else frozenset())
+        for d in document.definitions
+        if isinstance(d, (OperationDefinitionNode, FragmentDefinitionNode))
+    ]
+    operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+    selections = pairs = most_repeated = 0
+    while places:
+        sets, outer = places.pop()
+        counts: dict[str, int] = {}
+        children: dict[str, list[SelectionSetNode]] = {}
+        expanded = set(outer)  # fragments expanded here or around here: a cycle is not followed (validation says)
+        while sets:
+            for selection in sets.pop().selections:
+                if isinstance(selection, FieldNode):
+                    selections += 1
+                    if selections > max_selections:
+                        return Shape(selections, pairs, most_repeated, operations)
+                    key = (selection.alias or selection.name).value
+                    counts[key] = counts.get(key, 0) + 1
+                    if selection.selection_set is not None:
+                        children.setdefault(key, []).append(selection.selection_set)
+                elif isinstance(selection, InlineFragmentNode):
+                    sets.append(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    if name not in expanded and name in fragments:
+                        expanded.add(name)
+                        sets.append(fragments[name].selection_set)
+        spread_here = len(expanded) - len(outer)
+        pairs += spread_here * (spread_here - 1) // 2
+        for count in counts.values():
+            pairs += count * (count - 1) // 2
+            most_repeated = max(most_repeated, count)
+        inside = frozenset(expanded)
+        places.extend((found, inside) for found in children.values())
+    return Shape(selections, pairs, most_repeated, operations)
+
+
+@functools.lru_cache(maxsize=8)
+def introspection_sizes(schema: GraphQLSchema) -> dict[tuple[str, str], int]:
+    """The sizes of the introspection lists on this schema: whole lists, or averages per type (rounded up)."""
+    types = list(schema.type_map.values())
+    outputs = [t for t in types if isinstance(t, (GraphQLObjectType, GraphQLInterfaceType))]
+    fields = [field for t in outputs for field in t.fields.values()]
+
+    def average(total: int, over: int) -> int:
+        return max(1, math.ceil(total / max(1, over)))
+
+    return {
+        ("__Schema", "types"): len(types),
+        ("__Schema", "directives"): max(1, len(schema.directives)),
+        ("__Type", "fields"): average(len(fields), len(types)),
+        ("__Type", "interfaces"): average(sum(len(t.interfaces) for t in outputs), len(types)),
+        ("__Type", "possibleTypes"): average(
+            sum(
+                len(schema.get_possible_types(t))
+                for t in types
+                if isinstance(t, (GraphQLInterfaceType, GraphQLUnionType))
+            ),
+            len(types),
+        ),
+        ("__Type", "enumValues"): average(
+            sum(len(t.values) for t in types if isinstance(t, GraphQLEnumType)), len(types)
+        ),
+        ("__Type", "inputFields"): average(
+            sum(len(t.fields) for t in types if isinstance(t, GraphQLInputObjectType)), len(types)
+        ),
+        ("__Field", "args"): average(sum(len(field.args) for field in fields), len(fields)),
+        ("__Directive", "args"): average(sum(len(d.args) for d in schema.directives), len(schema.directives)),
+    }
 
 
 def count_directives(document: DocumentNode) -> int:

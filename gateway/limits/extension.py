@@ -2,7 +2,14 @@
 
 Limits come from ``Settings.security`` through the request context, so one schema serves any
 configuration. Structural limits run before graphql-core's validation, which is then skipped for
-a refused document (a bomb never reaches the costlier validation rules).
+a refused document (a bomb never reaches the costlier validation rules): the operation's limits
+(``analyse``: depth, aliases, root fields, directives, cost), then the whole document's shape
+(``document_shape``: selections with fragments expanded, pairs of fields sharing a response name at one
+place, operations).
+graphql-core's ``OverlappingFieldsCanBeMerged`` rule runs with a work budget of
+``VALIDATION_BUDGET`` instead of its default of 500,000 (about a second of CPU): the gateway's own
+documents spend under ten, and a document the shape walk did not foresee is refused with
+``MAX_VALIDATION_WORK_EXCEEDED`` after a few milliseconds.
 """
 
 from __future__ import annotations
@@ -10,12 +17,38 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql import DocumentNode, GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule, OverlappingFieldsCanBeMergedRule, ValidationContext
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 
-from gateway.limits.analysis import DocumentReport, analyse
+from gateway import document_cache
+from gateway.limits.analysis import DocumentReport, Shape, analyse, document_shape
 from gateway.security_settings import SecuritySettings
+
+# Field selections in a whole document, each fragment expanded where it is spread (the largest committed
+# operation has under 400, a client's full introspection query under 500).
+MAX_SELECTIONS = 5_000
+# Pairs of fields sharing a response name at one place, which validation compares with each other: the committed
+# operations have none; a selection of every field of every Workload kind (inline fragments) about 200. One field
+# repeated 64 times is 2,016 pairs.
+MAX_FIELD_PAIRS = 2_000
+# Operations in one document (each costs validation a walk of its own; a GraphiQL tab with many is fine).
+MAX_OPERATIONS = 50
+# Units of graphql-core's OverlappingFieldsCanBeMerged budget (two per pair of fields compared, ~2 us each): 20 ms.
+VALIDATION_BUDGET = 10_000
+# The shapes of documents the document cache holds (id of the document -> that document and its shape).
+_shapes: document_cache.LruCache[int, tuple[DocumentNode, Shape]] = document_cache.LruCache(
+    document_cache.MAX_DOCUMENTS
+)
+
+
+class BoundedOverlappingFields(OverlappingFieldsCanBeMergedRule):
+    """graphql-core's ``OverlappingFieldsCanBeMerged`` that gives up after ``VALIDATION_BUDGET`` units of work."""
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self.rule_context.remaining_complexity_budget = VALIDATION_BUDGET
 
 
 def _security(context: Any) -> SecuritySettings:
@@ -24,19 +57,21 @@ def _security(context: Any) -> SecuritySettings:
 
 
 class OperationLimits(SchemaExtension):
-    """Tokens, depth, aliases, root fields, directives and cost; ``extensions.cost`` on every result."""
+    """Tokens, depth, aliases, root fields, directives, cost and shape; ``extensions.cost`` on every result."""
 
     report: DocumentReport | None = None
 
     def on_operation(self) -> Iterator[None]:
-        """Token limit for the parser; introspection off when configured so."""
+        """Token limit for the parser; the bounded overlap rule; introspection off when configured so."""
         security = _security(self.execution_context.context)
         self.execution_context.parse_options["max_tokens"] = security.max_tokens
+        rules = tuple(
+            BoundedOverlappingFields if rule is OverlappingFieldsCanBeMergedRule else rule
+            for rule in self.execution_context.validation_rules
+        )
         if not security.introspection_enabled:
-            self.execution_context.validation_rules = (
-                *self.execution_context.validation_rules,
-                NoSchemaIntrospectionCustomRule,
-            )
+            rules = (*rules, NoSchemaIntrospectionCustomRule)
+        self.execution_context.validation_rules = rules
         yield
 
     def on_validate(self) -> Iterator[None]:
@@ -52,9 +87,13 @@ class OperationLimits(SchemaExtension):
                 default_list_size=security.cost_default_list_size,
             )
             violation = _violation(self.report, security) if self.report is not None else None
+            if violation is None:
+                violation = _shape_violation(_shape(context))
             if violation is not None:
                 context.pre_execution_errors = [violation]
         yield
+        if context.pre_execution_errors:  # in place: Strawberry's result already holds this list
+            context.pre_execution_errors[:] = [_coded_abort(error) for error in context.pre_execution_errors]
 
     def get_results(self) -> dict[str, Any]:
         """``extensions.cost``: the requested cost, the maximum, and the caller's throttle status."""
@@ -82,9 +121,66 @@ def _violation(report: DocumentReport, security: SecuritySettings) -> GraphQLErr
     )
     for code, what, found, limit in checks:
         if found > limit:
-            shown = str(found) if found < 10**12 else "more than 10^12"
-            return GraphQLError(
-                f"the operation has {shown} {what}; the limit is {limit}",
-                extensions={"code": code, "limit": limit, "found": min(found, 10**12)},
-            )
+            return _limit_error(code, what, found, limit)
     return None
+
+
+def _shape(context: Any) -> Shape:
+    """The document's shape; remembered with a document the document cache holds (it depends on nothing else)."""
+    document = context.graphql_document
+    cached = document_cache.is_cached(context)
+    if cached:
+        found = _shapes.get(id(document))
+        if found is not None and found[0] is document:
+            return found[1]
+    shape = document_shape(document, max_selections=MAX_SELECTIONS)
+    if cached:
+        _shapes.put(id(document), (document, shape))
+    return shape
+
+
+def _shape_violation(shape: Shape) -> GraphQLError | None:
+    if shape.selections > MAX_SELECTIONS:
+        return _limit_error(
+            "MAX_SELECTIONS_EXCEEDED",
+            "field selections (fragments expanded where they are spread)",
+            shape.selections,
+            MAX_SELECTIONS,
+            shown=f"more than {MAX_SELECTIONS}",
+            subject="document",
+        )
+    if shape.operations > MAX_OPERATIONS:
+        return _limit_error(
+            "MAX_OPERATIONS_EXCEEDED", "operations", shape.operations, MAX_OPERATIONS, subject="document"
+        )
+    if shape.pairs > MAX_FIELD_PAIRS:
+        return _limit_error(
+            "MAX_FIELD_REPEATS_EXCEEDED",
+            "pairs of fields sharing a response name or of fragments spread at one place (repeated selections)",
+            shape.pairs,
+            MAX_FIELD_PAIRS,
+            subject="document",
+        )
+    return None
+
+
+def _limit_error(
+    code: str, what: str, found: int, limit: int, shown: str | None = None, subject: str = "operation"
+) -> GraphQLError:
+    if shown is None:
+        shown = str(found) if found < 10**12 else "more than 10^12"
+    return GraphQLError(
+        f"the {subject} has {shown} {what}; the limit is {limit}",
+        extensions={"code": code, "limit": limit, "found": min(found, 10**12)},
+    )
+
+
+def _coded_abort(error: GraphQLError) -> GraphQLError:
+    """graphql-core's "Validation aborted." (work budget spent, or fragments nested past the recursion limit)."""
+    if isinstance(error, ValidationAbortedError) and error.message == "Validation aborted.":
+        return GraphQLError(
+            "the document is too complex to validate: it compares too many fields with each other or nests "
+            "fragments too deeply",
+            extensions={"code": "MAX_VALIDATION_WORK_EXCEEDED"},
+        )
+    return error

@@ -3,8 +3,13 @@
 Closed: calls go through; ``failure_threshold`` consecutive failures open it. Open: calls fail fast
 (``BACKEND_UNAVAILABLE``) without touching the service until ``cooldown`` seconds have passed.
 Half-open: exactly one call (the probe) goes through; its success closes the breaker, its failure
-opens it for another cool-down. Only transport failures, timeouts and 5xx count as failures: a
-4xx or a malformed body proves the service is up.
+opens it for another cool-down. Only transport failures, timeouts and 5xx count as failures; a
+malformed body proves the service is up (a success).
+
+A 4xx is the caller's, not the service's health (``record_caller_error``): it neither counts as a
+failure nor resets the count, and a probe answered with one frees the slot for the next caller. So
+no client can open the breaker for everyone with requests the service refuses, nor keep it from
+opening by interleaving them with the calls that fail.
 """
 
 from __future__ import annotations
@@ -82,6 +87,10 @@ class CircuitBreaker:
         self._failures += 1
         if self._failures >= self.failure_threshold:
             self._open()
+
+    def record_caller_error(self) -> None:
+        """The service refused the request itself (a 4xx): no verdict on its health; a probe's slot is freed."""
+        self.release()
 
     def release(self) -> None:
         """The call ended without a verdict (cancelled, or refused before sending): free the probe."""

@@ -4,6 +4,12 @@
 sent once: retrying it is the caller's business, through its idempotency key). Every attempt is
 counted in ``gateway_backend_requests_total`` and timed, gets a CLIENT span, and a failed one logs
 one JSON line.
+
+What the breaker and the retry budget hear: transport failures, timeouts and 5xx are the service's
+failures (counted, and retried within the budget); an answer is a success. A 4xx is the caller's own
+(bad input, an unknown id, a refused command): not a failure, not a success, never retried, and the
+call does not count toward the retry budget either, so a client sending requests the service refuses
+can neither open a breaker for everyone, nor keep one from opening, nor buy retries for others.
 """
 
 from __future__ import annotations
@@ -61,13 +67,17 @@ def _breaker_changed(domain: str, state: BreakerState) -> None:
     metrics.BREAKER_TRANSITIONS.labels(domain, state.name.lower()).inc()
 
 
+def is_caller_error(status: int | None) -> bool:
+    """A 4xx: the service refused the request itself, which says nothing about the service's health."""
+    return status is not None and 400 <= status < 500
+
+
 def _outcome(error: BackendError) -> str:
     if isinstance(error, BackendTimeout):
         return "timeout"
     if isinstance(error, BackendUnavailable):
         return "unavailable"
-    status = error.http_status
-    return "client_error" if status is not None and 400 <= status < 500 else "bad_response"
+    return "client_error" if is_caller_error(error.http_status) else "bad_response"
 
 
 class BackendPolicy:
@@ -123,7 +133,6 @@ class BackendPolicy:
         self, method: str, endpoint: str, attempt: Callable[[], Awaitable[Result]], deadline: asyncio.Timeout
     ) -> Result:
         retries = self.settings.retries if method == "GET" else 0
-        self.budget.record_call()
         number = 0
         last_error: BackendError | None = None
         while True:
@@ -137,8 +146,12 @@ class BackendPolicy:
                     service=self.domain,
                 )
             try:
-                return await self._attempt(method, endpoint, attempt, number, deadline)
-            except (BackendUnavailable, BackendTimeout) as error:
+                result = await self._attempt(method, endpoint, attempt, number, deadline)
+            except BackendError as error:
+                if number == 1:
+                    self._count_call(error.http_status)
+                if not isinstance(error, BackendUnavailable | BackendTimeout):
+                    raise  # an answer (the caller's 4xx, or a malformed body): retrying cannot help
                 last_error = error
                 if number > retries:
                     raise
@@ -154,6 +167,19 @@ class BackendPolicy:
                     raise
                 metrics.BACKEND_RETRIES.labels(self.domain).inc()
                 await self._sleep(delay)
+            except BaseException:
+                if number == 1:
+                    self._count_call(None)  # cut short (the deadline, a cancellation): still a call made
+                raise
+            else:
+                if number == 1:
+                    self._count_call(result.status_code if isinstance(result, httpx.Response) else None)
+                return result
+
+    def _count_call(self, status: int | None) -> None:
+        """A logical call's first attempt ended: it counts toward the retry budget unless the caller's 4xx."""
+        if not is_caller_error(status):
+            self.budget.record_call()
 
     async def _attempt(
         self,
@@ -177,13 +203,19 @@ class BackendPolicy:
                 kind="client",
             ):
                 result = await attempt()
-            outcome = "client_error" if isinstance(result, httpx.Response) and result.status_code >= 400 else "ok"
-            self.breaker.record_success()
+            if isinstance(result, httpx.Response) and is_caller_error(result.status_code):
+                outcome = "client_error"  # a refused command: the caller's, no verdict on the service
+                self.breaker.record_caller_error()
+            else:
+                outcome = "ok"
+                self.breaker.record_success()
             return result
         except BackendError as error:
             outcome = _outcome(error)
             if isinstance(error, BackendUnavailable | BackendTimeout):
                 self.breaker.record_failure()
+            elif is_caller_error(error.http_status):
+                self.breaker.record_caller_error()  # the service refused the request itself
             else:
                 self.breaker.record_success()  # it answered; the answer was wrong
             log_backend_failure(

@@ -2,7 +2,9 @@
 
 The budget allows retries up to ``ratio`` of the calls made in the last ``window`` seconds, plus
 ``minimum`` per window so a quiet gateway can still retry. When a service is failing for everyone,
-retries stop at that share instead of tripling traffic to it.
+retries stop at that share instead of tripling traffic to it. ``BackendPolicy`` records only calls that
+say something about the service: one it refused for the request's own input (a 4xx) is neither retried
+nor recorded, so requests the service refuses buy nobody retries.
 """
 
 from __future__ import annotations

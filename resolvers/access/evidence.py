@@ -88,11 +88,21 @@ class _Window:
     empty: bool = False
 
 
-def _iso_bound(moment: datetime) -> str:
-    """A bound in the service's timestamp format; events are whole seconds, so round up."""
-    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _utc_bound(moment: datetime | None, argument: str) -> datetime | None:
+    """A bound in UTC (a time without an offset is UTC)."""
+    try:
+        return None if moment is None else moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:  # year 1 or 9999 moved out of range by its offset
+        raise BadUserInput(f"`{argument}` is out of range", argument=argument) from None
+
+
+def _iso_bound(moment: datetime, argument: str) -> str:
+    """A UTC bound in the service's timestamp format; events are whole seconds, so round up."""
     if moment.microsecond:
-        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
+        try:
+            moment = moment.replace(microsecond=0) + timedelta(seconds=1)
+        except OverflowError:  # the last second of year 9999
+            raise BadUserInput(f"`{argument}` is out of range", argument=argument) from None
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -150,12 +160,13 @@ def _apply(window: dict[str, list[str]], given: EvidenceFilter) -> _Window:
             if not wanted:
                 return _Window(empty=True)
         filters[column] = wanted
-    if given.since is not None and given.until is not None and given.since >= given.until:
+    since, until = _utc_bound(given.since, "filter.since"), _utc_bound(given.until, "filter.until")
+    if since is not None and until is not None and since >= until:
         raise BadUserInput("`filter.since` must be before `filter.until`", argument="filter.since")
-    if given.since is not None:
-        filters["at_gte"] = [_iso_bound(given.since)]
-    if given.until is not None:
-        filters["at_lt"] = [_iso_bound(given.until)]
+    if since is not None:
+        filters["at_gte"] = [_iso_bound(since, "filter.since")]
+    if until is not None:
+        filters["at_lt"] = [_iso_bound(until, "filter.until")]
     return _Window(filters)
 
 

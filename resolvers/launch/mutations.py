@@ -22,6 +22,7 @@ from resolvers.launch.queries import get_draft
 from resolvers.launch.validation import validate
 from resolvers.shared.mutations import check_acting_in, error, refused, reject_if
 from resolvers.shared.scope import local_id
+from resolvers.workloads.apps import MAX_SLUG_LENGTH
 
 
 class DraftOutcome(MutationOutcome):
@@ -87,6 +88,9 @@ async def save_draft(
         errors.append(
             error(f"{the_kind.capitalize()} launches have no {current_step} step.", "INVALID", "input", "currentStep")
         )
+    app_slug = getattr(steps.get("app"), "app_slug", None)
+    if app_slug is not None and not 1 <= len(app_slug) <= MAX_SLUG_LENGTH:  # the service keeps it as a column
+        errors.append(error(f"App slugs are 1 to {MAX_SLUG_LENGTH} characters.", "INVALID", "input", "app", "appSlug"))
     network = steps.get("network")
     if isinstance(network, NetworkStep) and network.is_set():
         errors.append(
@@ -103,7 +107,6 @@ async def save_draft(
     if project_id:
         check_acting_in(viewer, local_id(project_id, "Project", "basics.projectId"), action="launch")
     inputs = {name: model.model_dump(mode="json", exclude_defaults=True) for name, model in steps.items()}
-    app_slug = getattr(steps.get("app"), "app_slug", None)
     project_local_id = local_id(project_id, "Project", "basics.projectId") if project_id else None
     client = _drafts_client(ctx, the_kind)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from gateway.context import RequestContext
@@ -20,6 +21,8 @@ from resolvers.launch.plan import (
     Problems,
     local_or_none,
 )
+
+REGION = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 
 
 async def storage_step(
@@ -100,6 +103,8 @@ async def check_new_bucket(
         )
     if not new.region:
         problems.add(step, "Choose a region.", "REQUIRED", *prefix, "region")
+    elif not REGION.fullmatch(new.region):  # the storage service keeps at most 64 characters
+        problems.add(step, "Regions are like us-east-1 (a-z, 0-9 and '-', at most 64).", "INVALID", *prefix, "region")
     if new.quota_bytes is None or not GIB <= new.quota_bytes <= 100 * TIB:
         problems.add(
             step,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput, NotFound
 from gateway.ids import decode_global_id
+
+MAX_FILTER_VALUES = 100
 
 
 async def visible_projects(ctx: RequestContext, requested: Iterable[str] | None = None) -> list[str]:
@@ -31,6 +33,20 @@ def project_ids_argument(global_ids: Iterable[str] | None, argument: str) -> lis
     if len(ids) > 100:
         raise BadUserInput(f"`{argument}` takes at most 100 ids", argument=argument)
     return ids
+
+
+def filter_values(values: Sequence[str] | None, argument: str) -> list[str] | None:
+    """A filter's values as forwarded to a service: each once, in the order given (an enum list may repeat a
+    member any number of times; the service is asked about it once). More than ``MAX_FILTER_VALUES`` distinct
+    values, empty ones or ones that would split the service's comma list are ``BadUserInput``."""
+    if values is None:
+        return None
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) > MAX_FILTER_VALUES:
+        raise BadUserInput(f"`{argument}` takes at most {MAX_FILTER_VALUES} values", argument=argument)
+    if any(not value or "," in value or len(value) > 128 for value in distinct):
+        raise BadUserInput(f"`{argument}` has an invalid value", argument=argument)
+    return distinct
 
 
 def not_found(type_name: str) -> NotFound:

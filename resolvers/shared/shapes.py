@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,6 +21,9 @@ Item = TypeVar("Item")
 MAX_FIRST = 100
 DEFAULT_FIRST = 20
 _CURSOR_PREFIX = "c1:"
+_BACKEND_CURSOR = re.compile(r"c1:(?P<position>[0-9]{1,19})", re.ASCII)
+_MAX_POSITION = 2**63 - 1  # the services' positions are SQLite integers
+_MAX_CURSOR_LENGTH = 64
 
 
 def now() -> datetime:
@@ -83,16 +87,24 @@ def encode_cursor(backend_cursor: str) -> str:
 
 
 def decode_cursor(cursor: str | None) -> str | None:
-    """The backend cursor inside a connection cursor; ``BadUserInput`` if it is not one of ours."""
+    """The backend cursor inside a connection cursor; ``BadUserInput`` if it is not one of ours.
+
+    Backend cursors are positions in a service's listing: ASCII digits of a signed 64-bit integer. Anything
+    else (another encoding, Unicode digits, a number past 2^63 - 1) is refused here, before any backend call.
+    """
     if cursor is None:
         return None
+    refused = BadUserInput("`after` is not a cursor this API issued", argument="after")
+    if len(cursor) > _MAX_CURSOR_LENGTH:
+        raise refused
     try:
-        raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode()
+        raw = base64.b64decode(cursor.encode("ascii"), altchars=b"-_", validate=True).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError):
-        raise BadUserInput("`after` is not a cursor this API issued", argument="after") from None
-    if not raw.startswith(_CURSOR_PREFIX) or not raw[len(_CURSOR_PREFIX) :].isdigit():
-        raise BadUserInput("`after` is not a cursor this API issued", argument="after")
-    return raw[len(_CURSOR_PREFIX) :]
+        raise refused from None
+    match = _BACKEND_CURSOR.fullmatch(raw)
+    if match is None or int(match["position"]) > _MAX_POSITION or encode_cursor(match["position"]) != cursor:
+        raise refused  # not exactly what ``encode_cursor`` issues (other padding, other alphabets)
+    return match["position"]
 
 
 def page_of(page: Page[Item], first: int) -> PageOf[Item]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from gateway.backends.storage.models import Bucket, Grant, IssuedCredential
 from gateway.context import RequestContext
-from gateway.errors import CommandRejected
+from gateway.errors import CommandRejected, Forbidden
 from gateway.idempotency.outcome import MutationOutcome
 from gateway.idempotency.runner import current_key
 from resolvers.launch.inputs import NewBucket
@@ -19,6 +19,7 @@ from resolvers.launch.plan import PERMISSIONS, Problems
 from resolvers.launch.validation_storage import check_new_bucket
 from resolvers.shared.mutations import acting_viewer, error, refused, reject_if
 from resolvers.shared.scope import local_id, not_found
+from resolvers.storage.grants import get_grants
 from resolvers.storage.queries import get_bucket, provider
 
 BUCKET_FIELDS = {
@@ -110,11 +111,12 @@ async def create_grant(
 async def revoke_grant(ctx: RequestContext, grant_global_id: str) -> GrantOutcome:
     """End a grant (project admins of the bucket's project)."""
     grant_id = local_id(grant_global_id, "StorageGrant", "grantId")
-    found = await ctx.backends.storage.grants_by_id([grant_id])
-    if not found:
+    (grant,) = await get_grants(ctx, [grant_id])  # None when missing or out of scope: one answer for both
+    if grant is None:
         raise not_found("grant")
-    grant = found[0]
-    bucket = await get_bucket(ctx, grant.bucket_id)  # NOT_FOUND when the viewer cannot see the bucket
+    if not (await ctx.viewer()).can_see_project(grant.owner_project_id):  # seen through its grantee project only
+        raise Forbidden("Only admins of the bucket's project (or tenant admins) can revoke grants.")
+    bucket = await get_bucket(ctx, grant.bucket_id)
     viewer = await acting_viewer(ctx, bucket.project_id, admin=True, action="revoke grants")
     # No state check here: a retry whose first answer was lost finds the grant revoked; the service replays it.
     try:

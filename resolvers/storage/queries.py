@@ -10,6 +10,7 @@ from gateway.backends.access.models import Project
 from gateway.backends.storage.models import Bucket, BucketEvent, BucketObject, Grant, LifecycleRule, StorageProvider
 from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
+from resolvers.shared.scope import filter_values
 from resolvers.shared.scoped import ScopedResource
 from resolvers.shared.shapes import AVAILABLE, Availability, AvailabilityState, PageOf
 
@@ -92,7 +93,8 @@ async def list_buckets(
     providers: Sequence[str] | None,
 ) -> PageOf[Bucket]:
     """A page of the buckets the viewer may see, newest first."""
-    return await BUCKETS.page(ctx, first=first, after=after, project_ids=project_ids, filters={"provider": providers})
+    filters = {"provider": filter_values(providers, "filter.providers")}
+    return await BUCKETS.page(ctx, first=first, after=after, project_ids=project_ids, filters=filters)
 
 
 async def get_buckets(ctx: RequestContext, ids: Sequence[str]) -> list[Bucket | None]:

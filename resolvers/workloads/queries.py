@@ -12,6 +12,7 @@ from gateway.backends.platform.models import GpuNode
 from gateway.backends.storage.models import Bucket, Mount
 from gateway.backends.workloads.models import Workload, WorkloadEvent, WorkloadMetrics
 from gateway.context import RequestContext
+from resolvers.shared.scope import filter_values
 from resolvers.shared.scoped import ScopedResource
 from resolvers.shared.shapes import AVAILABLE, Availability, AvailabilityState, Money, PageOf, now
 from resolvers.workloads import lifecycle
@@ -109,7 +110,7 @@ async def list_workloads(
     statuses: Sequence[str] | None,
 ) -> PageOf[Workload]:
     """A page of the workloads the viewer may see, newest first."""
-    filters = {"kind": kinds, "status": statuses}
+    filters = {"kind": filter_values(kinds, "filter.kinds"), "status": filter_values(statuses, "filter.statuses")}
     return await WORKLOADS.page(ctx, first=first, after=after, project_ids=project_ids, filters=filters)
 
 

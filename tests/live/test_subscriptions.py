@@ -254,6 +254,8 @@ async def test_graphiql_subscriptions_carry_the_picked_personas_token(gateway):
     harness, _ = gateway
     async with harness.client() as http:
         page = (await http.get("/graphql", headers={"accept": "text/html"})).text
+        bootstrap = (await http.get("/graphiql/gateway-graphiql.js")).text  # the page's script (gateway.graphiql)
     # Queries send defaultHeaders (the picked persona's token); subscriptions must send the same, or a
-    # subscription would run as another viewer than the mutation that should reach it.
-    assert "GATEWAY_PERSONA_TOKENS" in page and "wsConnectionParams: defaultHeaders" in page
+    # subscription would run as another viewer than the mutation that should reach it (in a real browser:
+    # tests/http/test_graphiql_browser.py).
+    assert 'data-personas="{&quot;member&quot;' in page and "wsConnectionParams: defaultHeaders" in bootstrap

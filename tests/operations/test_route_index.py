@@ -27,11 +27,14 @@ def test_every_committed_document_is_indexed_once() -> None:
         ops.INDEX["shell"]["file"],
         *(e["file"] for e in ops.ROUTES.values()),
         *(e["file"] for e in subscriptions),
+        *(e["file"] for e in ops.INDEX["mutations"].values()),
     ]
     committed = [p.relative_to(DEFAULT_OPERATIONS_DIR).as_posix() for p in ops.all_operation_files()]
     assert sorted(indexed) == sorted(committed)
-    names = [entry["operation"] for entry in (ops.INDEX["shell"], *ops.ROUTES.values())] + list(
-        ops.INDEX["subscriptions"]
+    names = (
+        [entry["operation"] for entry in (ops.INDEX["shell"], *ops.ROUTES.values())]
+        + list(ops.INDEX["subscriptions"])
+        + list(ops.INDEX["mutations"])
     )
     assert len(names) == len(set(names)), "operation names are unique"
 

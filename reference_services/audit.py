@@ -1,0 +1,124 @@
+"""The audit trail the reference services share: each command's outcome, attributed to whoever acted.
+
+A production platform would have every service publish audit records to a pipeline that feeds the
+access service's audit log. The reference services run in one process, so each command appends its
+record straight to the access service's ``audit-events`` (what the evidence and access-audit pages
+read), after the command's own transaction:
+
+- who: the ``X-Actor-Id`` the gateway sends (the viewer's id: a person's user id or, for an integrator,
+  its service account's id). The actor is a ``service_account`` when the access service knows the id
+  as one, else a ``user`` (no actor: ``system``);
+- what: ``AUDITED`` maps a command (resource, action) to its audit action and target type; commands not
+  listed there (drafts, notifications, mounts) are not audited;
+- outcome: ``success`` for a command that succeeded, ``failure`` for a business refusal (409/422, with
+  the refusal's code in ``details.error``). Malformed requests and unknown ids (400/404) and replays of a
+  recorded outcome add nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from reference_services._commands import Command, CommandRequest, Document
+from reference_services._store import DocumentStore
+
+# (resource, action; None for a create) -> (audit action, target type)
+AUDITED: Mapping[tuple[str, str | None], tuple[str, str]] = {
+    ("workloads", None): ("workload.launched", "workload"),
+    ("workloads", "stop"): ("workload.stopped", "workload"),
+    ("workloads", "start"): ("workload.started", "workload"),
+    ("workloads", "restart"): ("workload.restarted", "workload"),
+    ("workloads", "terminate"): ("workload.terminated", "workload"),
+    ("buckets", None): ("bucket.created", "bucket"),
+    ("buckets", "issue-credential"): ("bucket.credential_issued", "bucket"),
+    ("grants", None): ("grant.created", "grant"),
+    ("grants", "revoke"): ("grant.revoked", "grant"),
+    ("credentials", None): ("ssh_key.added", "credential"),
+    ("service-accounts", None): ("service_account.created", "service_account"),
+    ("nodes", "cordon"): ("node.cordoned", "node"),
+    ("nodes", "uncordon"): ("node.uncordoned", "node"),
+    ("nodes", "drain"): ("node.drained", "node"),
+    ("nodes", "decommission"): ("node.decommission_started", "node"),
+}
+# Detail keys copied from the target (the gateway shows only its own allow-list of them).
+DETAIL_KEYS = ("kind", "provider", "region", "permission", "reason")
+REFUSALS = frozenset({409, 422})
+
+
+class AuditTrail:
+    """Appends command outcomes to the access service's audit events (``bind`` it to that service's store)."""
+
+    def __init__(self) -> None:
+        self.store: DocumentStore | None = None
+
+    def bind(self, store: DocumentStore) -> None:
+        """Record into ``store`` (the access service's), from now on."""
+        self.store = store
+
+    def __call__(self, command: Command, request: CommandRequest, status: int, document: Document) -> None:
+        """Record one command's outcome, when the command is audited and the outcome is worth keeping."""
+        audited = AUDITED.get((command.resource, command.action))
+        if audited is None or self.store is None:
+            return
+        if status < 300:
+            outcome = "success"
+        elif status in REFUSALS:
+            outcome = "failure"
+        else:
+            return
+        subject = self._subject(command, request, document if outcome == "success" else None)
+        action, target_type = audited
+        tenant_id = _text(subject, "tenant_id") or _text(request.body, "tenant_id")
+        project_id = (
+            _text(subject, "project_id") or _text(subject, "owner_project_id") or _text(request.body, "project_id")
+        )
+        details: dict[str, Any] = {k: subject[k] for k in DETAIL_KEYS if isinstance(subject.get(k), (str, int))}
+        if outcome == "failure":
+            error = document.get("error")
+            details["error"] = error.get("code") if isinstance(error, dict) else None
+        if command.resource == "grants":
+            details["grantee_project"] = subject.get("grantee_project_id")
+        self.store.upsert(
+            "audit_events",
+            {
+                "id": f"aud-{secrets.token_hex(6)}",
+                "tenant_id": tenant_id,
+                "project_id": project_id,
+                "scope": "project" if project_id else "user" if tenant_id else "platform",
+                "actor_type": self._actor_type(request.actor_id),
+                "actor_id": request.actor_id,
+                "action": action,
+                "target_type": target_type,
+                "target_id": _text(subject, "id") or request.target_id,
+                "target_label": _text(subject, "name") or _text(subject, "hostname") or _text(subject, "id"),
+                "at": request.now[:19] + "Z",  # whole seconds, like every audit event: text order is time order
+                "outcome": outcome,
+                "source_ip": None,
+                "user_agent": None,
+                "details": details,
+                "request_headers": {},
+            },
+        )
+
+    def _subject(self, command: Command, request: CommandRequest, succeeded: Document | None) -> Document:
+        """The command's target as it is now: the answer of a success, else the stored target (or nothing)."""
+        if succeeded is not None and command.returns_resource:
+            return succeeded
+        if request.target_id is not None:
+            found = request.store.get_many(command.resource.replace("-", "_"), [request.target_id])
+            if found:
+                return found[0]
+        return {}
+
+    def _actor_type(self, actor_id: str | None) -> str:
+        if not actor_id:
+            return "system"
+        assert self.store is not None
+        return "service_account" if self.store.get_many("service_accounts", [actor_id]) else "user"
+
+
+def _text(document: Mapping[str, Any], name: str) -> str | None:
+    value = document.get(name)
+    return value if isinstance(value, str) and value else None
