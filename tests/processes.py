@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
 from gateway.auth.tokens_cli import mint_for
-from gateway.settings import Settings
+from gateway.settings import DOMAINS, Settings
 
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 30.0
@@ -114,3 +116,26 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.05)
     raise AssertionError(f"{url} did not become healthy")
+
+
+@contextlib.contextmanager
+def reference_services(*options: str, health_path: str = "/healthz") -> Iterator[dict[str, str]]:
+    """``reference-services serve`` (with ``options``) on free consecutive loopback ports, every service answering
+    ``health_path``: GATEWAY_<DOMAIN>_URL -> URL. Stopped on exit."""
+    process = start(
+        str(BIN / "reference-services"), "serve", "--base-port", str(free_port(len(DOMAINS))), *options, env=clean_env()
+    )
+    try:
+        lines = read_until(process, "ready")
+        urls = dict(line.split("=", 1) for line in lines if line.startswith("GATEWAY_"))
+        assert set(urls) == {f"GATEWAY_{d.upper()}_URL" for d in DOMAINS}, lines
+        for url in urls.values():
+            wait_healthy(f"{url}{health_path}", process)
+        yield urls
+    finally:
+        stop(process)
+
+
+def by_domain(urls: dict[str, str]) -> dict[str, str]:
+    """GATEWAY_<DOMAIN>_URL -> URL as domain -> URL."""
+    return {name.removeprefix("GATEWAY_").removesuffix("_URL").lower(): url for name, url in urls.items()}

@@ -13,15 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.settings import DOMAINS
 from tests.http.test_graphiql_page import BROWSER_ACCEPT, JWT, parts
 from tests.processes import (
     BIN,
     bearer,
-    clean_env,
     free_port,
     gateway_process_env,
-    read_until,
+    reference_services,
     start,
     stop,
     wait_healthy,
@@ -33,18 +31,8 @@ pytestmark = pytest.mark.socket
 @pytest.fixture(scope="module")
 def gateway_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """``reference-services serve`` on loopback: the gateway's GATEWAY_<DOMAIN>_URL and a data directory."""
-    process = start(
-        str(BIN / "reference-services"), "serve", "--base-port", str(free_port(len(DOMAINS))), env=clean_env()
-    )
-    try:
-        lines = read_until(process, "ready")
-        urls = dict(line.split("=", 1) for line in lines if line.startswith("GATEWAY_"))
-        assert set(urls) == {f"GATEWAY_{d.upper()}_URL" for d in DOMAINS}
-        for url in urls.values():
-            wait_healthy(f"{url}/healthz", process)
+    with reference_services() as urls:
         yield {**urls, "GATEWAY_DATA_DIR": str(tmp_path_factory.mktemp("gateway-data"))}
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from gateway.ids import encode_global_id
-from gateway.settings import DOMAINS
 from tests.processes import (
     BIN,
     bearer,
@@ -18,6 +17,7 @@ from tests.processes import (
     free_port,
     gateway_process_env,
     read_until,
+    reference_services,
     start,
     stop,
     wait_healthy,
@@ -29,18 +29,8 @@ pytestmark = pytest.mark.socket
 @pytest.fixture(scope="module")
 def services() -> Iterator[dict[str, str]]:
     """``reference-services serve`` on free consecutive ports: GATEWAY_<DOMAIN>_URL -> URL."""
-    process = start(
-        str(BIN / "reference-services"), "serve", "--base-port", str(free_port(len(DOMAINS))), env=clean_env()
-    )
-    try:
-        lines = read_until(process, "ready")
-        urls = dict(line.split("=", 1) for line in lines if line.startswith("GATEWAY_"))
-        assert set(urls) == {f"GATEWAY_{d.upper()}_URL" for d in DOMAINS}
-        for url in urls.values():
-            wait_healthy(f"{url}/healthz", process)
+    with reference_services() as urls:
         yield urls
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")

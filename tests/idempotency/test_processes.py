@@ -14,15 +14,13 @@ import httpx
 import pytest
 
 from gateway.ids import encode_global_id
-from gateway.settings import DOMAINS
 from tests.idempotency_support import LAUNCH_COMPUTE, STORES, compute_input, fresh_public_key, key, store_config
 from tests.processes import (
     BIN,
     bearer,
-    clean_env,
     free_port,
     gateway_process_env,
-    read_until,
+    reference_services,
     start,
     stop,
     wait_healthy,
@@ -37,22 +35,8 @@ MAX_ATTEMPTS = 100
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Reference services on sockets, with latency so that concurrent requests overlap; plus the
     GATEWAY_DATA_DIR whose signing key every replica verifies tokens with."""
-    process = start(
-        str(BIN / "reference-services"),
-        "serve",
-        "--base-port",
-        str(free_port(len(DOMAINS))),
-        "--latency-ms",
-        "30",
-        env=clean_env(),
-    )
-    try:
-        urls = dict(line.split("=", 1) for line in read_until(process, "ready") if line.startswith("GATEWAY_"))
-        for url in urls.values():
-            wait_healthy(f"{url}/healthz", process)
+    with reference_services("--latency-ms", "30") as urls:
         yield {**urls, "GATEWAY_DATA_DIR": str(tmp_path_factory.mktemp("gateway-data"))}
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")

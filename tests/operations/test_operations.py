@@ -23,11 +23,10 @@ from tests.fault_support import BUCKETS_PAGE
 from tests.processes import (
     BIN,
     bearer,
-    clean_env,
+    by_domain,
     free_port,
     gateway_process_env,
-    read_until,
-    start,
+    reference_services,
     stop,
     wait_healthy,
 )
@@ -40,21 +39,8 @@ WAIT_SECONDS = 30.0
 
 @pytest.fixture(scope="module")
 def services() -> Iterator[dict[str, str]]:
-    process = start(
-        str(BIN / "reference-services"), "serve", "--base-port", str(free_port(len(DOMAINS))), env=clean_env()
-    )
-    try:
-        lines = read_until(process, "ready")
-        urls = {
-            line.split("=", 1)[0].removeprefix("GATEWAY_").removesuffix("_URL").lower(): line.split("=", 1)[1]
-            for line in lines
-            if line.startswith("GATEWAY_")
-        }
-        for url in urls.values():
-            wait_healthy(f"{url}/healthz", process)
-        yield urls
-    finally:
-        stop(process)
+    with reference_services() as urls:
+        yield by_domain(urls)
 
 
 class Gateway:

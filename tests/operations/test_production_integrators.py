@@ -18,10 +18,17 @@ import pytest
 
 from gateway.documents import DEFAULT_OPERATIONS_DIR, document_hash
 from gateway.ids import encode_global_id
-from gateway.settings import DOMAINS
 from tests import route_operations as ops
 from tests.auth_support import ISSUER, IdentityProvider, jwks_server
-from tests.processes import BIN, clean_env, free_port, gateway_process_env, read_until, start, stop, wait_healthy
+from tests.processes import (
+    BIN,
+    free_port,
+    gateway_process_env,
+    reference_services,
+    start,
+    stop,
+    wait_healthy,
+)
 
 pytestmark = pytest.mark.socket
 
@@ -39,17 +46,8 @@ def committed(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def services() -> Iterator[dict[str, str]]:
-    process = start(
-        str(BIN / "reference-services"), "serve", "--base-port", str(free_port(len(DOMAINS))), env=clean_env()
-    )
-    try:
-        lines = read_until(process, "ready")
-        urls = dict(line.split("=", 1) for line in lines if line.startswith("GATEWAY_"))
-        for url in urls.values():
-            wait_healthy(f"{url}/healthz", process)
+    with reference_services() as urls:
         yield urls
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,14 @@ from prometheus_client import REGISTRY
 
 from bench.pages import Lookup
 from gateway.app import create_app
-from gateway.settings import DOMAINS, Settings
+from gateway.settings import Settings
 from tests.fault_support import FAULTS, PAGES, assert_partial_result, lookup_value
-from tests.processes import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
+from tests.processes import (
+    bearer,
+    by_domain,
+    free_port,
+    reference_services,
+)
 
 pytestmark = pytest.mark.socket
 
@@ -27,27 +32,9 @@ pytestmark = pytest.mark.socket
 @pytest.fixture(scope="module")
 def services() -> Iterator[dict[str, str]]:
     """The services on sockets, platform started slow from the command line: domain -> URL."""
-    process = start(
-        str(BIN / "reference-services"),
-        "serve",
-        "--base-port",
-        str(free_port(len(DOMAINS))),
-        "--fault",
-        "platform=latency:1500",
-        env=clean_env(),
-    )
-    try:
-        lines = read_until(process, "ready")
-        urls = {
-            line.split("=", 1)[0].removeprefix("GATEWAY_").removesuffix("_URL").lower(): line.split("=", 1)[1]
-            for line in lines
-            if line.startswith("GATEWAY_")
-        }
-        for url in urls.values():
-            wait_healthy(f"{url}/openapi.json", process)  # /healthz of the slow service is slow too
-        yield urls
-    finally:
-        stop(process)
+    # /healthz of the slow service is slow too
+    with reference_services("--fault", "platform=latency:1500", health_path="/openapi.json") as urls:
+        yield by_domain(urls)
 
 
 @pytest.fixture(scope="module")

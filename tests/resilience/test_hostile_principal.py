@@ -32,7 +32,10 @@ from gateway.ids import encode_global_id
 from gateway.resilience import BreakerState
 from gateway.settings import DOMAINS, Settings
 from reference_services.embedded import create_services
-from tests.processes import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
+from tests.processes import (
+    bearer,
+    reference_services,
+)
 from tests.support import GatewayHarness, build_harness
 
 HOSTILE = "u-marco"  # member of p-vision and p-llm (t-acme)
@@ -430,18 +433,9 @@ async def test_the_services_refuse_bad_input_with_a_coded_400(run: Run) -> None:
 @pytest.fixture
 def socket_services(tmp_path: Any) -> Iterator[tuple[dict[str, str], dict[str, str], dict[str, str]]]:
     """`reference-services serve` on loopback ports: the gateway's environment and both principals' tokens."""
-    process = start(
-        str(BIN / "reference-services"), "serve", "--base-port", str(free_port(len(DOMAINS))), env=clean_env()
-    )
-    try:
-        lines = read_until(process, "ready")
-        env = {line.split("=", 1)[0]: line.split("=", 1)[1] for line in lines if line.startswith("GATEWAY_")}
-        for url in env.values():
-            wait_healthy(f"{url}/healthz", process)
+    with reference_services() as env:
         env["GATEWAY_DATA_DIR"] = str(tmp_path)
         yield env, bearer(env, HOSTILE), bearer(env, OTHER)
-    finally:
-        stop(process)
 
 
 @pytest.mark.socket
