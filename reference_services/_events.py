@@ -273,6 +273,8 @@ def events_endpoint(log: EventLog) -> Callable[[Request], Any]:
             if items or remaining <= 0:
                 return JSONResponse({"stream": log.stream, "items": items, "last_id": str(read_up_to)})
             after = read_up_to
+            if await request.is_disconnected():  # the poller is gone: end now, not when the wait runs out
+                return Response(status_code=204)
             await log.wait(min(remaining, POLL_SECONDS))
 
     return endpoint
