@@ -102,6 +102,7 @@ class Shape:
     pairs: int  # pairs of fields sharing a response name, and of fragments, at one place: what validation compares
     most_repeated: int  # the most fields sharing one response name at one place
     operations: int  # operation definitions (validation checks each one's variables through its fragments)
+    schema_introspections: int = 0  # ``__schema`` selections (fragments expanded): each walks the whole schema
 
 
 class _Analyzer:
@@ -252,7 +253,7 @@ def document_shape(document: DocumentNode, max_selections: int = CAP) -> Shape:
         if isinstance(d, (OperationDefinitionNode, FragmentDefinitionNode))
     ]
     operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
-    selections = pairs = most_repeated = 0
+    selections = pairs = most_repeated = schemas = 0
     while places:
         sets, outer = places.pop()
         counts: dict[str, int] = {}
@@ -263,7 +264,8 @@ def document_shape(document: DocumentNode, max_selections: int = CAP) -> Shape:
                 if isinstance(selection, FieldNode):
                     selections += 1
                     if selections > max_selections:
-                        return Shape(selections, pairs, most_repeated, operations)
+                        return Shape(selections, pairs, most_repeated, operations, schemas)
+                    schemas += selection.name.value == "__schema"
                     key = (selection.alias or selection.name).value
                     counts[key] = counts.get(key, 0) + 1
                     if selection.selection_set is not None:
@@ -282,7 +284,7 @@ def document_shape(document: DocumentNode, max_selections: int = CAP) -> Shape:
             most_repeated = max(most_repeated, count)
         inside = frozenset(expanded)
         places.extend((found, inside) for found in children.values())
-    return Shape(selections, pairs, most_repeated, operations)
+    return Shape(selections, pairs, most_repeated, operations, schemas)
 
 
 @functools.lru_cache(maxsize=8)

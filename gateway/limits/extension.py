@@ -35,6 +35,9 @@ MAX_SELECTIONS = 5_000
 MAX_FIELD_PAIRS = 2_000
 # Operations in one document (each costs validation a walk of its own; a GraphiQL tab with many is fine).
 MAX_OPERATIONS = 50
+# ``__schema`` selections in one document: a client's introspection query has one; each is a walk of the whole
+# schema (about 140 ms of CPU here), so several cost far more than any page while staying under the cost limit.
+MAX_SCHEMA_INTROSPECTIONS = 1
 # Units of graphql-core's OverlappingFieldsCanBeMerged budget (two per pair of fields compared, ~2 us each): 20 ms.
 VALIDATION_BUDGET = 10_000
 # The shapes of documents the document cache holds (id of the document -> that document and its shape).
@@ -152,6 +155,14 @@ def _shape_violation(shape: Shape) -> GraphQLError | None:
     if shape.operations > MAX_OPERATIONS:
         return _limit_error(
             "MAX_OPERATIONS_EXCEEDED", "operations", shape.operations, MAX_OPERATIONS, subject="document"
+        )
+    if shape.schema_introspections > MAX_SCHEMA_INTROSPECTIONS:
+        return _limit_error(
+            "MAX_INTROSPECTIONS_EXCEEDED",
+            "__schema selections (each one introspects the whole schema)",
+            shape.schema_introspections,
+            MAX_SCHEMA_INTROSPECTIONS,
+            subject="document",
         )
     if shape.pairs > MAX_FIELD_PAIRS:
         return _limit_error(

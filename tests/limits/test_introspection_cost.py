@@ -91,6 +91,21 @@ async def test_nineteen_schemas_are_refused_before_anything_runs(harness: Gatewa
     assert error["extensions"]["found"] == cost(query) and error["extensions"]["limit"] == 20_000
 
 
+async def test_two_full_introspections_in_one_document_are_refused_though_their_cost_fits(
+    harness: GatewayHarness,
+) -> None:
+    query = aliased(2, SCHEMA_SELECTION)
+    assert cost(query) < SecuritySettings().max_cost  # the cost limit alone would let it run
+    error = only_error(await harness.query(query))
+    assert error["extensions"] == {"code": "MAX_INTROSPECTIONS_EXCEEDED", "limit": 1, "found": 2}
+    # In fragments too: each spread of a fragment selecting __schema is one more walk of the schema.
+    spread = (
+        f"query {{ ...A ...B }} fragment A on Query {{ a: {SCHEMA_SELECTION} }} "
+        f"fragment B on Query {{ b: {SCHEMA_SELECTION} }}"
+    )
+    assert only_error(await harness.query(spread))["extensions"]["code"] == "MAX_INTROSPECTIONS_EXCEEDED"
+
+
 async def test_graphiql_introspection_runs_and_reports_its_cost(harness: GatewayHarness) -> None:
     body = await harness.query(INTROSPECTION)
     assert "errors" not in body
