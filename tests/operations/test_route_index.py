@@ -1,4 +1,4 @@
-"""operations/index.json: exactly the console's routes (resolvers/navigation.py) with their personas, every
+"""operations/index.json: exactly the console's routes (resolvers/console/navigation.py) with their personas, every
 committed document indexed once with the document's own name and variables, and every document valid."""
 
 from __future__ import annotations
