@@ -138,8 +138,8 @@ def create_app(
     if transports is None:
         transports = embedded_transports() if settings.embedded else socket_transports(settings)
     backends = Backends.create(settings, transports)
-    # With the store down reads go on and mutations fail closed on their own; /readyz reports it (and by
-    # default counts it: GATEWAY_READINESS_REQUIRED narrows what readiness requires).
+    # With the store down reads go on and mutations fail closed on their own; /readyz reports it without
+    # counting it (unless GATEWAY_READINESS_REQUIRED names it: gateway.health).
     idempotency_store = open_store(settings.idempotency, embedded=settings.embedded)
     live = Live.create(backends, settings.events)  # subscriptions' events (gateway.events)
     schema = load_schema(settings.schema)

@@ -1,9 +1,16 @@
 """Liveness (``/healthz``), readiness (``/readyz``) and the metrics endpoint (``/metrics``).
 
-Readiness asks every domain service's ``/healthz`` (directly: not through the breaker, so a probe
-can see a service recover before traffic does) and every registered store check, concurrently, each
-within ``readiness_timeout``. The body names each check and what failed; the status is 503 when a
-required check fails (``GATEWAY_READINESS_REQUIRED``: ``all`` by default, ``none``, or check names).
+Readiness answers one question for a load balancer: can this replica serve? It asks every domain
+service's ``/healthz`` (directly: not through the breaker, so a probe can see a service recover before
+traffic does) and every registered store check, concurrently, each within ``readiness_timeout``. The
+body names each check and what failed; the status is 503 when a required check fails
+(``GATEWAY_READINESS_REQUIRED``: ``all`` by default, ``none``, or check names).
+
+``all`` means every domain service, not the stores: with the idempotency store down reads go on and
+mutations fail closed (``IDEMPOTENCY_STORE_UNAVAILABLE``), the same on every replica, so draining
+replicas would only stop the reads too. The store's health is reported on its own instead: the
+``idempotencyStore`` and ``mutations`` fields of the body and the ``gateway_dependency_up`` gauge. A
+store counts toward readiness only when ``GATEWAY_READINESS_REQUIRED`` names it.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from gateway.telemetry import metrics
 
 # A store check raises (any exception) when the store cannot be used.
 StoreCheck = Callable[[], Awaitable[Any]]
+
+IDEMPOTENCY_STORE = "idempotency"  # the store check's name (``create_app``)
 
 
 async def healthz(_: Request) -> Response:
@@ -61,8 +70,8 @@ def readyz_endpoint(
     """The ``/readyz`` handler over these backends and store checks (``stores`` may grow later)."""
     names = {n.strip() for n in required.split(",") if n.strip()}
 
-    def counts(name: str) -> bool:
-        return "all" in names or name in names
+    def counts(name: str, *, store: bool) -> bool:
+        return name in names or ("all" in names and not store)
 
     async def readyz(_: Request) -> Response:
         clients = backends.clients()
@@ -75,9 +84,15 @@ def readyz_endpoint(
             "backends": {c.domain: r for c, r in zip(clients, results, strict=False)},
             "stores": {name: r for (name, _), r in zip(store_items, results[len(clients) :], strict=True)},
         }
-        checked = [*(c.domain for c in clients), *(name for name, _ in store_items)]
-        ready = all(r["ok"] for name, r in zip(checked, results, strict=True) if counts(name))
+        checked = [*((c.domain, False) for c in clients), *((name, True) for name, _ in store_items)]
+        ready = all(r["ok"] for (name, store), r in zip(checked, results, strict=True) if counts(name, store=store))
+        for (name, store), r in zip(checked, results, strict=True):
+            metrics.DEPENDENCY_UP.labels(f"{name}_store" if store else name).set(1 if r["ok"] else 0)
         body: dict[str, object] = {"status": "ready" if ready else "not_ready", **checks}
+        idempotency = checks["stores"].get(IDEMPOTENCY_STORE)
+        if idempotency is not None:
+            body["idempotencyStore"] = "available" if idempotency["ok"] else "unavailable"
+            body["mutations"] = "accepted" if idempotency["ok"] else "failing_closed"
         return JSONResponse(body, status_code=200 if ready else 503)
 
     return readyz

@@ -26,13 +26,16 @@ class BackendSettings:
     ``total_timeout`` bounds a whole call, retries and backoff included. Only reads (GET) are retried,
     at most ``retries`` times with full-jitter backoff from ``retry_backoff`` up to ``retry_backoff_max``
     seconds, and only while retries stay within ``retry_budget`` of recent calls. ``breaker_failures``
-    consecutive failures open the circuit breaker for ``breaker_cooldown`` seconds.
+    consecutive failures open the circuit breaker for ``breaker_cooldown`` seconds. At most ``max_connections``
+    connections are pooled to the service; a call finding them all busy waits up to ``pool_timeout`` seconds
+    for one before it fails (as a timeout: the service counts as unavailable for that call).
     """
 
     url: str | None = None
     connect_timeout: float = 2.0
     read_timeout: float = 5.0
     max_connections: int = 100
+    pool_timeout: float = 5.0
     total_timeout: float = 8.0
     retries: int = 2
     retry_backoff: float = 0.05
@@ -101,6 +104,7 @@ class Settings:
                 ("CONNECT_TIMEOUT", backend.connect_timeout),
                 ("READ_TIMEOUT", backend.read_timeout),
                 ("TOTAL_TIMEOUT", backend.total_timeout),
+                ("POOL_TIMEOUT", backend.pool_timeout),
             ):
                 if timeout <= 0:
                     raise SettingsError(f"GATEWAY_{domain.upper()}_{suffix} must be positive")
@@ -157,6 +161,7 @@ class Settings:
                 connect_timeout=_float(env, prefix + "CONNECT_TIMEOUT", 2.0),
                 read_timeout=_float(env, prefix + "READ_TIMEOUT", 5.0),
                 max_connections=_int(env, prefix + "MAX_CONNECTIONS", 100),
+                pool_timeout=_float(env, prefix + "POOL_TIMEOUT", 5.0),
                 total_timeout=_float(env, prefix + "TOTAL_TIMEOUT", 8.0),
                 retries=_int(env, prefix + "RETRIES", 2),
                 retry_backoff=_float(env, prefix + "RETRY_BACKOFF", 0.05),

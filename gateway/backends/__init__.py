@@ -43,7 +43,8 @@ class Backends:
             http = httpx.AsyncClient(
                 base_url=backend.url or f"http://{domain}.embedded",
                 transport=transports[domain],
-                timeout=httpx.Timeout(backend.read_timeout, connect=backend.connect_timeout),
+                # pool: how long a call waits for a free pooled connection (a burst) before it fails
+                timeout=httpx.Timeout(backend.read_timeout, connect=backend.connect_timeout, pool=backend.pool_timeout),
                 headers={"user-agent": "controlplane-gateway"},
                 event_hooks={"request": [forward_identity]},  # X-Viewer-Id / X-Tenant-Id on every call
             )

@@ -73,7 +73,14 @@ class RedisBus:
         self._lease = {domain: f"{tag}:lease:{domain}" for domain in STREAMS}
         self._cursor = {domain: f"{tag}:cursor:{domain}" for domain in STREAMS}
         self.channel = f"{settings.prefix}:channel"
-        self._redis = redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        pool = redis.BlockingConnectionPool.from_url(  # a burst waits for a free connection instead of failing
+            settings.redis_url,
+            max_connections=settings.max_connections,
+            timeout=settings.pool_timeout_seconds,
+            socket_timeout=2.0,
+            socket_connect_timeout=2.0,
+        )
+        self._redis = redis.Redis.from_pool(pool)
         self._listener = redis.from_url(settings.redis_url, socket_connect_timeout=2.0, health_check_interval=10)
         self._publish = self._redis.register_script(_PUBLISH)
         self._renew = self._redis.register_script(_RENEW)

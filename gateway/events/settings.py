@@ -7,6 +7,9 @@
 - ``GATEWAY_EVENTS_PREFIX``: prefix of the Redis keys and channel (default ``gateway:events``).
 - ``GATEWAY_EVENTS_LEASE_SECONDS``: the stream reader's lease, renewed every third of it (default 10).
 - ``GATEWAY_EVENTS_POLL_SECONDS``: how long one long-poll of a service's stream waits (default 20).
+- ``GATEWAY_EVENTS_MAX_CONNECTIONS``: Redis connections pooled for leases, cursors and publishing (default 20;
+  the pub/sub listener has its own); a call finding them all busy waits for one.
+- ``GATEWAY_EVENTS_POOL_TIMEOUT_SECONDS``: how long that wait may last before the call fails (default 2).
 - ``GATEWAY_SUBSCRIPTION_QUEUE_SIZE``: events one subscription may have waiting; a client that falls that far
   behind is disconnected (close code 1013) instead of growing the gateway's memory (default 100).
 - ``GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION``: operations one websocket may run at once (default 20).
@@ -31,6 +34,8 @@ class EventSettings:
     prefix: str = "gateway:events"
     lease_seconds: float = 10.0
     poll_seconds: float = 20.0
+    max_connections: int = 20
+    pool_timeout_seconds: float = 2.0
     queue_size: int = 100
     max_subscriptions_per_connection: int = 20
     init_timeout_seconds: float = 10.0
@@ -51,13 +56,23 @@ class EventSettings:
                 "GATEWAY_EVENTS=redis needs shared backend services (GATEWAY_<DOMAIN>_URL): the embedded demo "
                 "services live inside each process, so their events are not shared"
             )
-        if min(self.lease_seconds, self.poll_seconds, self.init_timeout_seconds, self.backoff_seconds) <= 0:
+        if (
+            min(
+                self.lease_seconds,
+                self.poll_seconds,
+                self.init_timeout_seconds,
+                self.backoff_seconds,
+                self.pool_timeout_seconds,
+            )
+            <= 0
+        ):
             raise EventSettingsError("GATEWAY_EVENTS_*_SECONDS and GATEWAY_WS_INIT_TIMEOUT_SECONDS must be positive")
         if self.poll_seconds > 30:
             raise EventSettingsError("GATEWAY_EVENTS_POLL_SECONDS is at most 30 (the services' long-poll limit)")
-        if self.queue_size < 1 or self.max_subscriptions_per_connection < 1:
+        if self.queue_size < 1 or self.max_subscriptions_per_connection < 1 or self.max_connections < 1:
             raise EventSettingsError(
-                "GATEWAY_SUBSCRIPTION_QUEUE_SIZE and GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION must be at least 1"
+                "GATEWAY_SUBSCRIPTION_QUEUE_SIZE, GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION and "
+                "GATEWAY_EVENTS_MAX_CONNECTIONS must be at least 1"
             )
         return self
 
@@ -69,6 +84,8 @@ class EventSettings:
             "prefix": ("GATEWAY_EVENTS_PREFIX", str),
             "lease_seconds": ("GATEWAY_EVENTS_LEASE_SECONDS", float),
             "poll_seconds": ("GATEWAY_EVENTS_POLL_SECONDS", float),
+            "max_connections": ("GATEWAY_EVENTS_MAX_CONNECTIONS", int),
+            "pool_timeout_seconds": ("GATEWAY_EVENTS_POOL_TIMEOUT_SECONDS", float),
             "queue_size": ("GATEWAY_SUBSCRIPTION_QUEUE_SIZE", int),
             "max_subscriptions_per_connection": ("GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION", int),
             "init_timeout_seconds": ("GATEWAY_WS_INIT_TIMEOUT_SECONDS", float),

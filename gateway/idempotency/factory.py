@@ -24,13 +24,27 @@ def open_store(settings: IdempotencySettings, *, embedded: bool) -> IdempotencyS
 
     url = settings.store
     if url is not None and url.startswith(("redis://", "rediss://")):
-        return RedisStore(url, prefix=settings.key_prefix, timeout_seconds=settings.store_timeout)
-    if url is not None:
-        return SqliteStore(sqlite_path(url), timeout_seconds=settings.store_timeout)
-    if embedded:
-        # The embedded demo data lives in memory: outcomes must not outlive it, so the file is temporary.
-        directory = Path(tempfile.gettempdir()) / f"gateway-idempotency-{secrets.token_hex(8)}"
-        return SqliteStore(
-            directory / "idempotency.sqlite3", timeout_seconds=settings.store_timeout, remove_on_close=True
+        return RedisStore(
+            url,
+            prefix=settings.key_prefix,
+            timeout_seconds=settings.store_timeout,
+            max_connections=settings.pool_size,
+            pool_timeout_seconds=settings.pool_timeout,
         )
-    return SqliteStore(Path(settings.data_dir) / "idempotency.sqlite3", timeout_seconds=settings.store_timeout)
+    if url is not None:
+        path: str | Path = sqlite_path(url)
+        remove_on_close = False
+    elif embedded:
+        # The embedded demo data lives in memory: outcomes must not outlive it, so the file is temporary.
+        path = Path(tempfile.gettempdir()) / f"gateway-idempotency-{secrets.token_hex(8)}" / "idempotency.sqlite3"
+        remove_on_close = True
+    else:
+        path = Path(settings.data_dir) / "idempotency.sqlite3"
+        remove_on_close = False
+    return SqliteStore(
+        path,
+        timeout_seconds=settings.store_timeout,
+        remove_on_close=remove_on_close,
+        max_connections=settings.pool_size,
+        pool_timeout_seconds=settings.pool_timeout,
+    )

@@ -5,6 +5,11 @@ token, outcome) and lives for the retention period; ``{prefix}{<record>}:lease``
 lease is live (``PX`` = lease). ``begin`` creates a record with ``SET NX``; everything that reads and then
 writes a record (take-over, renew, complete, release) is a Lua script comparing the fencing token, so it
 happens atomically on the server. Lease expiry is Redis's own clock, the same for every replica.
+
+The connection pool is a ``BlockingConnectionPool`` of ``max_connections``: a burst of more concurrent
+mutations than connections waits up to ``pool_timeout_seconds`` for a free one (redis-py's default pool
+refuses at once with ``MaxConnectionsError``, which would turn a burst into an outage). Only a pool still
+exhausted after that wait makes the store unavailable (the mutation fails closed).
 """
 
 from __future__ import annotations
@@ -82,20 +87,40 @@ return 1
 class RedisStore:
     """Records in Redis (``redis://host:port/db``); connects lazily, so a down Redis only fails mutations."""
 
-    def __init__(self, url: str, *, prefix: str = "gateway:idempotency:", timeout_seconds: float = 1.0) -> None:
-        self._client = redis.Redis.from_url(
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "gateway:idempotency:",
+        timeout_seconds: float = 1.0,
+        max_connections: int = 100,
+        pool_timeout_seconds: float | None = None,
+    ) -> None:
+        pool_timeout = timeout_seconds if pool_timeout_seconds is None else pool_timeout_seconds
+        pool = redis.BlockingConnectionPool.from_url(
             url,
+            max_connections=max_connections,
+            timeout=pool_timeout,  # waiting for a free connection; then ConnectionError("No connection available.")
             socket_timeout=timeout_seconds,
             socket_connect_timeout=timeout_seconds,
             decode_responses=True,
             retry_on_timeout=False,
         )
+        self._client = redis.Redis.from_pool(pool)  # the client owns the pool: aclose() closes it
         self._prefix = prefix
         self._timeout = timeout_seconds
+        self._deadline = pool_timeout + timeout_seconds * 2  # a free connection, then the call itself
         self._begin = self._client.register_script(_BEGIN)
         self._renew = self._client.register_script(_RENEW)
         self._complete = self._client.register_script(_COMPLETE)
         self._release = self._client.register_script(_RELEASE)
+
+    @property
+    def connection_pool(self) -> redis.BlockingConnectionPool:
+        """The store's connection pool (``max_connections``, waiting ``pool_timeout_seconds`` for a free one)."""
+        pool = self._client.connection_pool
+        assert isinstance(pool, redis.BlockingConnectionPool)
+        return pool
 
     def _keys(self, record: str) -> list[str]:
         return [f"{self._prefix}{{{record}}}:rec", f"{self._prefix}{{{record}}}:lease"]
@@ -141,7 +166,7 @@ class RedisStore:
 
     async def _call(self, operation: Awaitable[Result]) -> Result:
         try:
-            async with asyncio.timeout(self._timeout * 2):
+            async with asyncio.timeout(self._deadline):
                 return await operation
         except (RedisError, OSError, TimeoutError) as error:
             raise StoreUnavailable(f"the Redis idempotency store failed: {type(error).__name__}") from error

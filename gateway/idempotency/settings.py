@@ -8,6 +8,11 @@
   crashed worker's request can be taken over by a retry once its lease lapses.
 - ``GATEWAY_IDEMPOTENCY_STORE_TIMEOUT_SECONDS``: how long one store operation may take before the store
   counts as unavailable and the mutation fails closed (default 1).
+- ``GATEWAY_IDEMPOTENCY_MAX_CONNECTIONS``: how many store calls one process runs at once: Redis connections
+  in its pool (default 100), SQLite calls handed to the store's worker threads (default 4; they share one
+  connection, SQLite serialises writers anyway). A burst beyond it waits for a free one.
+- ``GATEWAY_IDEMPOTENCY_POOL_TIMEOUT_SECONDS``: how long a store call waits for a free connection before the
+  store counts as unavailable and the mutation fails closed (default: the store timeout; at most that).
 - ``GATEWAY_IDEMPOTENCY_KEY_PREFIX``: prefix of the Redis keys (default ``gateway:idempotency:``).
 - ``GATEWAY_TEST_FAULTS``: TEST ONLY, comma-separated fault hooks; ``crash-after-backend-call`` kills the
   process (SIGKILL) after a mutation's backend calls and before its outcome is recorded. Never set it in
@@ -35,6 +40,8 @@ class IdempotencySettings:
     ttl_seconds: float = 86400.0
     lease_seconds: float = 10.0
     store_timeout_seconds: float | None = None  # None: by store kind (see ``store_timeout``)
+    max_connections: int | None = None  # None: by store kind (see ``pool_size``)
+    pool_timeout_seconds: float | None = None  # None: the store timeout (see ``pool_timeout``)
     key_prefix: str = "gateway:idempotency:"
     test_faults: frozenset[str] = field(default_factory=frozenset)
 
@@ -45,6 +52,13 @@ class IdempotencySettings:
         if self.ttl_seconds <= 0 or self.lease_seconds <= 0 or self.store_timeout <= 0:
             raise IdempotencySettingsError(
                 "GATEWAY_IDEMPOTENCY_TTL_SECONDS, _LEASE_SECONDS and _STORE_TIMEOUT_SECONDS must be positive"
+            )
+        if self.pool_size < 1:
+            raise IdempotencySettingsError("GATEWAY_IDEMPOTENCY_MAX_CONNECTIONS must be at least 1")
+        if not 0 < self.pool_timeout <= self.store_timeout:
+            raise IdempotencySettingsError(
+                "GATEWAY_IDEMPOTENCY_POOL_TIMEOUT_SECONDS must be positive and at most the store timeout"
+                " (GATEWAY_IDEMPOTENCY_STORE_TIMEOUT_SECONDS)"
             )
         unknown = sorted(self.test_faults - TEST_FAULTS)
         if unknown:
@@ -61,7 +75,28 @@ class IdempotencySettings:
         """
         if self.store_timeout_seconds is not None:
             return self.store_timeout_seconds
-        return 1.0 if self.store is not None and self.store.startswith(("redis://", "rediss://")) else 5.0
+        return 1.0 if self.redis else 5.0
+
+    @property
+    def redis(self) -> bool:
+        """The store is Redis (otherwise a SQLite file)."""
+        return self.store is not None and self.store.startswith(("redis://", "rediss://"))
+
+    @property
+    def pool_size(self) -> int:
+        """Store calls one process runs at once (Redis: pooled connections; SQLite: calls in worker threads)."""
+        if self.max_connections is not None:
+            return self.max_connections
+        return 100 if self.redis else 4
+
+    @property
+    def pool_timeout(self) -> float:
+        """How long a store call waits for a free connection before the store counts as unavailable.
+
+        A burst larger than the pool is contention, not an outage: calls queue for a connection this long
+        (by default the store timeout), and only then fail closed.
+        """
+        return self.store_timeout if self.pool_timeout_seconds is None else self.pool_timeout_seconds
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> IdempotencySettings:
@@ -73,6 +108,12 @@ class IdempotencySettings:
             except ValueError:
                 raise IdempotencySettingsError(f"{name}={env[name]!r} is not a number") from None
 
+        def integer(name: str) -> int | None:
+            try:
+                return int(env[name]) if env.get(name) else None
+            except ValueError:
+                raise IdempotencySettingsError(f"{name}={env[name]!r} is not an integer") from None
+
         faults = frozenset(f.strip() for f in env.get("GATEWAY_TEST_FAULTS", "").split(",") if f.strip())
         return cls(
             store=env.get("GATEWAY_IDEMPOTENCY_STORE") or None,
@@ -82,6 +123,12 @@ class IdempotencySettings:
             store_timeout_seconds=(
                 number("GATEWAY_IDEMPOTENCY_STORE_TIMEOUT_SECONDS", 0.0)
                 if env.get("GATEWAY_IDEMPOTENCY_STORE_TIMEOUT_SECONDS")
+                else None
+            ),
+            max_connections=integer("GATEWAY_IDEMPOTENCY_MAX_CONNECTIONS"),
+            pool_timeout_seconds=(
+                number("GATEWAY_IDEMPOTENCY_POOL_TIMEOUT_SECONDS", 0.0)
+                if env.get("GATEWAY_IDEMPOTENCY_POOL_TIMEOUT_SECONDS")
                 else None
             ),
             key_prefix=env.get("GATEWAY_IDEMPOTENCY_KEY_PREFIX") or "gateway:idempotency:",

@@ -1,8 +1,11 @@
 """The SQLite idempotency store: the default, one file that every process on the host may share.
 
 Each decision runs in one ``BEGIN IMMEDIATE`` transaction, so processes sharing the file serialise on it.
-Calls run in a worker thread (one connection, one lock per store) to keep the event loop free. Leases
-and retention use wall-clock time, which processes on one host share.
+Calls run in the store's own worker threads (one connection, one lock per store) to keep the event loop
+free: at most ``max_connections`` calls at once, so a burst of mutations neither occupies the event loop's
+default executor nor starts a thread per call. A call beyond that waits up to ``pool_timeout_seconds`` for
+a slot, and only then makes the store unavailable (the mutation fails closed). Leases and retention use
+wall-clock time, which processes on one host share.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -32,9 +36,21 @@ _SCHEMA = (
 class SqliteStore:
     """Records in a SQLite file, opened on first use (a missing or broken file makes the store unavailable)."""
 
-    def __init__(self, path: str | Path, *, timeout_seconds: float = 1.0, remove_on_close: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        timeout_seconds: float = 1.0,
+        remove_on_close: bool = False,
+        max_connections: int = 4,
+        pool_timeout_seconds: float | None = None,
+    ) -> None:
         self.path = str(path)
         self._timeout = timeout_seconds
+        self._pool_timeout = timeout_seconds if pool_timeout_seconds is None else pool_timeout_seconds
+        self._slots = asyncio.Semaphore(max_connections)  # store calls in flight; the rest wait for a slot
+        self._workers = max_connections
+        self._threads: ThreadPoolExecutor | None = None  # started on first use, stopped by ``aclose``
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._next_purge = 0.0
@@ -118,6 +134,9 @@ class SqliteStore:
 
     async def aclose(self) -> None:
         """Close the connection (and remove a temporary file)."""
+        threads, self._threads = self._threads, None
+        if threads is not None:
+            threads.shutdown(wait=False)
         with self._lock:
             if self._db is not None:
                 self._db.close()
@@ -127,7 +146,19 @@ class SqliteStore:
             finalizer()
 
     async def _run(self, operation: Callable[[sqlite3.Connection, float], Result]) -> Result:
-        return await asyncio.to_thread(self._transaction, operation)
+        try:
+            async with asyncio.timeout(self._pool_timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise StoreUnavailable(
+                f"the SQLite idempotency store had no free worker within {self._pool_timeout} s"
+            ) from None
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="idempotency-sqlite")
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._threads, self._transaction, operation)
+        finally:
+            self._slots.release()
 
     def _transaction(self, operation: Callable[[sqlite3.Connection, float], Result]) -> Result:
         with self._lock:

@@ -99,15 +99,33 @@ class MemoryBuckets:
         """Nothing to release."""
 
 
+# Connections to the shared rate-limit store per process, and how long a request waits for a free one.
+MAX_CONNECTIONS = 100
+POOL_TIMEOUT_SECONDS = 0.5
+
+
 class RedisBuckets:
     """Token buckets in Redis, shared by every replica using the same ``prefix``."""
 
-    def __init__(self, url: str, limit: RateLimit, *, prefix: str = "gateway:ratelimit:") -> None:
-        from redis.asyncio import Redis  # imported only when configured
+    def __init__(
+        self,
+        url: str,
+        limit: RateLimit,
+        *,
+        prefix: str = "gateway:ratelimit:",
+        max_connections: int = MAX_CONNECTIONS,
+        pool_timeout: float = POOL_TIMEOUT_SECONDS,
+    ) -> None:
+        from redis.asyncio import BlockingConnectionPool, Redis  # imported only when configured
 
         self.limit = limit
         self.prefix = prefix
-        self._redis: Any = Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        # A burst waits briefly for a free connection instead of failing at once (redis-py's default pool raises
+        # MaxConnectionsError), so a burst is not taken for an unreachable store and limited per process.
+        pool = BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=pool_timeout, socket_connect_timeout=0.5, socket_timeout=0.5
+        )
+        self._redis: Any = Redis(connection_pool=pool)
         self._script = self._redis.register_script(TAKE_SCRIPT)
         self._fallback = MemoryBuckets(limit)
         self._degraded = False
@@ -132,7 +150,7 @@ class RedisBuckets:
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._redis.aclose()
+        await self._redis.aclose(close_connection_pool=True)
 
 
 def create_rate_limiter(security: SecuritySettings) -> MemoryBuckets | RedisBuckets | None:

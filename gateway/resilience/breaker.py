@@ -3,7 +3,10 @@
 Closed: calls go through; ``failure_threshold`` consecutive failures open it. Open: calls fail fast
 (``BACKEND_UNAVAILABLE``) without touching the service until ``cooldown`` seconds have passed.
 Half-open: exactly one call (the probe) goes through; its success closes the breaker, its failure
-opens it for another cool-down. Only transport failures, timeouts and 5xx count as failures; a
+opens it for another cool-down. The calls that arrive while the probe is in flight wait for its
+outcome (``admit``, within their own deadline) rather than failing fast: on its success they all go
+through at once, on its failure they fail as open. So the first wave of requests after a service
+recovers is served, not refused but for one. Only transport failures, timeouts and 5xx count as failures; a
 malformed body proves the service is up (a success).
 
 A 4xx is the caller's, not the service's health (``record_caller_error``): it neither counts as a
@@ -14,6 +17,7 @@ opening by interleaving them with the calls that fail.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from enum import Enum
@@ -48,6 +52,7 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at = 0.0
         self._probing = False
+        self._waiters: list[asyncio.Future[None]] = []  # calls waiting for the probe's outcome
 
     @property
     def state(self) -> BreakerState:
@@ -69,18 +74,40 @@ class CircuitBreaker:
         self._probing = True
         return True
 
+    async def admit(self) -> bool:
+        """May a call go out? Like ``allow``, but while a probe is in flight wait for its outcome.
+
+        The wait is bounded by the caller's own deadline (cancel it, e.g. with ``asyncio.timeout``).
+        After the probe: a success admits every waiter; a failure refuses them (the breaker is open
+        again); a probe that ended without a verdict hands the probe to the next waiter.
+        """
+        while True:
+            if self.allow():
+                return True
+            if not (self._state is BreakerState.HALF_OPEN and self._probing):
+                return False
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+
     def record_success(self) -> None:
         """The service answered: reset the failure count; a successful probe closes the breaker."""
         self._failures = 0
         if self._state is not BreakerState.CLOSED:
             self._probing = False
             self._move(BreakerState.CLOSED)
+            self._wake()
 
     def record_failure(self) -> None:
         """The service failed: count it; a failed probe reopens the breaker."""
         if self._state is BreakerState.HALF_OPEN:
             self._probing = False
             self._open()
+            self._wake()
             return
         if self._state is BreakerState.OPEN:
             return  # a call admitted before the breaker opened; the cool-down already runs
@@ -96,6 +123,14 @@ class CircuitBreaker:
         """The call ended without a verdict (cancelled, or refused before sending): free the probe."""
         if self._state is BreakerState.HALF_OPEN:
             self._probing = False
+            self._wake()
+
+    def _wake(self) -> None:
+        """The probe ended: every waiter asks again (``admit``)."""
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _open(self) -> None:
         self._opened_at = self._clock()

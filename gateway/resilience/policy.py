@@ -10,6 +10,9 @@ failures (counted, and retried within the budget); an answer is a success. A 4xx
 (bad input, an unknown id, a refused command): not a failure, not a success, never retried, and the
 call does not count toward the retry budget either, so a client sending requests the service refuses
 can neither open a breaker for everyone, nor keep one from opening, nor buy retries for others.
+
+A call that finds its breaker half-open with the probe in flight waits for the probe's outcome within
+the call's total deadline (``CircuitBreaker.admit``); past the deadline it is a ``BACKEND_TIMEOUT``.
 """
 
 from __future__ import annotations
@@ -137,7 +140,7 @@ class BackendPolicy:
         last_error: BackendError | None = None
         while True:
             number += 1
-            if not self.breaker.allow():
+            if not await self.breaker.admit():  # waits (within the deadline) while a half-open probe is out
                 metrics.BACKEND_SHORT_CIRCUITED.labels(self.domain).inc()
                 if last_error is not None:
                     raise last_error

@@ -72,6 +72,12 @@ BREAKER_STATE = Gauge(
     ["domain"],
     multiprocess_mode="livemax",
 )
+DEPENDENCY_UP = Gauge(
+    "gateway_dependency_up",
+    "1 when a dependency answered this process's last /readyz probe, 0 when it did not.",
+    ["dependency"],
+    multiprocess_mode="livemostrecent",
+)
 BREAKER_TRANSITIONS = Counter(
     "gateway_breaker_transitions_total", "Circuit breaker state changes, by the state entered.", ["domain", "state"]
 )

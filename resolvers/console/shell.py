@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from gateway.context import RequestContext
@@ -10,15 +10,19 @@ from resolvers.account import notifications
 from resolvers.console import navigation
 from resolvers.shared.scope import visible_projects
 
+# A badge is counted when the schema resolves it, so a failing count (workloads or account service down)
+# nulls that badge alone, with an error at its path naming the service, and the rest of the shell renders.
+Badge = Callable[[], Awaitable[int | None]]
+
 
 @dataclass(frozen=True)
 class Entry:
-    """A route as the viewer sees it."""
+    """A route as the viewer sees it; ``badge`` counts what to show on it (None: no badge)."""
 
     path: str
     label: str
     visible: bool
-    badge: int | None = None
+    badge: Badge | None = None
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ class GroupView:
     label: str
     icon: str
     visible: bool
-    badge: int | None
+    badge: Badge | None
     routes: list[Entry]
 
 
@@ -56,17 +60,20 @@ async def failed_workloads(ctx: RequestContext) -> int:
 
 
 async def shell(ctx: RequestContext) -> ShellView:
-    """The seven groups in order, utilities outside the rail, landings, badges and default landing."""
+    """The seven groups in order, utilities outside the rail, landings, badges and default landing.
+
+    Only the viewer is read here; each badge is counted by its own service when it is resolved.
+    """
     viewer = await ctx.viewer()
     persona = viewer.persona
-    workloads_group = next(g for g in navigation.GROUPS if g.key == "workloads")
-    counts = await asyncio.gather(
-        failed_workloads(ctx) if persona in workloads_group.personas else _zero(),
-        notifications.unread_count(ctx),
-    )
-    failed, unread = counts
 
-    def entry(route: navigation.Route, badge: int | None = None) -> Entry:
+    async def failed() -> int | None:
+        return (await failed_workloads(ctx)) or None
+
+    async def unread() -> int | None:
+        return await notifications.unread_count(ctx)
+
+    def entry(route: navigation.Route, badge: Badge | None = None) -> Entry:
         return Entry(route.path, route.label, persona in route.personas, badge)
 
     groups = [
@@ -75,7 +82,7 @@ async def shell(ctx: RequestContext) -> ShellView:
             label=group.label,
             icon=group.icon,
             visible=persona in group.personas,
-            badge=(failed or None) if group.key == "workloads" and persona in group.personas else None,
+            badge=failed if group.key == "workloads" and persona in group.personas else None,
             routes=[entry(route) for route in group.routes],
         )
         for group in navigation.GROUPS
@@ -88,7 +95,3 @@ async def shell(ctx: RequestContext) -> ShellView:
         utilities=utilities,
         landings=[entry(r) for r in navigation.LANDINGS],
     )
-
-
-async def _zero() -> int:
-    return 0

@@ -9,10 +9,9 @@ import strawberry
 from gateway.errors import BadUserInput
 from resolvers.console import overviews, shell
 from resolvers.shared.scope import local_id
-from schema.access.types import Persona
 from schema.console.node import MAX_NODES, resolve_nodes
 from schema.console.overviews import ProjectOverview, TenantOverview
-from schema.console.shell import Shell, ShellGroup, _entry
+from schema.console.shell import Shell
 from schema.shared.permissions import Authenticated, IsTenantAdmin
 from schema.shared.types import Info, Node
 
@@ -55,24 +54,7 @@ class ShellQuery:
 
     @strawberry.field(permission_classes=[Authenticated], description="The console shell for the viewer.")
     async def shell(self, info: Info) -> Shell:
-        view = await shell.shell(info.context)
-        return Shell(
-            persona=Persona(view.persona),
-            default_landing=view.default_landing,
-            groups=[
-                ShellGroup(
-                    key=g.key,
-                    label=g.label,
-                    icon=g.icon,
-                    visible=g.visible,
-                    badge=g.badge,
-                    routes=[_entry(r) for r in g.routes],
-                )
-                for g in view.groups
-            ],
-            utilities=[_entry(u) for u in view.utilities],
-            landings=[_entry(landing) for landing in view.landings],
-        )
+        return Shell.of(await shell.shell(info.context))
 
 
 @strawberry.type

@@ -28,7 +28,9 @@ class LaunchQuery:
 
     @strawberry.field(
         permission_classes=[Authenticated],
-        description="Your open launch drafts, newest first (at most 50 of each kind of service).",
+        description="Your open launch drafts, newest first (at most 50 of each kind of service). Drafts live in "
+        "the workloads service (compute and app) and the storage service (storage): null, with an error at this "
+        "path naming the service, when either is unavailable, so the rest of the launch page still renders.",
     )
-    async def launch_drafts(self, info: Info) -> list[LaunchDraft]:
+    async def launch_drafts(self, info: Info) -> list[LaunchDraft] | None:
         return [LaunchDraft.of(d) for d in await resolve.open_drafts(info.context)]

@@ -93,12 +93,18 @@ class PlatformNode(Node):
         found = await view(info, self.mode).profile(self.model.profile_id)
         return ProvisioningProfile.of(found, self.mode) if found else None
 
-    @strawberry.field(description="Workloads on the node, every tenant's, newest first.")
-    async def workloads(self, info: Info) -> list[Workload]:
+    @strawberry.field(
+        description="Workloads on the node, every tenant's, newest first (null, with an error at this path, when the "
+        "workloads service is unavailable)."
+    )
+    async def workloads(self, info: Info) -> list[Workload] | None:
         return [workload_type(w) for w in await resolve.node_workloads(view(info, self.mode), self.model)]
 
-    @strawberry.field(description="GPUs held by the node's workloads.")
-    async def allocated_gpus(self, info: Info) -> int:
+    @strawberry.field(
+        description="GPUs held by the node's workloads (null, with an error at this path, when the workloads service "
+        "is unavailable)."
+    )
+    async def allocated_gpus(self, info: Info) -> int | None:
         return resolve.allocated_gpus(await resolve.node_workloads(view(info, self.mode), self.model))
 
     @strawberry.field(description="Open and acknowledged incidents and alerts about the node, most severe first.")
@@ -125,8 +131,11 @@ class PlatformNode(Node):
         found = await view(info, self.mode).decommission_of_node(self.model.id)
         return DecommissionTask.of(found, self.mode) if found else None
 
-    @strawberry.field(description="Cordon, uncordon, drain and decommission: enabled by node status, with reasons.")
-    async def lifecycle_operations(self, info: Info) -> list[PlatformLifecycleOperation]:
+    @strawberry.field(
+        description="Cordon, uncordon, drain and decommission: enabled by node status, with reasons (the drain reason "
+        "counts the node's workloads: null, with an error at this path, when the workloads service is unavailable)."
+    )
+    async def lifecycle_operations(self, info: Info) -> list[PlatformLifecycleOperation] | None:
         found = await resolve.node_operations(view(info, self.mode), self.model)
         return [PlatformLifecycleOperation.of(o) for o in found]
 

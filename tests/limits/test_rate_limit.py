@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from typing import Any
@@ -90,3 +91,23 @@ async def test_an_unreachable_store_falls_back_to_local_buckets() -> None:
     statuses = [(await post(harness)).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     await harness.app.state.guard.aclose()
+
+
+@pytest.mark.redis
+async def test_a_burst_past_the_connection_pool_waits_instead_of_leaving_the_shared_store(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # 400 concurrent takes through 20 connections: each waits for a free one; none falls back to local buckets.
+    limiter = RedisBuckets(
+        "redis://127.0.0.1:6379/0",
+        RateLimit(rate=1000.0, burst=1000),
+        prefix=f"test:{uuid.uuid4().hex}:",
+        max_connections=20,
+        pool_timeout=30.0,
+    )
+    try:
+        throttles = await asyncio.gather(*(limiter.take(f"user:{n % 7}") for n in range(400)))
+    finally:
+        await limiter.aclose()
+    assert all(t.allowed for t in throttles)
+    assert "rate-limit store unreachable" not in caplog.text

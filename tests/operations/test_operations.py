@@ -112,6 +112,7 @@ def test_healthz_and_readyz_say_which_dependency_is_down(gateway: Gateway, servi
     body = ready.json()
     assert body["status"] == "ready" and set(body["backends"]) == set(DOMAINS)
     assert body["stores"]["idempotency"]["ok"] is True
+    assert body["idempotencyStore"] == "available" and body["mutations"] == "accepted"
     set_fault(services["storage"], down=True)
     try:
         ready = httpx.get(f"{gateway.url}/readyz", timeout=5.0)
@@ -126,6 +127,34 @@ def test_healthz_and_readyz_say_which_dependency_is_down(gateway: Gateway, servi
     }
     assert all(check["ok"] for domain, check in body["backends"].items() if domain != "storage")
     assert httpx.get(f"{gateway.url}/healthz", timeout=5.0).status_code == 200  # alive all the same
+
+
+def test_with_the_idempotency_store_down_the_replica_stays_ready_and_says_so(
+    services: dict[str, str], tmp_path: Path
+) -> None:
+    # Old rule (changed deliberately): the store counted toward readiness, so with a shared store down every
+    # replica answered 503 and a load balancer drained them all although reads worked. Now readiness says
+    # whether the replica can serve; the store's health is a field of its own and a gauge.
+    nothing_listens = f"redis://127.0.0.1:{free_port()}/0"
+    gateway = Gateway(
+        services,
+        tmp_path / "gateway.log",
+        GATEWAY_IDEMPOTENCY_STORE=nothing_listens,
+        GATEWAY_IDEMPOTENCY_STORE_TIMEOUT_SECONDS="0.5",
+    )
+    try:
+        ready = httpx.get(f"{gateway.url}/readyz", timeout=10.0)
+        assert ready.status_code == 200, ready.text
+        body = ready.json()
+        assert body["status"] == "ready" and body["stores"]["idempotency"]["ok"] is False
+        assert body["idempotencyStore"] == "unavailable" and body["mutations"] == "failing_closed"
+        scraped = httpx.get(f"{gateway.url}/metrics", timeout=5.0).text
+        assert 'gateway_dependency_up{dependency="idempotency_store"} 0.0' in scraped
+        assert 'gateway_dependency_up{dependency="storage"} 1.0' in scraped
+        read = gateway.post("{ workloads(first: 3) { totalCount } }")
+        assert read.status_code == 200 and read.json()["data"]["workloads"]["totalCount"] > 0
+    finally:
+        gateway.close()
 
 
 def test_metrics_and_logs_tell_an_operator_what_failed(gateway: Gateway, services: dict[str, str]) -> None:

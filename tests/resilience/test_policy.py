@@ -210,7 +210,9 @@ async def test_breaker_fails_fast_while_open_and_recovers_through_a_probe(servic
     assert sample("gateway_breaker_state", domain="storage") == 0
 
 
-async def test_half_open_sends_a_single_probe_while_others_fail_fast(services: dict[str, Starlette]) -> None:
+async def test_half_open_sends_a_single_probe_while_others_wait_for_it(services: dict[str, Starlette]) -> None:
+    # Old rule (changed deliberately, issue 16): the others failed fast, so after a recovery all but one
+    # caller of the first wave got BACKEND_UNAVAILABLE. Now they wait for the probe and go on its success.
     clock = FakeClock()
     client = client_for(services, "access", clock, retries=0, breaker_failures=1, breaker_cooldown=5)
     fault(services, "access", down=True)
@@ -218,12 +220,16 @@ async def test_half_open_sends_a_single_probe_while_others_fail_fast(services: d
         await client.get_json("/v1/users", {"limit": "1"})
     clock.now += 5
     fault(services, "access", latency_ms=50)  # healthy but slow: the probe is still in flight when others arrive
-    results = await asyncio.gather(
-        *(client.get_json("/v1/users", {"limit": str(n)}) for n in (1, 2, 3)), return_exceptions=True
-    )
-    assert seen(services, "access") == 1
-    assert sum(isinstance(r, dict) for r in results) == 1
-    assert sum(isinstance(r, BackendUnavailable) for r in results) == 2
+    calls = [asyncio.ensure_future(client.get_json("/v1/users", {"limit": str(n)})) for n in (1, 2, 3)]
+    breaker = client.policy.breaker
+    for _ in range(1000):  # until both others are waiting (bounded; no wall clock)
+        if len(breaker._waiters) == 2:
+            break
+        await asyncio.sleep(0)
+    assert len(breaker._waiters) == 2 and breaker.state is BreakerState.HALF_OPEN  # one probe out, two waiting
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    assert all(isinstance(r, dict) for r in results), results
+    assert seen(services, "access") == 3
     assert client.policy.breaker.state is BreakerState.CLOSED
 
 

@@ -138,7 +138,8 @@ async def test_readyz_reports_a_failing_store_and_what_readiness_requires() -> N
         raise ConnectionError("store down")
 
     base = Settings.from_env({}, viewer_cache_seconds=0)
-    for required, status in (("all", 503), ("workloads,storage", 200)):
+    # A store counts toward readiness only when named: "all" is every domain service (reads can be served).
+    for required, status in (("all", 200), ("redis", 503), ("workloads,storage", 200)):
         harness = build_harness(settings=dataclasses.replace(base, readiness_required=required))
         harness.app.state.store_checks["redis"] = broken
         async with harness.client() as client:
@@ -240,7 +241,10 @@ async def test_with_redis_stopped_reads_go_on_mutations_fail_closed_and_operator
         assert [c for c in commands.take() if c[0] != "access"] == []  # nothing was sent to a domain service
         assert read.status_code == 200 and read.json()["data"]["workloads"]["totalCount"] > 0
         assert outcome_count("store_unavailable") == unavailable + 1
-        assert ready.status_code == 503 and ready.json()["stores"]["idempotency"]["ok"] is False
+        # The replica still serves reads, so it stays ready; the store is reported on its own.
+        assert ready.status_code == 200 and ready.json()["stores"]["idempotency"]["ok"] is False
+        assert ready.json()["idempotencyStore"] == "unavailable" and ready.json()["mutations"] == "failing_closed"
+        assert REGISTRY.get_sample_value("gateway_dependency_up", {"dependency": "idempotency_store"}) == 0
         assert all(check["ok"] for check in ready.json()["backends"].values())
         await harness.app.state.idempotency_store.aclose()
     finally:
