@@ -4,9 +4,13 @@ gateway."""
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from gateway.auth.local import DEV_PERSONAS, LocalSigner
 from gateway.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from gateway.backends import Backends
 
 DEFAULT_DATA_DIR = ".data"
 
@@ -64,13 +68,17 @@ async def mint(
     )
 
 
-async def _claims(settings: Settings, user_id: str) -> tuple[str | None, list[str]]:
-    """The user's tenant and platform roles, from the access service the gateway would ask."""
+def _access(settings: Settings) -> Backends:
+    """Clients of the services the gateway would ask (embedded or on sockets); the caller closes them."""
     from gateway.backends import Backends, socket_transports
     from gateway.embedded import embedded_transports
 
-    transports = embedded_transports() if settings.embedded else socket_transports(settings)
-    backends = Backends.create(settings, transports)
+    return Backends.create(settings, embedded_transports() if settings.embedded else socket_transports(settings))
+
+
+async def _claims(settings: Settings, user_id: str) -> tuple[str | None, list[str]]:
+    """The user's tenant and platform roles, from the access service the gateway would ask."""
+    backends = _access(settings)
     try:
         users = await backends.access.users([user_id])
     finally:
@@ -82,11 +90,7 @@ async def _claims(settings: Settings, user_id: str) -> tuple[str | None, list[st
 
 async def _service_account_claims(settings: Settings, account_id: str) -> tuple[str, list[str]]:
     """A service account's tenant (and no platform roles), from the access service the gateway would ask."""
-    from gateway.backends import Backends, socket_transports
-    from gateway.embedded import embedded_transports
-
-    transports = embedded_transports() if settings.embedded else socket_transports(settings)
-    backends = Backends.create(settings, transports)
+    backends = _access(settings)
     try:
         accounts = await backends.access.service_accounts([account_id])
     finally:

@@ -18,20 +18,11 @@ from gateway.resilience.breaker import BreakerState, CircuitBreaker
 from gateway.resilience.policy import BackendPolicy
 from gateway.settings import Settings
 from tests.fault_support import BUCKETS_PAGE
+from tests.resilience.policy_support import FakeClock
 from tests.support import PERSONA_USERS, GatewayHarness, build_harness
 
 COOLDOWN = 5.0
 WAVE = 20
-
-
-class FakeClock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def recovery_settings() -> Settings:

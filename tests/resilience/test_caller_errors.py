@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
 from gateway.backends._client import ServiceClient
@@ -23,24 +22,9 @@ from gateway.resilience import BackendPolicy, BreakerState, CircuitBreaker
 from gateway.settings import BackendSettings
 from reference_services.embedded import create_services
 from reference_services.faults import FaultSpec
+from tests.resilience.policy_support import FakeClock, no_sleep, sample
 
 BAD_CURSOR = {"after": "9223372036854775808"}  # past SQLite's integers: the service answers 400 bad_cursor
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def no_sleep(_: float) -> None:
-    """Backoff without waiting."""
-
-
-def sample(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 @pytest.fixture(scope="module")

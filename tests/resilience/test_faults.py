@@ -18,15 +18,12 @@ from bench.pages import Lookup
 from gateway.settings import DOMAINS, Settings
 from schema import schema
 from tests.fault_support import FAULTS, PAGES, Fault, assert_partial_result, lookup_value, walk_pages
+from tests.resilience.policy_support import sample
 from tests.support import PERSONA_USERS, GatewayHarness, build_harness
 
 PERSONA = "tenant-admin"
 # One event loop for the module: the healthy pages are rendered once and shared by every case.
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-def sample(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 def fault_settings(**backend: Any) -> Settings:

@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
 from gateway.backends._client import ServiceClient
@@ -22,24 +21,7 @@ from gateway.resilience.policy import inflight_reads
 from gateway.settings import BackendSettings
 from reference_services.embedded import create_services
 from reference_services.faults import FaultSpec
-
-
-class FakeClock:
-    """Monotonic time that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def no_sleep(_: float) -> None:
-    """Backoff without waiting."""
-
-
-def sample(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
+from tests.resilience.policy_support import FakeClock, no_sleep, sample
 
 
 @pytest.fixture(scope="module")
