@@ -10,6 +10,9 @@ COPY gateway ./gateway
 COPY schema ./schema
 COPY resolvers ./resolvers
 COPY reference_services ./reference_services
+# GraphiQL's browser assets: fetched from the npm registry's tarballs, verified against the committed pins.
+COPY scripts/graphiql_assets.py ./scripts/graphiql_assets.py
+RUN python scripts/graphiql_assets.py --fetch
 # Wheels for the project and every dependency, so the final stage needs no build tools. The [tracing]
 # extra ships the OpenTelemetry SDK so OTEL_* variables can turn tracing on (it is off by default).
 RUN pip wheel --wheel-dir /wheels ".[tracing]"

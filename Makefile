@@ -15,14 +15,17 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python scripts/graphiql_assets.py --fetch
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python scripts/graphiql_assets.py --fetch
 	@touch $@ $(STAMP)
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python scripts/graphiql_assets.py --fetch
 	@touch $@ $(TEST_STAMP) $(STAMP)
 
 ## Install and start the gateway on its embedded demo backends (GraphiQL URL is printed).
@@ -54,7 +57,7 @@ schema: $(STAMP)
 	$(BIN)/gateway schema --possible-types > schema/possible_types.json
 
 ## Refresh GraphiQL's vendored assets from the npm registry at the versions pinned in
-## gateway/static/graphiql/assets.json (needs npm; PINS="graphiql@3.8.3 ..." changes pins first). Commit the result.
+## gateway/static/graphiql/assets.json (needs npm; PINS="graphiql@3.8.3 ..." changes pins first). Commit assets.json; the files are fetched on install.
 graphiql-assets: $(STAMP)
 	$(BIN)/python scripts/graphiql_assets.py $(foreach pin,$(PINS),--set $(pin))
 

@@ -1,14 +1,17 @@
 """Refresh GraphiQL's vendored browser assets from the npm registry (``make graphiql-assets``).
 
 The gateway serves GraphiQL without a CDN: React, GraphiQL and the explorer plugin live in
-``gateway/static/graphiql/vendor/<package>@<version>/`` and are committed, so an install needs no npm. The pins
-are ``gateway/static/graphiql/assets.json``: per npm package its version, the tarball's sha512 integrity as the
+``gateway/static/graphiql/vendor/<package>@<version>/`` and are not committed: ``--fetch`` (run by ``make run``,
+``make test`` and the Docker build) installs them from the registry's tarballs, verified against the pins, with no
+npm needed; the gateway then serves them with no network. The pins are ``gateway/static/graphiql/assets.json``:
+per npm package its version, the tarball's sha512 integrity as the
 registry publishes it, and every file the gateway ships with its sha384 Subresource Integrity hash (the page's
 ``integrity=`` attributes come from there).
 
     python scripts/graphiql_assets.py                        # fetch the pinned versions again, rewrite files, hashes
     python scripts/graphiql_assets.py --set graphiql@3.8.3   # change a pin (repeatable), then refresh
-    python scripts/graphiql_assets.py --check                # offline: committed files match the manifest
+    python scripts/graphiql_assets.py --fetch                # install the pinned files (verified) where missing
+    python scripts/graphiql_assets.py --check                # offline: installed files match the manifest
 
 (``make graphiql-assets`` runs the first; ``make graphiql-assets PINS="graphiql@3.9.0"`` the second.)
 
@@ -22,12 +25,14 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import io
 import json
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "gateway" / "static" / "graphiql"
 MANIFEST = STATIC / "assets.json"
 VENDOR = STATIC / "vendor"
+REGISTRY = "https://registry.npmjs.org"
 
 
 def sri(data: bytes, algorithm: str = "sha384") -> str:
@@ -114,9 +120,44 @@ def refresh(manifest: dict[str, Any]) -> None:
     MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
+def tarball_url(package: dict[str, Any]) -> str:
+    """The registry's tarball of a pinned package (``@scope/name`` -> ``.../@scope/name/-/name-<version>.tgz``)."""
+    name, version = package["name"], package["version"]
+    return f"{REGISTRY}/{name}/-/{name.rsplit('/', 1)[-1]}-{version}.tgz"
+
+
+def fetch(manifest: dict[str, Any]) -> None:
+    """Install the pinned files from the registry's tarballs, each verified against the pins (no npm needed).
+
+    The vendored files are not committed: ``make run``/``make test`` (and the Docker build) fetch them once.
+    """
+    if not check(manifest):
+        return
+    for package in manifest["packages"]:
+        spec = f"{package['name']}@{package['version']}"
+        with urllib.request.urlopen(tarball_url(package), timeout=60) as response:
+            data = response.read()
+        if sri(data, "sha512") != package["tarball_integrity"]:
+            raise SystemExit(f"graphiql-assets: {spec}: the tarball does not match its pinned integrity")
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            for file in package["files"]:
+                member = archive.extractfile(f"package/{file['path']}")
+                content = member.read() if member is not None else b""
+                if sri(content) != file["integrity"]:
+                    raise SystemExit(f"graphiql-assets: {spec}: {file['path']} does not match its pinned integrity")
+                target = served_path(package, file)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+        print(f"graphiql-assets: {spec} installed")
+    problems = check(manifest)
+    if problems:
+        raise SystemExit("graphiql-assets: " + "; ".join(problems))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="verify the committed files offline; change nothing")
+    parser.add_argument("--check", action="store_true", help="verify the installed files offline; change nothing")
+    parser.add_argument("--fetch", action="store_true", help="install the pinned files (verified) if missing")
     parser.add_argument("--set", action="append", default=[], metavar="NAME@VERSION", help="change a package's pin")
     args = parser.parse_args(argv)
     manifest = load()
@@ -127,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         if not problems:
             print(f"{MANIFEST.relative_to(ROOT)}: every vendored file matches its hash")
         return 1 if problems else 0
+    if args.fetch:
+        fetch(manifest)
+        return 0
     packages = {package["name"]: package for package in manifest["packages"]}
     for pin in args.set:
         name, _, version = pin.rpartition("@")
