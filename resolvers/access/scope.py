@@ -87,9 +87,3 @@ async def access_scope(ctx: RequestContext, tenant_id: str | None = None) -> Acc
         tenants = [viewer.tenant_id]
     projects = frozenset(p.id for p in viewer.projects if p.tenant_id in tenants)
     return AccessScope(viewer, tuple(tenants), projects, None, tenant_id)
-
-
-async def scoped(ctx: RequestContext, scope: AccessScope | None, project_id: str | None) -> AccessScope:
-    """``scope`` (or the viewer's default scope) narrowed to ``project_id``."""
-    base = scope if scope is not None else await access_scope(ctx)
-    return base.narrow(project_id)

@@ -251,14 +251,6 @@ class LaunchInputs(BaseModel):
         """The inputs of one step."""
         return ReviewStep() if name == "review" else getattr(self, name)
 
-    def to_draft(self) -> dict[str, dict[str, Any]]:
-        """The draft's ``inputs``: one JSON object per step of the kind (review excluded)."""
-        return {
-            name: self.step(name).model_dump(mode="json", exclude_defaults=True)
-            for name in STEPS[self.kind]
-            if name != "review"
-        }
-
     @classmethod
     def from_draft(cls, kind: LaunchKind, inputs: dict[str, Any]) -> LaunchInputs:
         """From a draft's ``inputs`` (unknown steps and fields are ignored, not fatal)."""

@@ -12,13 +12,14 @@ from gateway.context import RequestContext
 
 async def get_grants(ctx: RequestContext, ids: Sequence[str]) -> list[Grant | None]:
     """Grants by id; None for missing ones and ones the viewer may not see."""
-    viewer, found = await asyncio.gather(ctx.viewer(), ctx.backends.storage.batch("grants", list(ids), Grant))
-    by_id = {
-        g.id: g
+    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.storage.grants.load_many(list(ids)))
+    return [
+        g
+        if g is not None
+        and (viewer.can_see_project(g.owner_project_id) or viewer.can_see_project(g.grantee_project_id))
+        else None
         for g in found
-        if viewer.can_see_project(g.owner_project_id) or viewer.can_see_project(g.grantee_project_id)
-    }
-    return [by_id.get(i) for i in ids]
+    ]
 
 
 async def grantee_project(ctx: RequestContext, grant: Grant) -> Project | None:

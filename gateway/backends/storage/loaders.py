@@ -14,6 +14,7 @@ class StorageLoaders(DomainLoaders):
         self.providers = by_id(client.providers)
         self.mounts_by_workload = grouped(client.mounts_of_workloads, lambda m: m.workload_id)
         self.mounts_by_bucket = grouped(client.mounts_of_buckets, lambda m: m.bucket_id)
+        self.grants = by_id(client.grants_by_id)
         self.grants_by_bucket = grouped(client.grants, lambda g: g.bucket_id)
         self.objects_by_bucket = grouped(client.objects, lambda o: o.bucket_id)
         self.events_by_bucket = grouped(client.events, lambda e: e.bucket_id)
