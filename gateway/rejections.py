@@ -13,6 +13,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from gateway.errors import Unauthenticated
+from gateway.telemetry.logging import current_request
 
 REALM = 'Bearer realm="controlplane-gateway"'
 JSON = "application/json"
@@ -63,6 +64,9 @@ def rejection_response(
     **extensions: Any,
 ) -> JSONResponse:
     """``{"errors": [{"message", "extensions": {"code", ...}}]}`` with ``status``."""
+    record = current_request.get()
+    if record is not None:  # the request log and the error-code metric name refusals too
+        record.error_codes.append(code)
     body = {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
     return JSONResponse(body, status_code=status, headers=dict(headers or {}), media_type=media_type)
 

@@ -27,6 +27,11 @@ REQUESTS = Counter(
     "GraphQL requests by operation name and outcome (ok, partial, error, rejected).",
     ["operation", "outcome"],
 )
+REQUEST_ERRORS = Counter(
+    "gateway_request_errors_total",
+    "GraphQL requests that answered an error, by extensions.code (each code counted once per request).",
+    ["code"],
+)
 REQUEST_LATENCY = Histogram(
     "gateway_request_duration_seconds",
     "Time to answer a GraphQL request, by operation name.",
@@ -102,6 +107,7 @@ RATE_LIMIT_REJECTIONS = Counter(
 MAX_OPERATION_LABELS = 200
 _OPERATION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _seen_operations: set[str] = set()
+_seen_error_codes: set[str] = set()
 _seen_lock = threading.Lock()
 
 
@@ -118,6 +124,23 @@ def bounded_operation(name: str | None) -> str:
             return "other"
         _seen_operations.add(name)
     return name
+
+
+_ERROR_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+MAX_ERROR_CODE_LABELS = 64
+
+
+def bounded_error_code(code: str) -> str:
+    """A label value for an error code: the gateway sets codes, but a cap keeps a bug from exploding series."""
+    if not _ERROR_CODE.fullmatch(code):
+        return "INVALID"
+    if code in _seen_error_codes:
+        return code
+    with _seen_lock:
+        if len(_seen_error_codes) >= MAX_ERROR_CODE_LABELS:
+            return "OTHER"
+        _seen_error_codes.add(code)
+    return code
 
 
 _SEGMENT = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}(:[a-z][a-z0-9_-]{0,39})?")

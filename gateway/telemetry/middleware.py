@@ -69,3 +69,5 @@ def _count(record: RequestRecord, status: int, elapsed: float) -> None:
     operation = metrics.bounded_operation(record.operation)
     metrics.REQUESTS.labels(operation, record.outcome).inc()
     metrics.REQUEST_LATENCY.labels(operation).observe(elapsed)
+    for code in set(record.error_codes):
+        metrics.REQUEST_ERRORS.labels(metrics.bounded_error_code(code)).inc()

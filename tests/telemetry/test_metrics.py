@@ -126,6 +126,30 @@ def test_label_values_stay_bounded() -> None:
     assert metrics.endpoint_template("/v1/buckets/bk-1/grants/gr-2") == "/v1/buckets/{id}/grants/{id}"
 
 
+def test_error_code_labels_stay_bounded() -> None:
+    assert metrics.bounded_error_code("not a code") == "INVALID"
+    seen = set(metrics._seen_error_codes)
+    metrics._seen_error_codes.update(f"CODE_{i}" for i in range(metrics.MAX_ERROR_CODE_LABELS))
+    try:
+        assert metrics.bounded_error_code("BRAND_NEW_CODE") == "OTHER"
+    finally:
+        metrics._seen_error_codes.clear()
+        metrics._seen_error_codes.update(seen)
+
+
+async def test_errors_are_counted_by_code_once_per_request(harness: GatewayHarness) -> None:
+    def count(code: str) -> float:
+        return REGISTRY.get_sample_value("gateway_request_errors_total", {"code": code}) or 0.0
+
+    validation, refused = count("GRAPHQL_VALIDATION_FAILED"), count("NOT_ACCEPTABLE")
+    await post(harness, "{ nope alsoNope }")  # two validation errors, one request
+    async with harness.client() as client:  # refused before execution: counted by its code too
+        response = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"accept": "text/xml"})
+    assert response.status_code == 406
+    assert count("GRAPHQL_VALIDATION_FAILED") == validation + 1
+    assert count("NOT_ACCEPTABLE") == refused + 1
+
+
 async def test_dataloader_batches_are_measured(harness: GatewayHarness) -> None:
     before = REGISTRY.get_sample_value("gateway_dataloader_batch_size_sum", {"loader": "platform.nodes"}) or 0.0
     await post(harness, "{ workloads(first: 20) { edges { node { node { id } } } } }")
