@@ -49,7 +49,13 @@ def free_port() -> int:
 
 
 def render_config(
-    frontend_port: int, servers: dict[str, int], stats_socket: Path, inter_ms: int, log_level: str = "info"
+    frontend_port: int,
+    servers: dict[str, int],
+    stats_socket: Path,
+    inter_ms: int,
+    *,
+    check_timeout_ms: int = 1000,
+    log_level: str = "info",
 ) -> str:
     """The template with the frontend, admin socket, check interval and one ``server`` line per replica;
     ``log_level`` ``info`` logs every request, ``notice`` only state changes (the bench's choice)."""
@@ -58,6 +64,7 @@ def render_config(
         frontend_address=f"127.0.0.1:{frontend_port}",
         stats_socket=str(stats_socket),
         inter_ms=str(inter_ms),
+        check_timeout_ms=str(check_timeout_ms),
         servers=lines,
         log_level=log_level,
     )
@@ -153,6 +160,7 @@ class HAProxy:
     replicas: list[Replica]
     work_dir: Path
     inter_ms: int = 500
+    check_timeout_ms: int = 1000
     log_level: str = "info"
     port: int = field(default_factory=free_port)
     popen: subprocess.Popen[bytes] | None = None
@@ -178,7 +186,12 @@ class HAProxy:
         config = self.work_dir / "haproxy.cfg"
         config.write_text(
             render_config(
-                self.port, {r.name: r.port for r in self.replicas}, self.stats_socket, self.inter_ms, self.log_level
+                self.port,
+                {r.name: r.port for r in self.replicas},
+                self.stats_socket,
+                self.inter_ms,
+                check_timeout_ms=self.check_timeout_ms,
+                log_level=self.log_level,
             )
         )
         checked = subprocess.run([binary, "-c", "-q", "-f", str(config)], capture_output=True, text=True, timeout=30)
