@@ -25,6 +25,8 @@ from typing import IO
 
 import httpx
 
+from tests.processes import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "haproxy" / "loopback.cfg.template"
 BIN = Path(sys.executable).parent
@@ -40,12 +42,6 @@ def haproxy_binary() -> str | None:
     if found:
         return found
     return "/usr/sbin/haproxy" if os.access("/usr/sbin/haproxy", os.X_OK) else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def render_config(
