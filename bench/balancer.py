@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +126,7 @@ async def run(options: Options) -> dict[str, Any]:
         finally:
             for replica in replicas:
                 replica.stop()
+            shutil.rmtree(work_dir, ignore_errors=True)
     return {
         "route": ROUTE,
         "concurrency": options.concurrency,
