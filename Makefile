@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-fast lint bench schema graphiql-assets services clean
+.PHONY: run test test-fast lint bench bench-balancer schema graphiql-assets services clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -50,6 +50,10 @@ lint: $(DEV_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.mutations
+
+## Requests per second of a page through HAProxy with 1, 2 and 3 replicas (needs Debian's haproxy package).
+bench-balancer: $(TEST_STAMP)
+	$(BIN)/python -m bench.balancer
 
 ## Regenerate the committed SDL and Apollo's possibleTypes map after a deliberate schema change.
 schema: $(STAMP)

@@ -23,7 +23,7 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
-from gateway import graphiql, health
+from gateway import drain, graphiql, health
 from gateway.backends import Backends, call_log, socket_transports
 from gateway.backends.identity import ForwardedIdentity, forwarded_identity
 from gateway.context import RequestContext
@@ -152,6 +152,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await live.ready()  # positioned on every stream before the first request
+        drain.install(settings.drain_seconds)  # SIGTERM fails /readyz first (gateway.drain)
         yield
         await live.stop()
         await backends.aclose()

@@ -22,6 +22,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from gateway import drain
 from gateway.backends import Backends
 from gateway.telemetry import metrics
 
@@ -74,6 +75,8 @@ def readyz_endpoint(
         return name in names or ("all" in names and not store)
 
     async def readyz(_: Request) -> Response:
+        if drain.draining():  # leaving the pool: the balancer stops sending before the listener closes
+            return JSONResponse({"status": "draining"}, status_code=503)
         clients = backends.clients()
         store_items = list(stores.items())
         results = await asyncio.gather(

@@ -70,6 +70,7 @@ class Settings:
     readiness_timeout: float = 2.0
     readiness_required: str = "all"  # checks /readyz needs to pass: all, none, or names (workloads,idempotency)
     shutdown_timeout: float = 30.0
+    drain_seconds: float = 0.0  # after SIGTERM, /readyz answers 503 this long before shutdown (gateway.drain)
 
     @property
     def embedded(self) -> bool:
@@ -146,6 +147,8 @@ class Settings:
             raise SettingsError("GATEWAY_LOG_FORMAT must be json or text")
         if self.readiness_timeout <= 0 or self.shutdown_timeout < 0:
             raise SettingsError("GATEWAY_READINESS_TIMEOUT must be positive and GATEWAY_SHUTDOWN_TIMEOUT not negative")
+        if self.drain_seconds < 0:
+            raise SettingsError("GATEWAY_DRAIN_SECONDS must not be negative")
         return self
 
     @classmethod
@@ -199,6 +202,7 @@ class Settings:
             "readiness_timeout": ("GATEWAY_READINESS_TIMEOUT", float),
             "readiness_required": ("GATEWAY_READINESS_REQUIRED", str),
             "shutdown_timeout": ("GATEWAY_SHUTDOWN_TIMEOUT", float),
+            "drain_seconds": ("GATEWAY_DRAIN_SECONDS", float),
         }
         for name, (variable, parse) in simple.items():
             if variable in env and env[variable] != "":

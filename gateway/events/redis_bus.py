@@ -140,8 +140,10 @@ class RedisBus:
             stream, _, after = (cursor.decode() if isinstance(cursor, bytes) else cursor or "").partition(":")
             reader = background(self._read(domain, stream or None, after or None), f"events:read:{domain}")
             renewer = background(self._keep_lease(domain), f"events:renew:{domain}")
-            done, _ = await asyncio.wait({reader, renewer}, return_when=asyncio.FIRST_COMPLETED)
-            await cancel_all([reader, renewer])
+            try:
+                done, _ = await asyncio.wait({reader, renewer}, return_when=asyncio.FIRST_COMPLETED)
+            finally:  # also when this contender is cancelled (stop()): the reader must not outlive the bus
+                await cancel_all([reader, renewer])
             for task in done:
                 error = None if task.cancelled() else task.exception()
                 if error is not None:
