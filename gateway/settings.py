@@ -56,6 +56,7 @@ class Settings:
         default_factory=lambda: {domain: BackendSettings() for domain in DOMAINS}
     )
     schema: str = "schema:schema"
+    subgraph: bool = False  # also serve the schema as an Apollo Federation v2 subgraph at /subgraph
     graphiql: bool | None = None  # None: on unless GATEWAY_MODE=production
     dev_viewer_header: bool | None = None
     dev_default_user: str = "u-tara"
@@ -188,6 +189,7 @@ class Settings:
             "port": ("GATEWAY_PORT", int),
             "workers": ("GATEWAY_WORKERS", int),
             "schema": ("GATEWAY_SCHEMA", str),
+            "subgraph": ("GATEWAY_SUBGRAPH", _bool),
             "graphiql": ("GATEWAY_GRAPHIQL", _bool),
             "dev_viewer_header": ("GATEWAY_DEV_VIEWER_HEADER", _bool),
             "dev_default_user": ("GATEWAY_DEV_DEFAULT_USER", str),
