@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
@@ -152,20 +151,12 @@ def create_app(
     schema = load_schema(settings.schema)
     trace_root_fields(schema._schema)  # spans per root field while tracing is on; a flag test when off
     graphql = GatewayGraphQL(schema, settings, backends, idempotency_store, live)
-    # The subgraph shares the guard (authentication, rate limits, allow list), viewer cache, backends and stores of
-    # /graphql; its own path keeps `_entities` off the console's endpoint and lets a proxy expose it to routers only.
-    subgraph = (
-        GatewayGraphQL(
-            load_schema(SUBGRAPH_SCHEMA),
-            dataclasses.replace(settings, graphiql=False),
-            backends,
-            idempotency_store,
-            live,
-            shares_with=graphql,
-        )
-        if settings.subgraph
-        else None
-    )
+    # Its own path keeps `_entities` off the console's endpoint and lets a proxy expose it to the router only.
+    subgraph = None
+    if settings.subgraph:  # the federation subgraph for a supergraph router (gateway.subgraph)
+        from gateway.subgraph import SubgraphGraphQL
+
+        subgraph = SubgraphGraphQL(load_schema(SUBGRAPH_SCHEMA), graphql)
     tracing.configure_from_env()
     # Stores' readiness checks (name -> async callable that raises when the store is unusable).
     store_checks: dict[str, StoreCheck] = {"idempotency": idempotency_store.ping}

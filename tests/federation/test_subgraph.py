@@ -19,7 +19,7 @@ from graphql import (
 
 from gateway.cli import main as gateway_cli
 from gateway.ids import encode_global_id
-from gateway.settings import Settings
+from gateway.settings import Settings, SettingsError
 from reference_services.seed import build_world
 from schema import schema as main_schema
 from schema.federation import ENTITY_TYPES, FEDERATION_SPEC, MAX_REPRESENTATIONS, subgraph_schema
@@ -223,3 +223,41 @@ async def test_entities_batch_through_the_loaders_one_call_per_type(count: int) 
     ids = [r["id"] for r in mixed]
     await post(harness, "/graphql", "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids}, "operator")
     assert harness.calls() == entity_calls
+
+
+ROUTER_SECRET = "r" * 40
+
+
+def test_trusted_documents_need_a_router_secret_for_the_subgraph() -> None:
+    with pytest.raises(SettingsError, match="GATEWAY_SUBGRAPH_ROUTER_SECRET"):
+        Settings.from_env({"GATEWAY_SUBGRAPH": "1", "GATEWAY_TRUSTED_DOCUMENTS": "1"})
+    with pytest.raises(SettingsError, match="at least 32 characters"):
+        Settings.from_env({"GATEWAY_SUBGRAPH": "1", "GATEWAY_SUBGRAPH_ROUTER_SECRET": "short"})
+    settings = Settings.from_env(
+        {"GATEWAY_SUBGRAPH": "1", "GATEWAY_TRUSTED_DOCUMENTS": "1", "GATEWAY_SUBGRAPH_ROUTER_SECRET": ROUTER_SECRET}
+    )
+    assert settings.subgraph and settings.subgraph_router_secret == ROUTER_SECRET
+
+
+async def test_with_a_router_secret_only_the_router_reaches_the_subgraph_and_runs_its_own_documents() -> None:
+    environ = {"GATEWAY_TRUSTED_DOCUMENTS": "1", "GATEWAY_SUBGRAPH_ROUTER_SECRET": ROUTER_SECRET}
+    harness = build_harness(settings=Settings.from_env(environ, viewer_cache_seconds=0, subgraph=True))
+    variables = {"representations": [workload(ACME_WORKLOADS[0])]}
+    person = {"authorization": f"Bearer {harness.token('tenant-admin')}"}
+    for secret in (None, ROUTER_SECRET[:-1] + "x"):
+        headers = {**person, "x-gateway-router-secret": secret} if secret else person
+        async with harness.client() as client:
+            response = await client.post("/subgraph", json={"query": ENTITIES, "variables": variables}, headers=headers)
+        assert response.status_code == 403
+        assert response.json()["errors"][0]["extensions"]["code"] == "ROUTER_ONLY"
+    async with harness.client() as client:
+        response = await client.post(
+            "/subgraph",
+            json={"query": ENTITIES, "variables": variables},
+            headers={**person, "x-gateway-router-secret": ROUTER_SECRET},
+        )
+        console = await client.post("/graphql", json={"query": NODES, "variables": {"ids": []}}, headers=person)
+    assert response.status_code == 200 and "errors" not in response.json(), response.json()
+    assert response.json()["data"]["_entities"][0]["id"] == variables["representations"][0]["id"]
+    # The console's endpoint keeps running registered documents only for people.
+    assert console.json()["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"

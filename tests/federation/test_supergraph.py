@@ -9,6 +9,7 @@ supergraph`` serves the result, forwarding the client's Authorization header to 
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -44,6 +45,10 @@ WORKLOAD_WITH_COST_CENTER = """query($id: ID!) { workload(id: $id) {
   __typename id name kind costCenter project { name }
 } }"""
 AUDITED = "query($id: ID!) { auditedWorkload(id: $id) { id costCenter name kind } }"
+
+
+ROUTER_SECRET = secrets.token_urlsafe(32)
+AS_ROUTER = {"x-gateway-router-secret": ROUTER_SECRET}
 
 
 @dataclass
@@ -98,6 +103,9 @@ def supergraph() -> Iterator[Supergraph]:
             GATEWAY_DATA_DIR=str(work / "data"),
             GATEWAY_SUBGRAPH="1",
             GATEWAY_DEV_VIEWER_HEADER="0",  # a request without a token is refused, as on real backends
+            # As production: people run registered documents only, the router its own with its shared secret.
+            GATEWAY_TRUSTED_DOCUMENTS="1",
+            GATEWAY_SUBGRAPH_ROUTER_SECRET=ROUTER_SECRET,
             GATEWAY_LOG_LEVEL="warning",
         )
         gateway_port, costs_port, router_port = free_port(), free_port(), free_port()
@@ -116,7 +124,7 @@ def supergraph() -> Iterator[Supergraph]:
         wait_healthy(f"{costs}?query=%7B__typename%7D", processes[1])
         tara, gina = bearer(env, "u-tara"), bearer(env, "u-gina")
         # What `rover subgraph introspect` does: each subgraph's SDL from `_service`.
-        (work / "gateway.graphql").write_text(_service_sdl(f"{gateway}/subgraph", tara))
+        (work / "gateway.graphql").write_text(_service_sdl(f"{gateway}/subgraph", {**tara, **AS_ROUTER}))
         (work / "costs.graphql").write_text(_service_sdl(costs, {}))
         composed = subprocess.run(
             [
@@ -173,12 +181,12 @@ def test_a_query_crosses_both_subgraphs(supergraph: Supergraph) -> None:
     workload = body["data"]["workload"]
     # The gateway's own answer for its fields, the cost-centre service's for the extension field.
     direct = httpx.post(
-        f"{supergraph.gateway}/graphql",
+        f"{supergraph.gateway}/subgraph",
         json={
             "query": "query($id: ID!) { workload(id: $id) { __typename id name kind project { name } } }",
             "variables": {"id": global_id},
         },
-        headers=supergraph.tara,
+        headers={**supergraph.tara, **AS_ROUTER},
         timeout=30,
     ).json()["data"]["workload"]
     assert {k: v for k, v in workload.items() if k != "costCenter"} == direct
@@ -233,3 +241,14 @@ def test_a_request_without_a_token_is_refused_through_the_supergraph(supergraph:
         codes = {error["extensions"]["code"] for error in body["errors"]}
         assert codes == {"UNAUTHENTICATED"}, body
         assert ACME_WORKLOAD["name"] not in str(body)
+
+
+def test_the_subgraph_answers_the_router_only(supergraph: Supergraph) -> None:
+    query = {"query": "{ _service { sdl } }"}
+    for headers in (supergraph.tara, {**supergraph.tara, "x-gateway-router-secret": "not-" + ROUTER_SECRET}):
+        response = httpx.post(f"{supergraph.gateway}/subgraph", json=query, headers=headers, timeout=30)
+        assert response.status_code == 403
+        assert response.json()["errors"][0]["extensions"]["code"] == "ROUTER_ONLY"
+    # The console's endpoint still runs registered documents only for people.
+    response = httpx.post(f"{supergraph.gateway}/graphql", json=query, headers=supergraph.tara, timeout=30)
+    assert response.json()["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
