@@ -59,6 +59,7 @@ bench-balancer: $(TEST_STAMP)
 schema: $(STAMP)
 	$(BIN)/gateway schema > schema/schema.graphql
 	$(BIN)/gateway schema --possible-types > schema/possible_types.json
+	$(BIN)/gateway schema --federation > schema/subgraph.graphql
 
 ## Refresh GraphiQL's vendored assets from the npm registry at the versions pinned in
 ## gateway/static/graphiql/assets.json (needs npm; PINS="graphiql@3.8.3 ..." changes pins first). Commit assets.json; the files are fetched on install.

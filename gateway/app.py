@@ -61,6 +61,7 @@ class GatewayGraphQL(GuardedViewMixin, GraphQL[RequestContext, None]):
         backends: Backends,
         idempotency_store: IdempotencyStore | None = None,
         live: Live | None = None,
+        shares_with: GatewayGraphQL | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -74,8 +75,9 @@ class GatewayGraphQL(GuardedViewMixin, GraphQL[RequestContext, None]):
         self.settings = settings
         self.backends = backends
         self.idempotency_store = idempotency_store
-        self.directory = ViewerDirectory(backends, settings)
-        self.guard = RequestGuard(settings)
+        # A second view (the federation subgraph) shares the first one's viewer cache and guard.
+        self.directory = shares_with.directory if shares_with else ViewerDirectory(backends, settings)
+        self.guard = shares_with.guard if shares_with else RequestGuard(settings)
 
     @property
     def graphql_ide_html(self) -> str:
@@ -116,6 +118,10 @@ def request_error(status: int, message: str) -> JSONResponse:
     return http_error(status, message).response()
 
 
+# The federation subgraph schema (``schema.federation``), served at /subgraph with GATEWAY_SUBGRAPH=1.
+SUBGRAPH_SCHEMA = "schema.federation:subgraph_schema"
+
+
 def load_schema(path: str) -> BaseSchema:
     """The schema object named by ``module:attribute`` (``GATEWAY_SCHEMA``)."""
     module_name, _, attribute = path.partition(":")
@@ -145,6 +151,12 @@ def create_app(
     schema = load_schema(settings.schema)
     trace_root_fields(schema._schema)  # spans per root field while tracing is on; a flag test when off
     graphql = GatewayGraphQL(schema, settings, backends, idempotency_store, live)
+    # Its own path keeps `_entities` off the console's endpoint and lets a proxy expose it to the router only.
+    subgraph = None
+    if settings.subgraph:  # the federation subgraph for a supergraph router (gateway.subgraph)
+        from gateway.subgraph import SubgraphGraphQL
+
+        subgraph = SubgraphGraphQL(load_schema(SUBGRAPH_SCHEMA), graphql)
     tracing.configure_from_env()
     # Stores' readiness checks (name -> async callable that raises when the store is unusable).
     store_checks: dict[str, StoreCheck] = {"idempotency": idempotency_store.ping}
@@ -178,6 +190,7 @@ def create_app(
             *([Route("/metrics", health.metrics_endpoint)] if settings.metrics else []),
             Route("/graphql", graphql),  # every method: the view answers others with a coded 405
             WebSocketRoute("/graphql", graphql),  # subscriptions over graphql-transport-ws
+            *([Route("/subgraph", subgraph)] if subgraph else []),  # Apollo Federation v2 (GATEWAY_SUBGRAPH=1)
             # GraphiQL's scripts, styles and icon (package data), wherever the page is served.
             *(
                 [Route(f"{graphiql.ASSET_ROUTE}/{{path:path}}", graphiql.asset_endpoint)]

@@ -35,11 +35,19 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="interface to bind (GATEWAY_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (GATEWAY_PORT, default 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (GATEWAY_WORKERS, default 1)")
-    schema_command = commands.add_parser("schema", help="print the GraphQL SDL (--possible-types: Apollo's map)")
-    schema_command.add_argument(
+    schema_command = commands.add_parser(
+        "schema", help="print the GraphQL SDL (--possible-types: Apollo's map; --federation: the subgraph SDL)"
+    )
+    schema_output = schema_command.add_mutually_exclusive_group()
+    schema_output.add_argument(
         "--possible-types",
         action="store_true",
         help="print every interface and union with its concrete types as JSON (Apollo Client's possibleTypes)",
+    )
+    schema_output.add_argument(
+        "--federation",
+        action="store_true",
+        help="print the Apollo Federation v2 subgraph SDL (served at /subgraph with GATEWAY_SUBGRAPH=1)",
     )
     token = commands.add_parser("token", help="print a development bearer token for the local gateway")
     who = token.add_mutually_exclusive_group(required=True)
@@ -50,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "schema":
-            return _print_schema(possible_types=args.possible_types)
+            return _print_schema(possible_types=args.possible_types, federation=args.federation)
         if args.command == "token":
             return _print_token(args)
         return _serve(args)
@@ -59,10 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _print_schema(*, possible_types: bool = False) -> int:
-    """``make schema`` writes both outputs: schema/schema.graphql and schema/possible_types.json."""
-    from gateway.app import load_schema
+def _print_schema(*, possible_types: bool = False, federation: bool = False) -> int:
+    """``make schema`` writes the outputs: schema/schema.graphql, schema/possible_types.json and
+    schema/subgraph.graphql."""
+    from gateway.app import SUBGRAPH_SCHEMA, load_schema
 
+    if federation:  # its as_str() is the federation SDL, as `_service { sdl }` answers it
+        sys.stdout.write(load_schema(SUBGRAPH_SCHEMA).as_str())
+        return 0
     schema = load_schema(Settings().schema)
     sys.stdout.write(possible_types_json(schema._schema) if possible_types else schema.as_str() + "\n")
     return 0

@@ -56,6 +56,8 @@ class Settings:
         default_factory=lambda: {domain: BackendSettings() for domain in DOMAINS}
     )
     schema: str = "schema:schema"
+    subgraph: bool = False  # also serve the schema as an Apollo Federation v2 subgraph at /subgraph
+    subgraph_router_secret: str | None = None  # /subgraph answers only requests carrying it (gateway.subgraph)
     graphiql: bool | None = None  # None: on unless GATEWAY_MODE=production
     dev_viewer_header: bool | None = None
     dev_default_user: str = "u-tara"
@@ -135,6 +137,13 @@ class Settings:
                 "with backend URLs send bearer tokens, from `gateway token --persona ...` (development key in "
                 "GATEWAY_DATA_DIR) or an identity provider (GATEWAY_JWKS_URL and GATEWAY_JWT_ISSUER)"
             )
+        if self.subgraph_router_secret is not None and len(self.subgraph_router_secret) < 32:
+            raise SettingsError("GATEWAY_SUBGRAPH_ROUTER_SECRET must be at least 32 characters (a random token)")
+        if self.subgraph and self.security.trusted_documents_enabled and not self.subgraph_router_secret:
+            raise SettingsError(
+                "GATEWAY_SUBGRAPH with trusted documents (production's default) needs GATEWAY_SUBGRAPH_ROUTER_SECRET: "
+                "a router sends query plans, not registered documents, and checks its clients' documents itself"
+            )
         try:
             self.security.validate(embedded=self.embedded)
         except SecuritySettingsError as error:
@@ -191,6 +200,8 @@ class Settings:
             "port": ("GATEWAY_PORT", int),
             "workers": ("GATEWAY_WORKERS", int),
             "schema": ("GATEWAY_SCHEMA", str),
+            "subgraph": ("GATEWAY_SUBGRAPH", _bool),
+            "subgraph_router_secret": ("GATEWAY_SUBGRAPH_ROUTER_SECRET", str),
             "graphiql": ("GATEWAY_GRAPHIQL", _bool),
             "dev_viewer_header": ("GATEWAY_DEV_VIEWER_HEADER", _bool),
             "dev_default_user": ("GATEWAY_DEV_DEFAULT_USER", str),

@@ -30,8 +30,8 @@ LAYERS = {
 SHARED = ("gateway/backends/_client.py", "gateway/backends/_loaders.py", "gateway/backends/_commands.py")
 SHARED_PACKAGES = ("resolvers/shared", "schema/shared")
 # Top-level modules allowed besides ``__init__.py``: schema's Mutation root (composed from every domain's
-# mutations, as Query is in schema/__init__.py).
-TOP_LEVEL_MODULES = {"resolvers": set(), "schema": {"root_mutation.py"}}
+# mutations, as Query is in schema/__init__.py) and the federation subgraph built from the whole schema.
+TOP_LEVEL_MODULES = {"resolvers": set(), "schema": {"root_mutation.py", "federation.py"}}
 
 
 def class_name(domain: str) -> str:
