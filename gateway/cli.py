@@ -1,4 +1,5 @@
-"""The ``gateway`` command: ``serve`` the gateway, print its ``schema``, mint a development ``token``."""
+"""The ``gateway`` command: ``serve`` the gateway, print its ``schema``, mint a development ``token``, run the
+cutover ``parity`` pass."""
 
 from __future__ import annotations
 
@@ -47,8 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     who.add_argument("--user", help="a user id of the access service (e.g. u-sam)")
     who.add_argument("--service-account", help="a service account id, for an integrator (e.g. sa-llm-eval)")
     token.add_argument("--ttl", type=int, help="lifetime in seconds (default GATEWAY_LOCAL_TOKEN_TTL_SECONDS, 12 h)")
+    parity = commands.add_parser("parity", help="the cutover parity pass: classify every gap per route and persona")
+    _add_parity_arguments(parity)
     args = parser.parse_args(argv)
     try:
+        if args.command == "parity":
+            return _parity(args)
         if args.command == "schema":
             return _print_schema(possible_types=args.possible_types)
         if args.command == "token":
@@ -57,6 +62,19 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"gateway: {error}", file=sys.stderr)
         return 2
+
+
+def _add_parity_arguments(parser: argparse.ArgumentParser) -> None:
+    # The pass sits above the gateway's layers (it reads the schema it serves): imported only when asked for.
+    from parity.cli import add_arguments
+
+    add_arguments(parser)
+
+
+def _parity(args: argparse.Namespace) -> int:
+    from parity.cli import run
+
+    return run(args)
 
 
 def _print_schema(*, possible_types: bool = False) -> int:
