@@ -70,8 +70,9 @@ async def in_process(
     from gateway.app import create_app
     from gateway.auth.tokens_cli import DEFAULT_DATA_DIR, mint
 
-    os.environ.setdefault("GATEWAY_DATA_DIR", DEFAULT_DATA_DIR)  # the key `gateway serve` and tokens share
-    settings = settings or Settings.from_env()
+    if settings is None:  # as `gateway serve` reads them, with the signing key it shares with `gateway token`
+        os.environ.setdefault("GATEWAY_DATA_DIR", DEFAULT_DATA_DIR)
+        settings = Settings.from_env()
     app = create_app(settings, transports=transports)
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://gateway.parity", timeout=REQUEST_TIMEOUT_SECONDS
