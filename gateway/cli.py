@@ -65,15 +65,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _add_parity_arguments(parser: argparse.ArgumentParser) -> None:
-    # The pass sits above the gateway's layers (it reads the schema it serves): imported only when asked for.
-    from parity.cli import add_arguments
-
+    # The pass sits above the gateway's layers (it reads the schema and the committed operations): a project
+    # checkout has it, a serving image may not, and `gateway serve` must not depend on it.
+    try:
+        from parity.cli import add_arguments
+    except ModuleNotFoundError:
+        return
     add_arguments(parser)
 
 
 def _parity(args: argparse.Namespace) -> int:
-    from parity.cli import run
-
+    try:
+        from parity.cli import run
+    except ModuleNotFoundError as error:
+        raise SettingsError(
+            "`gateway parity` runs from a project checkout (the parity package and operations/); "
+            f"this installation lacks it ({error})"
+        ) from error
     return run(args)
 
 

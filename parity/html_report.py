@@ -22,7 +22,9 @@ NO_GAP = "#1e8e3e"
 _STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; color: #202124; }
 h1 { font-size: 22px; margin: 0 0 4px; } .meta { color: #5f6368; margin-bottom: 16px; }
-table.matrix { border-collapse: collapse; width: 100%; }
+table.matrix { border-collapse: collapse; width: 100%; table-layout: fixed; }
+col.route { width: 190px; } col.verdict { width: 230px; } col.seedpass { width: 200px; }
+.matrix td, .matrix th { overflow-wrap: anywhere; }
 .matrix th, .matrix td { border: 1px solid #dadce0; padding: 6px 8px; vertical-align: top; text-align: left; }
 .matrix th { background: #f1f3f4; }
 td.cell { min-width: 150px; } td.na { color: #9aa0a6; text-align: center; }
@@ -70,8 +72,10 @@ def _cell(outcome: Outcome, route: str, persona: str) -> str:
     )
     body = f'<ul class="gaps">{items}</ul>' if items else ""
     label = f"{title} ({len(cell.gaps)})" if cell.gaps else title
+    # Cells that need action (blocking, or a gap the baseline does not accept) open by themselves.
+    opened = " open" if any(g.gap_class is GapClass.BLOCKING or g.accepted is None for g in cell.gaps) else ""
     return (
-        f'<td class="cell" style="border-left: 6px solid {colour}"><details><summary>{escape(label)}</summary>'
+        f'<td class="cell" style="border-left: 6px solid {colour}"><details{opened}><summary>{escape(label)}</summary>'
         f"<div>{cell.runs} response(s)</div>{body}</details></td>"
     )
 
@@ -114,6 +118,7 @@ def to_html(outcome: Outcome) -> str:
 <div class="meta">{escape(run.target)} · {escape(outcome.generated_at)} · {escape(summary)}</div>
 <p class="legend">{legend}</p>
 <table class="matrix">
+<colgroup><col class="route">{"<col>" * len(run.personas)}<col class="verdict"><col class="seedpass"></colgroup>
 <thead><tr><th>Route</th>{head}<th>Verdict</th><th>Seed pass (2026-04-28)</th></tr></thead>
 <tbody>
 {"".join(rows)}

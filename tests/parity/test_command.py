@@ -51,7 +51,7 @@ def test_reports_in_three_formats(tmp_path: Path) -> None:
     assert "| `/access/connectivity` |" in markdown and "future-product gap (2)" in markdown
     assert "`access.connectivity.network`" in markdown
     html = (out / "parity.html").read_text()
-    assert '<table class="matrix">' in html and "<details>" in html and "access.connectivity.firewall" in html
+    assert '<table class="matrix">' in html and "<details open>" in html and "access.connectivity.firewall" in html
     assert "<script" not in html, "the page needs no script"
     report = json.loads((out / "parity.json").read_text())
     assert report["format"] == "gateway-parity-report/1"
