@@ -77,6 +77,10 @@ def from_states(route: str, persona: str, seen: Observation) -> tuple[list[Gap],
             gap_class = GapClass.FUTURE_PRODUCT
         elif state.state == "EMPTY":
             gap_class = GapClass.SEED
+        elif not state.classified:  # cannot tell a runtime condition from a gap: count it, conservatively
+            reason = f"unclassified (the operation does not select `gap`): {state.reason or state.state}"
+            gaps.setdefault(state.path, Gap(route, persona, GapClass.READ_MODEL, state.path, reason, state.link))
+            continue
         else:
             conditions.setdefault(state.path, Condition(state.path, state.reason, state.link))
             continue

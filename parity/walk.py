@@ -44,6 +44,7 @@ class TypedState:
     gap: str | None
     reason: str | None
     link: str | None
+    classified: bool = True  # the operation selects `gap`; without it a runtime condition and a gap look alike
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,14 @@ class ResponseWalker:
         if isinstance(value, dict) and node.selection_set is not None:
             if named.name == AVAILABILITY_TYPE:
                 into.states.append(
-                    TypedState(where, str(value.get("state")), value.get("gap"), value.get("reason"), value.get("link"))
+                    TypedState(
+                        where,
+                        str(value.get("state")),
+                        value.get("gap"),
+                        value.get("reason"),
+                        value.get("link"),
+                        "gap" in value,
+                    )
                 )
             self._object(node.selection_set, named, value, path, into, depth=depth + 1, opened=opened)
             return
