@@ -26,6 +26,12 @@ DEFAULT_OUT = Path(".data/parity")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``parity`` subcommand's options."""
+    parser.description = (
+        "Run every route's committed operation for every persona allowed to open it and classify each gap "
+        "(blocking, read model, seed, rendering, future product). Writes parity.md, parity.json and parity.html. "
+        "Exit 0: no blocking gap and every gap in the baseline; 1: a blocking gap or a gap the baseline does not "
+        "list; 2: bad options or settings."
+    )
     parser.add_argument(
         "--routes",
         action="append",

@@ -145,6 +145,16 @@ def to_markdown(outcome: Outcome) -> str:
     if outcome.stale:
         lines += ["", "## Baseline entries no gap needs any more", ""]
         lines += [f"- `{e.route}` {e.gap_class} `{e.path}` ({', '.join(sorted(e.personas))})" for e in outcome.stale]
+    lines += ["", "## Gaps by class", ""]
+    for gap_class in GapClass:
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for gap in run.gaps():
+            if gap.gap_class is gap_class:
+                grouped.setdefault((gap.route, gap.path), []).append(gap.persona)
+        if grouped:
+            lines.append(f"- **{gap_class.words}**")
+            for (route_path, path), personas in sorted(grouped.items()):
+                lines.append(f"  - `{route_path}` `{path}` ({', '.join(sorted(set(personas)))})")
     lines += ["", "## Gaps by route", ""]
     for route in run.routes:
         gaps = outcome.route_gaps(route.path)

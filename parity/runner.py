@@ -22,7 +22,7 @@ from parity.targets import Answer, Target
 from parity.walk import Harvested, Observation, ResponseWalker
 
 MAX_OPENED = 8  # objects a detail route is opened with, per persona: one per variety the lists offer
-MAX_LINK_CHECKS = 60  # distinct link targets resolved per persona
+MAX_LINK_CHECKS = 100  # distinct link targets resolved per persona
 CONCURRENCY = 6
 
 # Figures two pages show for the same subject (route, dotted data path): they must agree.
