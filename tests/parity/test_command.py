@@ -131,3 +131,17 @@ def test_progress_writes_plain_lines_off_a_terminal() -> None:
         "parity: [1/2] /a member: no gap",
         "parity: [2/2] /b member: seed gap",
     ]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_draws_a_bar_on_a_terminal() -> None:
+    stream = _Terminal()
+    progress = Progress(2, stream)
+    progress(Cell("/a", "member", "ran"))
+    assert stream.getvalue().startswith("\rparity [" + "#" * 15 + "-" * 15 + "] 1/2 /a (member)")
+    progress(Cell("/b", "member", "ran"))
+    assert stream.getvalue().endswith("\n") and "] 2/2 /b (member)" in stream.getvalue()
