@@ -1,4 +1,5 @@
-"""The ``gateway`` command: ``serve`` the gateway, print its ``schema``, mint a development ``token``."""
+"""The ``gateway`` command: ``serve`` the gateway, print its ``schema``, mint a development ``token``, run the
+cutover ``parity`` pass."""
 
 from __future__ import annotations
 
@@ -55,8 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     who.add_argument("--user", help="a user id of the access service (e.g. u-sam)")
     who.add_argument("--service-account", help="a service account id, for an integrator (e.g. sa-llm-eval)")
     token.add_argument("--ttl", type=int, help="lifetime in seconds (default GATEWAY_LOCAL_TOKEN_TTL_SECONDS, 12 h)")
+    parity = commands.add_parser("parity", help="the cutover parity pass: classify every gap per route and persona")
+    _add_parity_arguments(parity)
     args = parser.parse_args(argv)
     try:
+        if args.command == "parity":
+            return _parity(args)
         if args.command == "schema":
             return _print_schema(possible_types=args.possible_types, federation=args.federation)
         if args.command == "token":
@@ -65,6 +70,27 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"gateway: {error}", file=sys.stderr)
         return 2
+
+
+def _add_parity_arguments(parser: argparse.ArgumentParser) -> None:
+    # The pass sits above the gateway's layers (it reads the schema and the committed operations): a project
+    # checkout has it, a serving image may not, and `gateway serve` must not depend on it.
+    try:
+        from parity.cli import add_arguments
+    except ModuleNotFoundError:
+        return
+    add_arguments(parser)
+
+
+def _parity(args: argparse.Namespace) -> int:
+    try:
+        from parity.cli import run
+    except ModuleNotFoundError as error:
+        raise SettingsError(
+            "`gateway parity` runs from a project checkout (the parity package and operations/); "
+            f"this installation lacks it ({error})"
+        ) from error
+    return run(args)
 
 
 def _print_schema(*, possible_types: bool = False, federation: bool = False) -> int:

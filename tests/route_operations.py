@@ -205,7 +205,11 @@ class ListReport:
             self.seen.add(key)
             if value:
                 self.with_data.add(key)
-            elif parent is not None and (parent.get("availability") or {}).get("state") in {"UNAVAILABLE", "FUTURE"}:
+            elif parent is not None and (parent.get("availability") or {}).get("state") in {
+                "EMPTY",
+                "UNAVAILABLE",
+                "FUTURE",
+            }:
                 self.excused.add(key)
             for item in value:
                 if isinstance(item, dict):

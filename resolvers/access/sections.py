@@ -31,7 +31,7 @@ from gateway.context import RequestContext
 from gateway.errors import BadUserInput
 from resolvers.access.scope import AccessScope
 from resolvers.shared.attention import EXPIRING_SOON
-from resolvers.shared.shapes import Availability, AvailabilityState, PageOf, check_first, now
+from resolvers.shared.shapes import Availability, PageOf, check_first, future_product, now
 
 Item = TypeVar("Item")
 NEAR_LIMIT = 0.85
@@ -286,8 +286,8 @@ async def connectivity(ctx: RequestContext, scope: AccessScope) -> Connectivity:
         "gateways and public endpoints."
     )
     return Connectivity(
-        Availability(AvailabilityState.FUTURE, future, NETWORK_DOCS),
-        Availability(AvailabilityState.FUTURE, future, NETWORK_DOCS.replace("network-and-firewall", "firewall")),
+        future_product(future, NETWORK_DOCS),
+        future_product(future, NETWORK_DOCS.replace("network-and-firewall", "firewall")),
         gateways,
     )
 

@@ -21,7 +21,7 @@ from resolvers.access.overview import credential_attention
 from resolvers.access.scope import access_scope
 from resolvers.access.sections import policies
 from resolvers.shared.attention import AttentionAction, AttentionItem, Severity, ordered
-from resolvers.shared.shapes import AVAILABLE, Availability, AvailabilityState, Money, now
+from resolvers.shared.shapes import AVAILABLE, Availability, Money, empty, now, runtime_condition
 
 LOW_RUNWAY = timedelta(hours=72)
 OLD_PASSWORD = timedelta(days=365)
@@ -141,16 +141,14 @@ async def billing(ctx: RequestContext) -> Billing:
     viewer = await ctx.viewer()
     if viewer.tenant_id is None:
         reason = "Platform operators have no tenant billing account; tenant balances are in platform finance."
-        return Billing(
-            Availability(AvailabilityState.UNAVAILABLE, reason, FINANCE_ROUTE), None, None, None, [], None, False
-        )
+        return Billing(runtime_condition(reason, FINANCE_ROUTE), None, None, None, [], None, False)
     accounts, tenant = await asyncio.gather(
         ctx.loaders.account.billing_by_tenant.load(viewer.tenant_id), ctx.loaders.access.tenants.load(viewer.tenant_id)
     )
     if not accounts:
         reason = "No billing account is set up for this tenant yet."
         return Billing(
-            Availability(AvailabilityState.UNAVAILABLE, reason, "/docs/account/billing"),
+            empty(reason, "/docs/account/billing"),
             tenant,
             None,
             None,

@@ -34,7 +34,7 @@ from resolvers.access.scope import AccessScope, access_scope
 from resolvers.account.queries import FINANCE_ROUTE, Runway, runway_attention, runway_of
 from resolvers.shared.attention import AttentionAction, AttentionItem, Severity, ordered
 from resolvers.shared.scope import not_found
-from resolvers.shared.shapes import AVAILABLE, Availability, AvailabilityState, Money
+from resolvers.shared.shapes import AVAILABLE, Availability, Money, empty, runtime_condition
 from resolvers.workloads import lifecycle
 from resolvers.workloads.queries import console_route
 
@@ -151,9 +151,7 @@ async def governance(overview: Overview) -> Governance:
     if _manages(overview):
         availability = AVAILABLE
     else:
-        availability = Availability(
-            AvailabilityState.UNAVAILABLE, "Pending invites are shown to the admins who manage them.", MEMBERS_ROUTE
-        )
+        availability = runtime_condition("Pending invites are shown to the admins who manage them.", MEMBERS_ROUTE)
     pending = [i for i in invites if sections.invite_status(i) != "expired"]
     return Governance(
         entitlements, policies[0] if policies else None, rows, len({m.user_id for m in rows}), availability, pending
@@ -188,9 +186,7 @@ async def spend(overview: Overview) -> Spend:
     accounts = await overview.ctx.loaders.account.billing_by_tenant.load(overview.tenant_id)
     if not accounts:
         reason = "No billing account is set up for this tenant yet."
-        return Spend(
-            Availability(AvailabilityState.UNAVAILABLE, reason, "/docs/account/billing"), None, None, None, [], None
-        )
+        return Spend(empty(reason, "/docs/account/billing"), None, None, None, [], None)
     account = accounts[0]
     in_view = {p.id: p for p in overview.projects}
     lines = [

@@ -14,11 +14,10 @@ from gateway.idempotency.outcome import MutationOutcome, UserError
 from resolvers.launch.inputs import LaunchInputs
 from resolvers.launch.validation import validate
 from resolvers.shared.scope import not_found
-from resolvers.shared.shapes import Availability, AvailabilityState
+from resolvers.shared.shapes import future_product
 
 MAX_DRAFTS = 50
-NETWORK_AVAILABILITY = Availability(
-    AvailabilityState.FUTURE,
+NETWORK_AVAILABILITY = future_product(
     "Private networks and firewall rules are not available yet; workloads get the default network.",
     "/docs/launch/network",
 )

@@ -29,7 +29,7 @@ from resolvers.platform import lifecycle
 from resolvers.platform.queries import PLATFORM_EVIDENCE, SUBJECT_TYPES, EvidencePivot, evidence_pivot, route
 from resolvers.platform.relations import FleetView, group_by, most_severe_first
 from resolvers.shared.attention import AttentionAction, AttentionItem, Severity, humanize_delta, ordered
-from resolvers.shared.shapes import AVAILABLE, Availability, AvailabilityState, now
+from resolvers.shared.shapes import AVAILABLE, Availability, empty, now
 
 _STATUS_REASONS = {"cordoned": "Cordoned", "draining": "Draining", "maintenance": "In maintenance"}
 BREAK_GLASS_REVIEW = timedelta(days=7)
@@ -425,7 +425,7 @@ async def finance(ctx: RequestContext) -> Finance:
     periods = sorted({r.period for r in revenue} | {e.period for e in economics}, reverse=True)
     if not periods:
         return Finance(
-            Availability(AvailabilityState.UNAVAILABLE, "No finance figures are recorded yet.", "/platform/finance"),
+            empty("No finance figures are recorded yet.", "/platform/finance"),
             None,
             None,
             None,

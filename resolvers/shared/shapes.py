@@ -35,17 +35,48 @@ class AvailabilityState(Enum):
     """Whether a section has real data behind it."""
 
     AVAILABLE = "available"
-    UNAVAILABLE = "unavailable"
-    FUTURE = "future"
+    EMPTY = "empty"  # built and answered, with nothing to show for this subject
+    UNAVAILABLE = "unavailable"  # a runtime condition (not running, not yours to manage) or a read-model gap
+    FUTURE = "future"  # not built yet: a future-product gap
+
+
+class GapClass(Enum):
+    """Which kind of lack a section's missing data is, in the parity pass's terms (none: not a gap)."""
+
+    READ_MODEL = "read_model"  # the contract and the backend lack it
+    SEED = "seed"  # the data lacks the persona or resource needed to exercise it
+    FUTURE_PRODUCT = "future_product"  # accepted and documented for later
 
 
 @dataclass(frozen=True)
 class Availability:
-    """A typed explicit state for a section, with a stable link explaining it."""
+    """A typed explicit state for a section, with a stable link explaining it and, when data is missing for a
+    reason other than a runtime condition, its gap class."""
 
     state: AvailabilityState
     reason: str | None = None
     link: str | None = None
+    gap: GapClass | None = None
+
+
+def runtime_condition(reason: str, link: str) -> Availability:
+    """Unavailable now because of the object's state or the viewer's role; not a gap."""
+    return Availability(AvailabilityState.UNAVAILABLE, reason, link)
+
+
+def empty(reason: str, link: str) -> Availability:
+    """Built and answered, but nothing is recorded for this subject (a page shows its empty state)."""
+    return Availability(AvailabilityState.EMPTY, reason, link)
+
+
+def read_model_gap(reason: str, link: str) -> Availability:
+    """Unavailable because the contract or the backend does not carry the data yet."""
+    return Availability(AvailabilityState.UNAVAILABLE, reason, link, GapClass.READ_MODEL)
+
+
+def future_product(reason: str, link: str) -> Availability:
+    """A capability the product does not offer yet, accepted for later."""
+    return Availability(AvailabilityState.FUTURE, reason, link, GapClass.FUTURE_PRODUCT)
 
 
 AVAILABLE = Availability(AvailabilityState.AVAILABLE)

@@ -12,7 +12,7 @@ from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
 from resolvers.shared.scope import filter_values
 from resolvers.shared.scoped import ScopedResource
-from resolvers.shared.shapes import AVAILABLE, Availability, AvailabilityState, PageOf
+from resolvers.shared.shapes import AVAILABLE, Availability, PageOf, read_model_gap
 
 NEAR_QUOTA = 0.85
 
@@ -68,10 +68,11 @@ class Audience:
 
 @dataclass(frozen=True)
 class LifecycleTab:
-    """Lifecycle rules and whether the provider enforces them."""
+    """Lifecycle rules (recorded by the storage service, so always shown) and whether the provider enforces them."""
 
     availability: Availability
     rules: list[LifecycleRule]
+    enforcement: Availability
 
 
 def console_route(bucket: Bucket, tab: str | None = None) -> str:
@@ -136,8 +137,7 @@ async def objects(ctx: RequestContext, bucket: Bucket) -> ObjectsTab:
     validated, note = _capability(await provider(ctx, bucket), "object_listing")
     if not validated:
         return ObjectsTab(
-            Availability(
-                AvailabilityState.UNAVAILABLE,
+            read_model_gap(
                 note or "Object listing is not validated for this provider.",
                 f"/docs/storage/providers/{bucket.provider}#object_listing",
             ),
@@ -176,15 +176,12 @@ async def lifecycle(ctx: RequestContext, bucket: Bucket) -> LifecycleTab:
     """Lifecycle rules, with whether the provider's enforcement is validated."""
     validated, note = _capability(await provider(ctx, bucket), "lifecycle_rules")
     if validated:
-        return LifecycleTab(AVAILABLE, bucket.lifecycle_rules)
-    return LifecycleTab(
-        Availability(
-            AvailabilityState.UNAVAILABLE,
-            note or "Lifecycle enforcement is not validated.",
-            f"/docs/storage/providers/{bucket.provider}#lifecycle_rules",
-        ),
-        bucket.lifecycle_rules,
+        return LifecycleTab(AVAILABLE, bucket.lifecycle_rules, AVAILABLE)
+    enforcement = read_model_gap(
+        note or "Lifecycle enforcement is not validated.",
+        f"/docs/storage/providers/{bucket.provider}#lifecycle_rules",
     )
+    return LifecycleTab(AVAILABLE, bucket.lifecycle_rules, enforcement)
 
 
 async def events(ctx: RequestContext, bucket: Bucket) -> list[BucketEvent]:

@@ -14,7 +14,7 @@ from gateway.backends.workloads.models import Workload, WorkloadEvent, WorkloadM
 from gateway.context import RequestContext
 from resolvers.shared.scope import filter_values
 from resolvers.shared.scoped import ScopedResource
-from resolvers.shared.shapes import AVAILABLE, Availability, AvailabilityState, Money, PageOf, now
+from resolvers.shared.shapes import AVAILABLE, Availability, Money, PageOf, empty, now, runtime_condition
 from resolvers.workloads import lifecycle
 from resolvers.workloads.lifecycle import Action, TimelineStep
 
@@ -192,8 +192,7 @@ def connect_methods(workload: Workload) -> list[ConnectMethod]:
     state = (
         AVAILABLE
         if workload.status == "running"
-        else Availability(
-            AvailabilityState.UNAVAILABLE,
+        else runtime_condition(
             f"Connections open once the workload is running (it is {workload.status}).",
             console_route(workload, "events"),
         )
@@ -242,9 +241,10 @@ async def metrics(ctx: RequestContext, workload: Workload) -> MetricsView:
     samples = await ctx.loaders.workloads.metrics_by_workload.load(workload.id)
     latest = max(samples, key=lambda m: m.sampled_at) if samples else None
     if latest is None:
+        # Not running: nothing to collect (a runtime condition). Running with no sample: the source has none yet.
+        state = empty if workload.status == "running" else runtime_condition
         return MetricsView(
-            availability=Availability(
-                AvailabilityState.UNAVAILABLE,
+            availability=state(
                 "Metrics are collected while the workload runs; none are recorded for it now.",
                 f"/observability/workloads/{workload.id}",
             ),

@@ -108,11 +108,30 @@ def connection(page: shapes.PageOf[Model], convert: Callable[[Model], Item]) -> 
 @strawberry.enum(description="Whether a section is backed by real data.")
 class AvailabilityState(Enum):
     AVAILABLE = strawberry.enum_value(shapes.AvailabilityState.AVAILABLE, description="Real data is shown.")
+    EMPTY = strawberry.enum_value(
+        shapes.AvailabilityState.EMPTY,
+        description="The section is built and its source answered, but nothing is recorded for this subject yet.",
+    )
     UNAVAILABLE = strawberry.enum_value(
-        shapes.AvailabilityState.UNAVAILABLE, description="Not available for this object now; see reason."
+        shapes.AvailabilityState.UNAVAILABLE,
+        description="Not available for this object now; see reason. A runtime condition (the workload is not "
+        "running, the viewer does not manage it) when `gap` is null, else the gap named there.",
     )
     FUTURE = strawberry.enum_value(
         shapes.AvailabilityState.FUTURE, description="A capability the product does not offer yet."
+    )
+
+
+@strawberry.enum(description="Which kind of lack a section's missing data is (the cutover parity pass's classes).")
+class GapClass(Enum):
+    READ_MODEL = strawberry.enum_value(
+        shapes.GapClass.READ_MODEL, description="The contract and the backend do not carry the data yet."
+    )
+    SEED = strawberry.enum_value(
+        shapes.GapClass.SEED, description="The data lacks the persona or resource needed to show the section."
+    )
+    FUTURE_PRODUCT = strawberry.enum_value(
+        shapes.GapClass.FUTURE_PRODUCT, description="Accepted and documented for after cutover; `link` says where."
     )
 
 
@@ -121,6 +140,10 @@ class Availability:
     state: AvailabilityState = strawberry.field(description="Whether data is available.")
     reason: str | None = strawberry.field(description="Why the section is unavailable (null when available).")
     link: str | None = strawberry.field(description="Stable link explaining the state (null when available).")
+    gap: GapClass | None = strawberry.field(
+        description="The gap class when data is missing for a reason other than a runtime condition; null when "
+        "available, empty for this subject or unavailable only because of the object's state or the viewer's role."
+    )
 
 
 @strawberry.type(description="An amount of money.")

@@ -109,9 +109,15 @@ class LifecycleRule:
 @strawberry.type(description="Lifecycle rules and whether the provider enforces them.")
 class BucketLifecycleTab:
     availability: shapes.Availability = strawberry.field(
-        description="Whether enforcement is validated.", graphql_type=Availability
+        description="Whether the configured rules are shown (they are recorded by the storage service: AVAILABLE).",
+        graphql_type=Availability,
     )
     rules: list[LifecycleRule] = strawberry.field(description="Configured rules.")
+    enforcement: shapes.Availability = strawberry.field(
+        description="Whether the provider's enforcement of the rules is validated (UNAVAILABLE with a READ_MODEL "
+        "gap until it is).",
+        graphql_type=Availability,
+    )
 
 
 @strawberry.type(description="Something that happened to a bucket.")
@@ -164,6 +170,7 @@ class BucketTabs:
         return BucketLifecycleTab(
             availability=tab.availability,
             rules=[LifecycleRule(action=r.action, prefix=r.prefix, after_days=r.after_days) for r in tab.rules],
+            enforcement=tab.enforcement,
         )
 
     @strawberry.field(description="Events, newest first.")

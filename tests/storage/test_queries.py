@@ -37,13 +37,17 @@ BUCKET_DETAIL = """query BucketDetail($id: ID!) {
     provider { provider displayName capabilities { name supported validated note } }
     project { id name }
     tabs {
-      objects { availability { state reason link } objects { key sizeBytes modifiedAt } }
+      objects { availability { state reason link gap } objects { key sizeBytes modifiedAt } }
       mountedWorkloads { mountPath readOnly workload { id name status project { id } node { hostname } } }
       accessAudiences {
         kind permission purpose grantedAt project { id name }
         grant { id permission purpose active revokedAt bucket { id } granteeProject { id } }
       }
-      lifecycle { availability { state reason link } rules { action prefix afterDays } }
+      lifecycle {
+        availability { state reason link gap }
+        rules { action prefix afterDays }
+        enforcement { state reason link gap }
+      }
       events { type message at }
     }
   }
@@ -322,7 +326,7 @@ async def test_objects_are_listed_when_the_provider_validated_listing(harness: G
     extra = {"id": "obj-test", "bucket_id": WEKA_BUCKET, "key": "dataset/part-00001a.parquet", "size_bytes": 5}
     upsert(harness, "storage", "bucket_objects", {**extra, "modified_at": "2026-01-01T00:00:00Z"})
     tab = (await bucket_detail(harness, WEKA_BUCKET))["tabs"]["objects"]
-    assert tab["availability"] == {"state": "AVAILABLE", "reason": None, "link": None}
+    assert tab["availability"] == {"state": "AVAILABLE", "reason": None, "link": None, "gap": None}
     keys = [o["key"] for o in tab["objects"]]
     assert keys == [f"dataset/part-{n}.parquet" for n in ("00000", "00001", "00001a", "00002", "00003")]
     stored_sizes = {o["key"]: o["size_bytes"] for o in stored(harness, "bucket_objects", bucket_id=WEKA_BUCKET)}
@@ -336,6 +340,7 @@ async def test_objects_are_unavailable_with_a_reason_when_listing_is_not_validat
         "state": "UNAVAILABLE",
         "reason": "VAST Data object listing is not validated yet",
         "link": "/docs/storage/providers/vast#object_listing",
+        "gap": "READ_MODEL",
     }
     harness.calls()
     await bucket_detail(harness, VAST_BUCKET)
@@ -420,22 +425,25 @@ async def test_a_revoked_grant_is_no_audience(harness: GatewayHarness) -> None:
     assert [a["kind"] for a in audiences] == ["OWNER"]
 
 
-async def test_lifecycle_rules_are_shown_unavailable_until_the_provider_validates_them(
+async def test_lifecycle_rules_are_shown_with_enforcement_unavailable_until_the_provider_validates_them(
     harness: GatewayHarness,
 ) -> None:
+    # The rules are recorded by the storage service, so the tab is available; only their enforcement is a gap.
     for bucket, provider, name in (("bk-0003", "weka", "WEKA"), (VAST_BUCKET, "vast", "VAST Data")):
         tab = (await bucket_detail(harness, bucket))["tabs"]["lifecycle"]
-        assert tab["availability"] == {
+        assert tab["availability"] == {"state": "AVAILABLE", "reason": None, "link": None, "gap": None}
+        assert tab["enforcement"] == {
             "state": "UNAVAILABLE",
             "reason": f"{name} lifecycle rules is not validated yet",
             "link": f"/docs/storage/providers/{provider}#lifecycle_rules",
+            "gap": "READ_MODEL",
         }
         assert tab["rules"] == [
             {"action": "expire", "prefix": "tmp/", "afterDays": 7},
             {"action": "transition", "prefix": "archive/", "afterDays": 30},
         ]
     datasets = (await bucket_detail(harness, WEKA_BUCKET))["tabs"]["lifecycle"]
-    assert datasets["rules"] == [] and datasets["availability"]["state"] == "UNAVAILABLE"
+    assert datasets["rules"] == [] and datasets["enforcement"]["state"] == "UNAVAILABLE"
 
 
 async def test_lifecycle_is_available_once_the_provider_validates_it(harness: GatewayHarness) -> None:
@@ -443,7 +451,9 @@ async def test_lifecycle_is_available_once_the_provider_validates_it(harness: Ga
     capabilities = [{**c, "validated": True, "note": None} for c in weka["capabilities"]]
     upsert(harness, "storage", "providers", {**weka, "capabilities": capabilities})
     tab = (await bucket_detail(harness, "bk-0003"))["tabs"]["lifecycle"]
-    assert tab["availability"] == {"state": "AVAILABLE", "reason": None, "link": None}
+    assert (
+        tab["availability"] == tab["enforcement"] == {"state": "AVAILABLE", "reason": None, "link": None, "gap": None}
+    )
     assert [rule["prefix"] for rule in tab["rules"]] == ["tmp/", "archive/"]
 
 
