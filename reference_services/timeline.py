@@ -152,14 +152,13 @@ def sample(workload: dict[str, Any], at: datetime, started: datetime, seed: int)
     """One metrics sample of a running workload at ``at``: GPU figures, plus serving or training figures."""
     wobble = (math.sin(seed * 1.7) + 1) / 2  # 0..1, deterministic
     gpu = workload["gpu"]
-    at = at.replace(microsecond=0)
     document: dict[str, Any] = {
         "id": f"met-{workload['id'][3:]}-{int(at.timestamp())}",
         "workload_id": workload["id"],
         "gpu_utilization": round(0.1 + 0.85 * wobble, 3),
         "gpu_memory_used_gib": round(gpu["memory_gib"] * (0.2 + 0.7 * wobble), 1),
         "power_watts": int(120 + 500 * wobble),
-        "sampled_at": iso(at),
+        "sampled_at": at.isoformat(timespec="milliseconds" if at.microsecond else "seconds").replace("+00:00", "Z"),
         "sources": [
             {"label": "GPU dashboard", "href": f"/observability/workloads/{workload['id']}/gpu"},
             {"label": "Node exporter", "href": f"/observability/nodes/{workload.get('node_id')}"},
@@ -180,6 +179,7 @@ def sample(workload: dict[str, Any], at: datetime, started: datetime, seed: int)
 def training_progress(training: dict[str, Any], ran: timedelta) -> dict[str, Any]:
     """Epoch and loss after running for ``ran``: one epoch per two hours, loss falling with each step."""
     total = int(training["epochs_total"])
+    ran = max(ran, timedelta(0))
     epoch = min(total, int(ran.total_seconds() // 7200))
     step = int(ran.total_seconds() // 60)
     return {"epoch": epoch, "epochs_total": total, "step": step, "loss": round(2.5 / (1 + step / 60) + 0.05, 4)}
