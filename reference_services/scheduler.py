@@ -7,8 +7,9 @@ samples for the running workloads it scheduled (GPU figures, serving figures for
 training). The loop calls ``tick`` with the service clock every ``interval`` seconds; tests call ``tick``
 directly with the times they choose, so nothing depends on wall-clock sleeps.
 
-Seeded pending and provisioning workloads carry no schedule: they wait for capacity the reference services do
-not model, and their status reason says so. Placement on a particular node is not modelled either.
+Seeded running workloads carry ``running_since`` and ``sampled_at`` only, so their metrics go on as time
+advances. Seeded pending and provisioning workloads carry no schedule: they wait for capacity the reference
+services do not model, and their status reason says so. Placement on a particular node is not modelled either.
 """
 
 from __future__ import annotations
@@ -85,7 +86,13 @@ class WorkloadScheduler:
 
     def _advance(self, workload: Document, now: datetime) -> list[tuple[str, str]]:
         schedule = workload["schedule"]
-        moved = []
+        moved: list[tuple[str, str]] = []
+        if workload["status"] == "running":  # a run under way (launched here or seeded): its metrics go on
+            if schedule.get("running_since"):
+                self._sample(workload, parse(schedule["running_since"]), now)
+            return moved
+        if not (schedule.get("place_at") and schedule.get("ready_at")):
+            return moved
         place_at, ready_at = parse(schedule["place_at"]), parse(schedule["ready_at"])
         if workload["status"] == "pending" and now >= place_at:
             workload.update(status="provisioning", started_at=stamp(place_at))
@@ -95,6 +102,7 @@ class WorkloadScheduler:
             moved.append((workload["id"], "provisioning"))
         if workload["status"] == "provisioning" and now >= ready_at:
             workload.update(status="running", status_reason=None)
+            schedule["running_since"] = stamp(ready_at)
             self._event(workload["id"], "provisioning", "running", ready_at, "Running")
             moved.append((workload["id"], "running"))
         if moved:

@@ -53,6 +53,7 @@ SITES = (
 )
 NODE_STATES = ("ready", "ready", "ready", "cordoned", "draining", "maintenance")
 RUNNING_STATES = {"provisioning", "running", "stopping"}
+SEEDED_APPS = {"jupyter": "jupyter", "vllm": "vllm", "training": "training"}  # kind -> catalog app it came from
 
 
 def secret(kind: str, *parts: object) -> str:
@@ -349,9 +350,13 @@ def _seed_one_workload(
             {"name": "WANDB_API_KEY", "value": secret("wandb", workload_id), "secret": False},
         ],
         "ssh": {"host": f"ssh.{project['tenant_id'][2:]}.gpucloud.example", "port": 22000 + number, "user": "ubuntu"},
+        "app_slug": SEEDED_APPS.get(kind),  # the app kinds were launched from their catalog apps
         "ssh_private_key": f"-----BEGIN KEY {secret('sshkey', workload_id)}-----",
         "cluster_credentials": secret("kube", workload_id),
     }
+    from reference_services.seed_catalog import app_ports  # imports this module: import late
+
+    doc["ports"] = app_ports(doc["app_slug"]) if doc["app_slug"] else []
     if kind == "jupyter":
         doc["jupyter"] = {
             "kernel": "python3 (PyTorch 2.5)",
@@ -433,6 +438,7 @@ def _seed_workload_children(
         for sample in samples:
             world.add("workloads", "workload-metrics", sample)
         latest = samples[-1]
+        doc["schedule"] = {"running_since": timeline.iso(span[0]), "sampled_at": latest["sampled_at"]}
         if doc.get("vllm"):
             doc["vllm"]["tokens_per_second"] = latest["serving"]["tokens_per_second"]
         if doc.get("training"):

@@ -214,6 +214,33 @@ async def test_a_launched_comfyui_keeps_its_ui_port(harness: GatewayHarness) -> 
     assert [m["kind"] for m in methods] == ["ssh", "app_port"] and methods[1]["label"] == "ui (port 8188)"
 
 
-async def test_a_plain_compute_launch_names_no_app(harness: GatewayHarness) -> None:
+async def test_seeded_app_workloads_name_their_app_and_plain_compute_names_none(harness: GatewayHarness) -> None:
     found = await detail(harness, gid("Workload", "wl-0039"))
-    assert found["app"] is None and found["ports"] == []
+    assert found["kind"] == "COMPUTE" and found["app"] is None and found["ports"] == []
+    by_kind = {"JUPYTER": "jupyter", "VLLM": "vllm", "TRAINING": "training"}
+    for workload in await all_workloads(harness):
+        if workload["kind"] in by_kind and workload["name"].startswith("llm-"):
+            named = await detail(harness, workload["id"])
+            assert named["app"]["slug"] == by_kind[workload["kind"]], workload["name"]
+
+
+async def test_the_loop_ticks_on_its_clock_and_stops_when_cancelled(harness: GatewayHarness) -> None:
+    launched = await launch_app(harness, "vscode-server", "code-loop")
+    later = datetime.now(UTC) + PLACEMENT_DELAY + PROVISIONING_TIME
+    loop = WorkloadScheduler(harness.services["workloads"].state.store, clock=lambda: later, interval=0)
+    await loop.run(max_ticks=2)  # bounded: two passes, then it returns
+    assert (await detail(harness, launched["id"]))["status"] == "RUNNING"
+    loop.start()
+    assert loop.running
+    await loop.stop()
+    assert not loop.running
+
+
+async def test_a_launch_with_a_mount_audits_the_launch_and_the_mount(harness: GatewayHarness) -> None:
+    launched = await launch_app(harness, "pytorch-ddp", "ddp-audited")
+    audit = """query($p: ID!) { evidence(scope: PROJECT, project: $p, first: 5) { edges { node {
+      action actor { displayName } target { type localId label } } } } }"""
+    edges = (await ok(harness, audit, {"p": LLM}, persona="project-admin"))["evidence"]["edges"]
+    newest = {(e["node"]["action"], e["node"]["target"]["localId"]) for e in edges[:2]}
+    assert newest == {("workload.launched", decode_global_id(launched["id"])[1]), ("bucket.mounted", "bk-0005")}
+    assert {e["node"]["actor"]["displayName"] for e in edges[:2]} == {"Priya Shah"}
