@@ -155,7 +155,10 @@ def actions(workload: Workload) -> list[Action]:
 
 def primary_action(workload: Workload) -> Action:
     """The one action the page leads with, by kind and status."""
-    return lifecycle.primary_action(workload.kind, workload.status, workload.status_reason, console_route(workload))
+    web_port = next((f"{p.name} (port {p.port})" for p in workload.ports if p.protocol == "http"), None)
+    return lifecycle.primary_action(
+        workload.kind, workload.status, workload.status_reason, console_route(workload), workload.app_slug, web_port
+    )
 
 
 async def project(ctx: RequestContext, workload: Workload) -> Project | None:
@@ -371,7 +374,7 @@ async def next_steps(ctx: RequestContext, workload: Workload) -> list[NextStep]:
             NextStep(
                 "Launch again",
                 "Start a new workload with the same configuration.",
-                f"/launch/{'compute' if workload.kind == 'compute' else 'app/' + workload.kind}",
+                lifecycle.launch_route(workload.kind, workload.app_slug),
             )
         )
     return steps

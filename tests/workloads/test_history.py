@@ -212,6 +212,23 @@ async def test_a_launched_comfyui_keeps_its_ui_port(harness: GatewayHarness) -> 
     launched = await launch_app(harness, "comfyui", "comfy-ui-port")
     methods = (await detail(harness, launched["id"]))["tabs"]["connect"]["methods"]
     assert [m["kind"] for m in methods] == ["ssh", "app_port"] and methods[1]["label"] == "ui (port 8188)"
+    scheduler(harness).tick(datetime.now(UTC) + PLACEMENT_DELAY + PROVISIONING_TIME)
+    leads = "query($id: ID!) { workload(id: $id) { primaryAction { kind label enabled route } } }"
+    action = (await ok(harness, leads, {"id": launched["id"]}))["workload"]["primaryAction"]
+    local = decode_global_id(launched["id"])[1]
+    assert action == {
+        "kind": "open_app",
+        "label": "Open ui (port 8188)",
+        "enabled": True,
+        "route": f"/workloads/{local}?tab=connect",
+    }
+    terminate = (
+        "mutation($id: ID!) { terminateWorkload(input: {workloadId: $id}) { workload { primaryAction { route } } } }"
+    )
+    body = await harness.query(
+        terminate, {"id": launched["id"]}, persona="project-admin", headers={"Idempotency-Key": f"t-{uuid.uuid4()}"}
+    )
+    assert body["data"]["terminateWorkload"]["workload"]["primaryAction"]["route"] == "/launch/app/comfyui"
 
 
 async def test_seeded_app_workloads_name_their_app_and_plain_compute_names_none(harness: GatewayHarness) -> None:
