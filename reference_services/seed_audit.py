@@ -21,6 +21,16 @@ IPS = ("203.0.113.24", "198.51.100.77", "192.0.2.141", "2001:db8:85a3::8a2e:370:
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) console/3"
 TENANT_OF = {u[0]: u[3] for u in USERS}
 PROJECT_NAMES = {p["id"]: p["name"] for p in PROJECTS}
+# audit action -> the field of its target (an access object) that records when it happened
+OBJECT_MOMENTS = {
+    "service_account.created": "created_at",
+    "membership.added": "created_at",
+    "ssh_key.added": "created_at",
+    "credential.created": "created_at",
+    "credential.revoked": "revoked_at",
+    "invite.sent": "created_at",
+    "identity_provider.created": "created_at",
+}
 # bucket timeline event -> the audit action a person's change implies
 BUCKET_ACTIONS = {
     "created": "bucket.created",
@@ -75,6 +85,20 @@ class _Events:
             )
         )
 
+    def align_with_objects(self) -> None:
+        """Move each event about a seeded access object to the moment the object itself records (created,
+        sent, revoked): the object's own timeline, never a second invented time."""
+        moments: dict[tuple[str, str], str] = {}
+        for resource in ("credentials", "service-accounts", "invites", "memberships", "identity-providers"):
+            for doc in self.world.domains.get("access", {}).get(resource, []):
+                for action, field in OBJECT_MOMENTS.items():
+                    if isinstance(doc.get(field), str):
+                        moments[(action, doc["id"])] = doc[field]
+        for index, (_, doc) in enumerate(self.items):
+            moment = moments.get((doc["action"], doc["target_id"]))
+            if moment is not None:
+                self.items[index] = (_minutes_ago(self.world, moment), doc)
+
     def flush(self) -> None:
         ordered = sorted(enumerate(self.items), key=lambda pair: (-pair[1][0], pair[0]))
         for number, (_index, (minutes_ago, doc)) in enumerate(ordered, start=1):
@@ -91,6 +115,7 @@ def seed_audit_events(world: World, scale: int = 1) -> None:
     _acme(events, world, workloads)
     _globex(events, world, workloads)
     _personal(events, scale)
+    events.align_with_objects()
     events.flush()
 
 

@@ -243,7 +243,7 @@ async def test_details_are_allow_listed_and_addresses_masked(harness: GatewayHar
     store = harness.services["access"].state.store
     stored = store.query("audit_events", {}, limit=1000).items
     assert any(SECRET_KEYS & set(doc["details"]) for doc in stored), "the seed puts secrets in details"
-    events = nodes(await evidence(harness, "operator", scope="PLATFORM"))
+    events = await every_page(harness, "operator", scope="PLATFORM")
     assert not {d["key"] for e in events for d in e["details"]} & SECRET_KEYS
     text = json.dumps(events)
     assert not any(ip in text for ip in IPS)

@@ -203,3 +203,26 @@ async def test_each_bucket_has_its_own_history_and_its_audit_follows_it(harness:
             assert (("created", event["at"])) in histories[event["target"]["localId"]]
     audited = {e["target"]["localId"] for e in audit if e["action"] == "bucket.created"}
     assert audited == {b["id"] for b in buckets if b["tenant_id"] == "t-acme"}
+
+
+async def test_seeded_audit_of_access_objects_happens_when_the_objects_say(harness: GatewayHarness) -> None:
+    moments = {}
+    for resource in ("credentials", "service_accounts", "invites", "memberships", "identity_providers"):
+        for doc in stored(harness, "access", resource):
+            moments[doc["id"]] = doc
+    fields = {
+        "credential.created": "created_at",
+        "ssh_key.added": "created_at",
+        "credential.revoked": "revoked_at",
+        "invite.sent": "created_at",
+        "service_account.created": "created_at",
+        "membership.added": "created_at",
+    }
+    checked = 0
+    for persona in ("tenant-admin", "other-tenant-admin"):
+        for event in await audit_page(harness, persona, scope="TENANT"):
+            target = moments.get(event["target"]["localId"] or "")
+            if target is not None and event["action"] in fields:
+                assert event["at"] == target[fields[event["action"]]].replace("Z", "+00:00"), event
+                checked += 1
+    assert checked >= 10
