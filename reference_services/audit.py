@@ -9,7 +9,7 @@ read), after the command's own transaction:
   its service account's id). The actor is a ``service_account`` when the access service knows the id
   as one, else a ``user`` (no actor: ``system``);
 - what: ``AUDITED`` maps a command (resource, action) to its audit action and target type; commands not
-  listed there (drafts, notifications, mounts) are not audited;
+  listed there (drafts, notifications) are not audited; a mount is audited on the bucket it mounts;
 - outcome: ``success`` for a command that succeeded, ``failure`` for a business refusal (409/422, with
   the refusal's code in ``details.error``). Malformed requests and unknown ids (400/404) and replays of a
   recorded outcome add nothing.
@@ -35,6 +35,7 @@ AUDITED: Mapping[tuple[str, str | None], tuple[str, str]] = {
     ("buckets", "issue-credential"): ("bucket.credential_issued", "bucket"),
     ("grants", None): ("grant.created", "grant"),
     ("grants", "revoke"): ("grant.revoked", "grant"),
+    ("mounts", None): ("bucket.mounted", "bucket"),
     ("credentials", None): ("ssh_key.added", "credential"),
     ("service-accounts", None): ("service_account.created", "service_account"),
     ("nodes", "cordon"): ("node.cordoned", "node"),
@@ -78,8 +79,22 @@ class AuditTrail:
         if outcome == "failure":
             error = document.get("error")
             details["error"] = error.get("code") if isinstance(error, dict) else None
+        target_label = _text(subject, "name") or _text(subject, "hostname") or _text(subject, "id")
+        target_id = _text(subject, "id") or request.target_id
+        if command.resource == "mounts":  # the target is the bucket; the mount says where it went
+            bucket = self._bucket(request, _text(subject, "bucket_id") or _text(request.body, "bucket_id"))
+            target_id, target_label = _text(bucket, "id"), _text(bucket, "name")
+            project_id = project_id or _text(bucket, "project_id")
+            tenant_id = tenant_id or _text(bucket, "tenant_id")
+            details.update(workload=_text(request.body, "workload_id"), mount_path=_text(request.body, "mount_path"))
         if command.resource == "grants":
-            details["grantee_project"] = subject.get("grantee_project_id")
+            grantee = _text(subject, "grantee_project_id") or _text(request.body, "grantee_project_id")
+            details["grantee_project"] = grantee
+            bucket = self._bucket(request, _text(subject, "bucket_id") or _text(request.body, "bucket_id"))
+            tenant_id = tenant_id or _text(bucket, "tenant_id")
+            project_id = project_id or _text(bucket, "project_id")
+            if bucket and grantee:
+                target_label = grant_label(bucket["name"], self._project_name(grantee), subject.get("permission"))
         self.store.upsert(
             "audit_events",
             {
@@ -91,8 +106,8 @@ class AuditTrail:
                 "actor_id": request.actor_id,
                 "action": action,
                 "target_type": target_type,
-                "target_id": _text(subject, "id") or request.target_id,
-                "target_label": _text(subject, "name") or _text(subject, "hostname") or _text(subject, "id"),
+                "target_id": target_id,
+                "target_label": target_label,
                 "at": request.now[:19] + "Z",  # whole seconds, like every audit event: text order is time order
                 "outcome": outcome,
                 "source_ip": None,
@@ -112,11 +127,26 @@ class AuditTrail:
                 return found[0]
         return {}
 
+    def _bucket(self, request: CommandRequest, bucket_id: str | None) -> Document:
+        found = request.store.get_many("buckets", [bucket_id]) if bucket_id else []
+        return found[0] if found else {}
+
+    def _project_name(self, project_id: str) -> str:
+        assert self.store is not None
+        found = self.store.get_many("projects", [project_id])
+        return str(found[0]["name"]) if found else project_id
+
     def _actor_type(self, actor_id: str | None) -> str:
         if not actor_id:
             return "system"
         assert self.store is not None
         return "service_account" if self.store.get_many("service_accounts", [actor_id]) else "user"
+
+
+def grant_label(bucket_name: str, grantee_name: str, permission: object) -> str:
+    """How a grant is named in the audit trail: what is shared, with whom, how."""
+    suffix = f" ({permission})" if isinstance(permission, str) else ""
+    return f"{bucket_name} shared with {grantee_name}{suffix}"
 
 
 def _text(document: Mapping[str, Any], name: str) -> str | None:

@@ -66,7 +66,12 @@ async def _serve(args: argparse.Namespace) -> None:
         config = uvicorn.Config(apps[domain], host=args.host, port=port, log_level="warning", lifespan="off")
         servers.append(uvicorn.Server(config))
     print("ready", flush=True)
-    await asyncio.gather(*(server.serve() for server in servers))
+    scheduler = apps["workloads"].state.scheduler
+    scheduler.start()  # launched workloads progress on the services' clock
+    try:
+        await asyncio.gather(*(server.serve() for server in servers))
+    finally:
+        await scheduler.stop()
 
 
 def _faults(given: list[str]) -> dict[str, FaultSpec]:

@@ -1,7 +1,8 @@
 """Write side of the workloads service: launches, lifecycle actions and compute/app launch drafts.
 
 A launch creates a ``pending`` workload (with a ``status_changed`` event) from an app of the catalog or a
-plain compute image. Lifecycle actions follow one transition table; an action the current status does not
+plain compute image, with the schedule the scheduler (``scheduler``) moves it along and, for an app, the
+app's slug and ports. Lifecycle actions follow one transition table; an action the current status does not
 allow is ``409 invalid_transition`` and says why. Every change appends ``status_changed`` events, so the
 read side (timeline, primary action, billing) reflects it.
 """
@@ -13,6 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from reference_services import scheduler
 from reference_services._commands import Command, CommandRequest, Document, Rejected
 from reference_services.commands_drafts import draft_commands
 from reference_services.seed import GPU_MODELS, KINDS
@@ -135,7 +137,8 @@ def launch(request: CommandRequest) -> Document:
         "kind": kind,
         "name": name,
         "status": "pending",
-        "status_reason": None,
+        "status_reason": scheduler.queued_reason({"model": model, "count": count}),
+        "schedule": scheduler.launch_schedule(scheduler.parse(request.now)),
         "node_id": None,
         "gpu": {"model": model, "count": count, "memory_gib": price["memory_gib"]},
         "hourly_rate_cents": price["hourly_cents"] * count,
@@ -146,6 +149,7 @@ def launch(request: CommandRequest) -> Document:
         "command": request.text("command", required=False),
         "env": env,
         "app_slug": slug,
+        "ports": [dict(p) for p in defaults.get("ports") or []],  # an app keeps the ports it serves on
         "ssh_key_ids": request.strings("ssh_key_ids"),
         "service_account_id": request.text("service_account_id", required=False, max_length=128),
         "region": request.text("region", required=False, max_length=64),
@@ -207,6 +211,9 @@ def _transition(action: str):
         if target not in BILLING:
             workload["node_id"] = None
         workload["status_reason"] = None
+        workload["schedule"] = scheduler.restart_schedule(scheduler.parse(request.now)) if target in BILLING else None
+        if target == "provisioning":
+            workload["status_reason"] = f"Provisioning ({action} requested): starting {workload['image']}"
         workload["status"] = target
         request.save("workloads", workload)
         previous = status

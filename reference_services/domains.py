@@ -34,6 +34,9 @@ WORKLOADS = (
             "jupyter": O,
             "vllm": O,
             "training": O,
+            "app_slug": S,
+            "ports": A,
+            "schedule": O,
             "ssh_private_key": S,
             "cluster_credentials": S,
         },
@@ -47,7 +50,7 @@ WORKLOADS = (
     ),
     Resource(
         "workload-metrics",
-        "Latest GPU metrics sample of running workloads, with links to the metric sources.",
+        "GPU metrics samples of running workloads (serving figures for vLLM, progress and loss for training).",
         {
             "id": S,
             "workload_id": S,
@@ -56,6 +59,8 @@ WORKLOADS = (
             "power_watts": I,
             "sampled_at": S,
             "sources": A,
+            "serving": O,
+            "training": O,
         },
         filters=("workload_id",),
     ),

@@ -13,6 +13,7 @@ from reference_services.audit import AuditTrail
 from reference_services.commands import COMMANDS
 from reference_services.domains import DOMAINS
 from reference_services.events import EVENT_SOURCES
+from reference_services.scheduler import StartOnFirstRequest, WorkloadScheduler
 from reference_services.seed import build_world
 
 
@@ -47,6 +48,8 @@ def create_services(
         )
         if domain == "access":
             audit.bind(store)
+        if domain == "workloads":  # moves launches along; tests call its tick, servers start its loop
+            app.state.scheduler = WorkloadScheduler(store)
         for resource in resources:
             table = resource.name.replace("-", "_")
             if store.is_empty(table):
@@ -58,4 +61,6 @@ def create_services(
 def embedded_backends() -> dict[str, Starlette]:
     """Entry point the gateway discovers (group ``gateway.embedded_backends``) for its embedded default."""
     scale = int(os.environ.get("GATEWAY_EMBEDDED_SCALE", "1"))
-    return create_services(scale=scale)
+    apps = create_services(scale=scale)
+    apps["workloads"].add_middleware(StartOnFirstRequest, scheduler=apps["workloads"].state.scheduler)
+    return apps

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reference_services import timeline
+
 SECRET_MARKER = "SEEDSECRET"
 
 KINDS = ("compute", "jupyter", "vllm", "training")
@@ -51,23 +53,7 @@ SITES = (
 )
 NODE_STATES = ("ready", "ready", "ready", "cordoned", "draining", "maintenance")
 RUNNING_STATES = {"provisioning", "running", "stopping"}
-# How far along the lifecycle each state is (which transitions happened before it).
-STATE_PATHS = {
-    "pending": ["pending"],
-    "provisioning": ["pending", "provisioning"],
-    "running": ["pending", "provisioning", "running"],
-    "stopping": ["pending", "provisioning", "running", "stopping"],
-    "stopped": ["pending", "provisioning", "running", "stopping", "stopped"],
-    "failed": ["pending", "provisioning", "running", "failed"],
-    "terminating": ["pending", "provisioning", "running", "terminating"],
-    "terminated": ["pending", "provisioning", "running", "stopping", "stopped", "terminating", "terminated"],
-}
-FAILURE_REASONS = (
-    "CUDA error: out of memory on rank 3",
-    "Image pull failed: manifest unknown",
-    "Node health check failed during provisioning",
-    "Process exited with code 137 (OOM killed)",
-)
+SEEDED_APPS = {"jupyter": "jupyter", "vllm": "vllm", "training": "training"}  # kind -> catalog app it came from
 
 
 def secret(kind: str, *parts: object) -> str:
@@ -258,25 +244,9 @@ def _seed_bucket_children(world: World, rng: random.Random, bucket: dict[str, An
                     "modified_at": _iso(world.now - timedelta(hours=obj * 5 + 1)),
                 },
             )
-    for event_index, (kind, message) in enumerate(
-        (
-            ("created", f"Bucket {bucket['name']} created on {bucket['provider'].upper()}"),
-            ("quota_changed", "Quota set to the project default"),
-            ("lifecycle_updated", "Lifecycle rules updated"),
-        )
-    ):
-        world.add(
-            "storage",
-            "bucket-events",
-            {
-                "id": f"bev-{number}-{event_index}",
-                "bucket_id": bucket["id"],
-                "type": kind,
-                "message": message,
-                "at": _iso(world.now - timedelta(days=30 - event_index * 7)),
-                "actor_id": "u-tara",
-            },
-        )
+    admin = next(u[0] for u in USERS if u[3] == bucket["tenant_id"] and "tenant_admin" in u[4])
+    for event in timeline.bucket_timeline(bucket, number, world.now, admin):
+        world.add("storage", "bucket-events", event)
     tenant_projects = [p for p in PROJECTS if p["tenant_id"] == bucket["tenant_id"] and p["id"] != bucket["project_id"]]
     if bucket["purpose"] in {"dataset", "checkpoint"} and tenant_projects:
         grantee = tenant_projects[number % len(tenant_projects)]
@@ -292,7 +262,7 @@ def _seed_bucket_children(world: World, rng: random.Random, bucket: dict[str, An
                 "permission": "read" if bucket["purpose"] == "dataset" else "read_write",
                 "purpose": bucket["purpose"],
                 "created_at": _iso(world.now - timedelta(days=12)),
-                "created_by": "u-tara",
+                "created_by": admin,
                 "revoked_at": None,
             },
         )
@@ -337,7 +307,11 @@ def _seed_one_workload(
     gpu = next(g for g in GPU_MODELS if g["model"] == node["gpu_model"])
     gpu_count = (1, 2, 4, 8)[number % 4]
     created = world.now - timedelta(hours=3 + number * 7 % 400, minutes=number % 60)
-    path = STATE_PATHS[state]
+    launcher = "sa-vision-ci" if project["id"] == "p-vision" and number % 3 == 0 else _owner_for(project["id"])
+    steps = timeline.workload_timeline(
+        number, state, created, world.now, _owner_for(project["id"]), launcher, node["id"]
+    )
+    path = [step.status for step in steps]
     started = created + timedelta(minutes=4) if "running" in path else None
     run_hours = (number * 13 % 90) + 1
     name_stem = {"compute": "devbox", "jupyter": "notebook", "vllm": "serve", "training": "finetune"}[kind]
@@ -350,7 +324,7 @@ def _seed_one_workload(
         "kind": kind,
         "name": f"{project['slug']}-{name_stem}-{number:02d}",
         "status": state,
-        "status_reason": FAILURE_REASONS[number % len(FAILURE_REASONS)] if state == "failed" else None,
+        "status_reason": timeline.failure_reason(number) if state == "failed" else None,
         "node_id": node["id"] if state in RUNNING_STATES else None,
         "gpu": {"model": gpu["model"], "count": gpu_count, "memory_gib": gpu["memory_gib"]},
         "hourly_rate_cents": gpu["hourly_cents"] * gpu_count,
@@ -376,9 +350,13 @@ def _seed_one_workload(
             {"name": "WANDB_API_KEY", "value": secret("wandb", workload_id), "secret": False},
         ],
         "ssh": {"host": f"ssh.{project['tenant_id'][2:]}.gpucloud.example", "port": 22000 + number, "user": "ubuntu"},
+        "app_slug": SEEDED_APPS.get(kind),  # the app kinds were launched from their catalog apps
         "ssh_private_key": f"-----BEGIN KEY {secret('sshkey', workload_id)}-----",
         "cluster_credentials": secret("kube", workload_id),
     }
+    from reference_services.seed_catalog import app_ports  # imports this module: import late
+
+    doc["ports"] = app_ports(doc["app_slug"]) if doc["app_slug"] else []
     if kind == "jupyter":
         doc["jupyter"] = {
             "kernel": "python3 (PyTorch 2.5)",
@@ -409,37 +387,39 @@ def _seed_one_workload(
             "dataset_bucket_id": next((b["id"] for b in project_buckets if b["purpose"] == "dataset"), None),
             "wandb_api_key": secret("wandb", workload_id),
         }
+    if state in {"pending", "provisioning"}:
+        doc["status_reason"] = timeline.waiting_reason(state, doc["gpu"], node["id"], doc["image"])
     world.add("workloads", "workloads", doc)
-    _seed_workload_children(world, rng, doc, path, created, project_buckets)
+    _seed_workload_children(world, rng, doc, steps, project_buckets)
 
 
 def _seed_workload_children(
     world: World,
     rng: random.Random,
     doc: dict[str, Any],
-    path: list[str],
-    created: datetime,
+    steps: list[timeline.Step],
     project_buckets: list[dict[str, Any]],
 ) -> None:
     workload_id = doc["id"]
     previous = None
-    for step, status in enumerate(path):
+    for index, step in enumerate(steps):
         world.add(
             "workloads",
             "workload-events",
             {
-                "id": f"ev-{workload_id[3:]}-{step}",
+                "id": f"ev-{workload_id[3:]}-{index}",
                 "workload_id": workload_id,
                 "type": "status_changed",
                 "from_status": previous,
-                "to_status": status,
-                "at": _iso(created + timedelta(minutes=step * 3 + step * step)),
-                "message": f"Status changed to {status}" + (f": {doc['status_reason']}" if status == "failed" else ""),
-                "actor_id": doc["owner_id"],
+                "to_status": step.status,
+                "at": timeline.iso(step.at),
+                "message": step.message + (f": {doc['status_reason']}" if step.status == "failed" else ""),
+                "actor_id": step.actor_id,
             },
         )
-        previous = status
-    if doc["status"] == "running":
+        previous = step.status
+    span = timeline.running_span(steps, world.now)
+    if doc["status"] == "running" and span is not None:
         world.add(
             "workloads",
             "workload-events",
@@ -449,27 +429,21 @@ def _seed_workload_children(
                 "type": "activity",
                 "from_status": None,
                 "to_status": None,
-                "at": _iso(created + timedelta(minutes=40)),
+                "at": timeline.iso(span[0] + (span[1] - span[0]) / 2),
                 "actor_id": doc["owner_id"],
                 "message": "Checkpoint written" if doc["kind"] == "training" else "User session opened",
             },
         )
-        world.add(
-            "workloads",
-            "workload-metrics",
-            {
-                "id": f"met-{workload_id[3:]}",
-                "workload_id": workload_id,
-                "gpu_utilization": round(rng.uniform(0.05, 0.99), 3),
-                "gpu_memory_used_gib": round(rng.uniform(4, 78), 1),
-                "power_watts": rng.randint(90, 690),
-                "sampled_at": _iso(created + timedelta(hours=2)),
-                "sources": [
-                    {"label": "GPU dashboard", "href": f"/observability/workloads/{workload_id}/gpu"},
-                    {"label": "Node exporter", "href": f"/observability/nodes/{doc['node_id']}"},
-                ],
-            },
-        )
+        samples = timeline.metric_samples(doc, span, int(workload_id[3:]))
+        for sample in samples:
+            world.add("workloads", "workload-metrics", sample)
+        latest = samples[-1]
+        doc["schedule"] = {"running_since": timeline.iso(span[0]), "sampled_at": latest["sampled_at"]}
+        if doc.get("vllm"):
+            doc["vllm"]["tokens_per_second"] = latest["serving"]["tokens_per_second"]
+        if doc.get("training"):
+            doc["training"]["epoch_current"] = latest["training"]["epoch"]
+            doc["training"]["loss"] = latest["training"]["loss"]
     mountable = [b for b in project_buckets if b["purpose"] in {"dataset", "checkpoint"}]
     for index, bucket in enumerate(mountable[: 1 + int(workload_id[3:]) % 2]):
         world.add(

@@ -1,21 +1,42 @@
 """Seed audit evidence: user, project, tenant and platform events for both tenants.
 
 Targets are the seeded objects (workloads, buckets, grants, nodes, service accounts, credentials, ...),
-so an event's target route opens something real. Some ``details`` carry secret values and every event
+so an event's target route opens something real. Workload, bucket and grant events are read off those
+objects' own timelines (``timeline``): every launch, stop and terminate a person asked for, every bucket
+change and every grant, at the time the object itself records. Some ``details`` carry secret values and every event
 carries raw request headers, so the gateway's allow-list is exercised. Events are stored oldest first:
 the service's newest-first pages are then newest by time too. ``scale`` repeats the sign-in traffic.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from reference_services.seed import USERS, World, _iso, secret
+from reference_services import timeline
+from reference_services.audit import grant_label
+from reference_services.seed import PROJECTS, USERS, World, _iso, secret
 
 IPS = ("203.0.113.24", "198.51.100.77", "192.0.2.141", "2001:db8:85a3::8a2e:370:7334", "203.0.113.200")
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) console/3"
 TENANT_OF = {u[0]: u[3] for u in USERS}
+PROJECT_NAMES = {p["id"]: p["name"] for p in PROJECTS}
+# audit action -> the field of its target (an access object) that records when it happened
+OBJECT_MOMENTS = {
+    "service_account.created": "created_at",
+    "membership.added": "created_at",
+    "ssh_key.added": "created_at",
+    "credential.created": "created_at",
+    "credential.revoked": "revoked_at",
+    "invite.sent": "created_at",
+    "identity_provider.created": "created_at",
+}
+# bucket timeline event -> the audit action a person's change implies
+BUCKET_ACTIONS = {
+    "created": "bucket.created",
+    "quota_changed": "bucket.quota_changed",
+    "lifecycle_updated": "bucket.lifecycle_updated",
+}
 
 
 class _Events:
@@ -64,6 +85,20 @@ class _Events:
             )
         )
 
+    def align_with_objects(self) -> None:
+        """Move each event about a seeded access object to the moment the object itself records (created,
+        sent, revoked): the object's own timeline, never a second invented time."""
+        moments: dict[tuple[str, str], str] = {}
+        for resource in ("credentials", "service-accounts", "invites", "memberships", "identity-providers"):
+            for doc in self.world.domains.get("access", {}).get(resource, []):
+                for action, field in OBJECT_MOMENTS.items():
+                    if isinstance(doc.get(field), str):
+                        moments[(action, doc["id"])] = doc[field]
+        for index, (_, doc) in enumerate(self.items):
+            moment = moments.get((doc["action"], doc["target_id"]))
+            if moment is not None:
+                self.items[index] = (_minutes_ago(self.world, moment), doc)
+
     def flush(self) -> None:
         ordered = sorted(enumerate(self.items), key=lambda pair: (-pair[1][0], pair[0]))
         for number, (_index, (minutes_ago, doc)) in enumerate(ordered, start=1):
@@ -71,21 +106,16 @@ class _Events:
             self.world.add("access", "audit-events", {"id": f"aud-{number:05d}", "at": at, **doc})
 
 
-def _first(docs: list[dict[str, Any]], **match: Any) -> dict[str, Any] | None:
-    return next((d for d in docs if all(d.get(k) == v for k, v in match.items())), None)
-
-
 def seed_audit_events(world: World, scale: int = 1) -> None:
     """Dozens of audit events across every scope (more sign-ins with ``scale``)."""
     events = _Events(world)
     workloads = world.domains.get("workloads", {}).get("workloads", [])
-    buckets = world.domains.get("storage", {}).get("buckets", [])
-    grants = world.domains.get("storage", {}).get("grants", [])
     nodes = world.domains.get("platform", {}).get("nodes", [])
     _platform(events, nodes)
-    _acme(events, workloads, buckets, grants)
-    _globex(events, workloads, buckets)
+    _acme(events, world, workloads)
+    _globex(events, world, workloads)
     _personal(events, scale)
+    events.align_with_objects()
     events.flush()
 
 
@@ -149,9 +179,7 @@ def _platform(events: _Events, nodes: list[dict[str, Any]]) -> None:
     )
 
 
-def _acme(
-    events: _Events, workloads: list[dict[str, Any]], buckets: list[dict[str, Any]], grants: list[dict[str, Any]]
-) -> None:
+def _acme(events: _Events, world: World, workloads: list[dict[str, Any]]) -> None:
     acme = "t-acme"
     events.add(
         20000,
@@ -291,66 +319,80 @@ def _acme(
     )
     for minutes, actor, action, target, project, details in project_events:
         events.add(minutes, actor, action, target, scope="project", tenant=acme, project=project, details=details)
-    _workload_events(events, workloads, acme)
-    for index, bucket in enumerate([b for b in buckets if b["tenant_id"] == acme][:3]):
-        events.add(
-            15000 - index * 1000,
-            "u-tara",
-            "bucket.created",
-            ("bucket", bucket["id"], bucket["name"]),
-            scope="project",
-            tenant=acme,
-            project=bucket["project_id"],
-            details={"provider": bucket["provider"], "region": bucket["region"]},
-        )
-    grant = _first(grants, tenant_id=acme)
-    if grant:
-        events.add(
-            17000,
-            "u-tara",
-            "grant.created",
-            ("grant", grant["id"], f"{grant['purpose']} share"),
-            scope="project",
-            tenant=acme,
-            project=grant["owner_project_id"],
-            details={"permission": grant["permission"], "grantee_project": grant["grantee_project_id"]},
-        )
+    _workload_events(events, world, workloads, acme)
+    _bucket_events(events, world, acme)
 
 
-def _workload_events(events: _Events, workloads: list[dict[str, Any]], tenant: str) -> None:
-    mine = [w for w in workloads if w["tenant_id"] == tenant][:12]
-    for index, workload in enumerate(mine):
-        actor = "sa-vision-ci" if workload["project_id"] == "p-vision" and index % 3 == 0 else workload["owner_id"]
-        target = ("workload", workload["id"], workload["name"])
-        details = {
-            "kind": workload["kind"],
-            "gpu_model": workload["gpu"]["model"],
-            "gpu_count": workload["gpu"]["count"],
-        }
+def _workload_events(events: _Events, world: World, workloads: list[dict[str, Any]], tenant: str) -> None:
+    """Every person's (or service account's) request on a workload's timeline, at the timeline's time."""
+    by_id = {w["id"]: w for w in workloads if w["tenant_id"] == tenant}
+    for step in world.domains.get("workloads", {}).get("workload-events", []):
+        workload = by_id.get(step["workload_id"])
+        action = timeline.REQUESTED.get(step.get("to_status") or "")
+        if workload is None or step["type"] != "status_changed" or action is None or not step.get("actor_id"):
+            continue
+        details: dict[str, Any] = {"kind": workload["kind"]}
+        if action == "workload.launched":
+            details.update(gpu_model=workload["gpu"]["model"], gpu_count=workload["gpu"]["count"])
         events.add(
-            400 + index * 211,
-            actor,
-            "workload.launched",
-            target,
+            _minutes_ago(world, step["at"]),
+            step["actor_id"],
+            action,
+            ("workload", workload["id"], workload["name"]),
             scope="project",
             tenant=tenant,
             project=workload["project_id"],
             details=details,
         )
-        if workload["status"] in {"stopped", "terminated"}:
-            events.add(
-                100 + index * 37,
-                workload["owner_id"],
-                f"workload.{workload['status']}",
-                target,
-                scope="project",
-                tenant=tenant,
-                project=workload["project_id"],
-                details={"kind": workload["kind"]},
-            )
 
 
-def _globex(events: _Events, workloads: list[dict[str, Any]], buckets: list[dict[str, Any]]) -> None:
+def _bucket_events(events: _Events, world: World, tenant: str) -> None:
+    """Each bucket's own history (created, quota, lifecycle rules) and its grants, at their timeline's times."""
+    storage = world.domains.get("storage", {})
+    buckets = {b["id"]: b for b in storage.get("buckets", []) if b["tenant_id"] == tenant}
+    for event in storage.get("bucket-events", []):
+        bucket = buckets.get(event["bucket_id"])
+        if bucket is None or not event.get("actor_id") or event["type"] not in BUCKET_ACTIONS:
+            continue
+        events.add(
+            _minutes_ago(world, event["at"]),
+            event["actor_id"],
+            BUCKET_ACTIONS[event["type"]],
+            ("bucket", bucket["id"], bucket["name"]),
+            scope="project",
+            tenant=tenant,
+            project=bucket["project_id"],
+            details={"provider": bucket["provider"], "region": bucket["region"]},
+        )
+    for grant in storage.get("grants", []):
+        bucket = buckets.get(grant["bucket_id"])
+        if bucket is None:
+            continue
+        label = grant_label(bucket["name"], PROJECT_NAMES[grant["grantee_project_id"]], grant["permission"])
+        details = {"permission": grant["permission"], "grantee_project": grant["grantee_project_id"]}
+        target = ("grant", grant["id"], label)
+        for action, at, actor in (
+            ("grant.created", grant["created_at"], grant["created_by"]),
+            ("grant.revoked", grant.get("revoked_at"), grant.get("revoked_by") or grant["created_by"]),
+        ):
+            if at:
+                events.add(
+                    _minutes_ago(world, at),
+                    actor,
+                    action,
+                    target,
+                    scope="project",
+                    tenant=tenant,
+                    project=grant["owner_project_id"],
+                    details=details,
+                )
+
+
+def _minutes_ago(world: World, at: str) -> float:
+    return (world.now - datetime.fromisoformat(at.replace("Z", "+00:00"))).total_seconds() / 60
+
+
+def _globex(events: _Events, world: World, workloads: list[dict[str, Any]]) -> None:
     globex = "t-globex"
     events.add(
         12000,
@@ -447,19 +489,8 @@ def _globex(events: _Events, workloads: list[dict[str, Any]], buckets: list[dict
             outcome=outcome,
             details=details,
         )
-    _workload_events(events, workloads, globex)
-    bucket = _first(buckets, tenant_id=globex)
-    if bucket:
-        events.add(
-            16000,
-            "u-gina",
-            "bucket.created",
-            ("bucket", bucket["id"], bucket["name"]),
-            scope="project",
-            tenant=globex,
-            project=bucket["project_id"],
-            details={"provider": bucket["provider"]},
-        )
+    _workload_events(events, world, workloads, globex)
+    _bucket_events(events, world, globex)
 
 
 def _personal(events: _Events, scale: int) -> None:

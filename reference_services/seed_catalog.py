@@ -726,3 +726,9 @@ def _notifications_for(
             )
         )
     return sorted(items, key=lambda item: item[0])
+
+
+def app_ports(slug: str) -> list[dict[str, Any]]:
+    """The ports an app's workloads serve on, as a launch of the app records them."""
+    row = next((a for a in APPS if a[0] == slug), None)
+    return [] if row is None else [{"name": n, "port": p, "protocol": proto} for n, p, proto in row[12]]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.backends.platform.models import GpuSku
-from gateway.backends.workloads.models import App, AppLaunchDefaults
+from gateway.backends.workloads.models import App, AppLaunchDefaults, Workload
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput
 from resolvers.platform import compute
@@ -163,3 +163,10 @@ async def estimated_price_per_hour(ctx: RequestContext, app: App) -> Money | Non
     """Price per hour of the app's default GPUs, from the SKU selling them."""
     sku = await default_sku(ctx, app)
     return Money.from_cents(sku.price_per_hour_cents) if sku else None
+
+
+async def app_of_workload(ctx: RequestContext, workload: Workload) -> App | None:
+    """The catalog app a workload was launched from (None for plain compute launches and unknown slugs)."""
+    if workload.app_slug is None:
+        return None
+    return next((a for a in await _apps(ctx) if a.slug == workload.app_slug), None)

@@ -91,9 +91,25 @@ def lifecycle_actions(status: str, status_reason: str | None = None) -> list[Act
     return result
 
 
-def primary_action(kind: str, status: str, status_reason: str | None, route: str) -> Action:
-    """The action a workload's row and header lead with."""
+def launch_route(kind: str, app_slug: str | None = None) -> str:
+    """Where to launch another workload like this one: its app's wizard, else its kind's."""
+    if app_slug:
+        return f"/launch/app/{app_slug}"
+    return f"/launch/{'compute' if kind == 'compute' else 'app/' + kind}"
+
+
+def primary_action(
+    kind: str,
+    status: str,
+    status_reason: str | None,
+    route: str,
+    app_slug: str | None = None,
+    web_port: str | None = None,
+) -> Action:
+    """The action a workload's row and header lead with (an app on a compute workload opens its web port)."""
     open_kind, open_label, open_tab = _OPEN_LABELS[kind]
+    if kind == "compute" and web_port:
+        open_kind, open_label = "open_app", f"Open {web_port}"
     if status == "running":
         return Action(open_kind, open_label, True, "The workload is running.", f"{route}?tab={open_tab}")
     if status in {"pending", "provisioning"}:
@@ -117,7 +133,7 @@ def primary_action(kind: str, status: str, status_reason: str | None, route: str
         "Launch similar",
         True,
         "The workload is terminated; launch a new one like it.",
-        f"/launch/{'compute' if kind == 'compute' else 'app/' + kind}",
+        launch_route(kind, app_slug),
     )
 
 

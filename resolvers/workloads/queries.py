@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from gateway.backends.access.models import Project, User
@@ -20,6 +20,7 @@ from resolvers.workloads.lifecycle import Action, TimelineStep
 
 SECRET_NAME_PARTS = ("TOKEN", "SECRET", "KEY", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE", "AUTH")
 RECENT_ACTIVITY = 5
+METRICS_SERIES = 48  # samples in the metrics tab's series (a day at the services' half-hour cadence)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class MetricsView:
     availability: Availability
     sample: WorkloadMetrics | None
     sources: list[tuple[str, str]]
+    series: list[WorkloadMetrics] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,10 @@ def actions(workload: Workload) -> list[Action]:
 
 def primary_action(workload: Workload) -> Action:
     """The one action the page leads with, by kind and status."""
-    return lifecycle.primary_action(workload.kind, workload.status, workload.status_reason, console_route(workload))
+    web_port = next((f"{p.name} (port {p.port})" for p in workload.ports if p.protocol == "http"), None)
+    return lifecycle.primary_action(
+        workload.kind, workload.status, workload.status_reason, console_route(workload), workload.app_slug, web_port
+    )
 
 
 async def project(ctx: RequestContext, workload: Workload) -> Project | None:
@@ -221,6 +226,8 @@ def connect_methods(workload: Workload) -> list[ConnectMethod]:
                 "Opens through your console session; the notebook token is never shown here.",
             )
         )
+    if workload.kind == "compute":  # apps of the compute kind keep their own ports (ComfyUI's UI, Ray's client)
+        methods.extend(_port_methods(workload, state))
     if workload.vllm is not None:
         route = workload.vllm.route
         methods.append(
@@ -233,6 +240,35 @@ def connect_methods(workload: Workload) -> list[ConnectMethod]:
                 "Use an API key issued to a service account; keys are never shown here.",
             )
         )
+    return methods
+
+
+def _port_methods(workload: Workload, state: Availability) -> list[ConnectMethod]:
+    methods = []
+    for port in workload.ports:
+        if port.protocol == "http":
+            methods.append(
+                ConnectMethod(
+                    "app_port",
+                    f"{port.name} (port {port.port})",
+                    None,
+                    f"/proxy/{workload.id}/{port.port}/",
+                    state,
+                    "Opens through your console session; no credential is needed here.",
+                )
+            )
+        elif workload.ssh is not None:
+            ssh = workload.ssh
+            methods.append(
+                ConnectMethod(
+                    "tcp_tunnel",
+                    f"{port.name} (port {port.port}, over an SSH tunnel)",
+                    f"ssh -p {ssh.port} -N -L {port.port}:localhost:{port.port} {ssh.user}@{ssh.host}",
+                    None,
+                    state,
+                    "Authenticates with an SSH key registered on your account; keys are never shown here.",
+                )
+            )
     return methods
 
 
@@ -251,7 +287,8 @@ async def metrics(ctx: RequestContext, workload: Workload) -> MetricsView:
             sample=None,
             sources=[],
         )
-    return MetricsView(AVAILABLE, latest, [(s.label, s.href) for s in latest.sources])
+    series = sorted(samples, key=lambda m: m.sampled_at)[-METRICS_SERIES:]
+    return MetricsView(AVAILABLE, latest, [(s.label, s.href) for s in latest.sources], series)
 
 
 async def mounts(ctx: RequestContext, workload: Workload) -> list[MountView]:
@@ -337,7 +374,7 @@ async def next_steps(ctx: RequestContext, workload: Workload) -> list[NextStep]:
             NextStep(
                 "Launch again",
                 "Start a new workload with the same configuration.",
-                f"/launch/{'compute' if workload.kind == 'compute' else 'app/' + workload.kind}",
+                lifecycle.launch_route(workload.kind, workload.app_slug),
             )
         )
     return steps

@@ -70,7 +70,9 @@ class WorkloadOverviewTab:
 
 @strawberry.type(description="One way to connect to a workload. Credentials are never included.")
 class ConnectMethod:
-    kind: str = strawberry.field(description="ssh, jupyter or http_endpoint.")
+    kind: str = strawberry.field(
+        description="ssh, jupyter, http_endpoint, app_port (an app's web port) or tcp_tunnel (an app's TCP port)."
+    )
     label: str = strawberry.field(description="Display label.")
     command: str | None = strawberry.field(description="Command to run, without credentials.")
     url: str | None = strawberry.field(description="Console-relative URL or route to open.")
@@ -91,12 +93,58 @@ class MetricSourceLink:
     href: str = strawberry.field(description="Console-relative link.")
 
 
-@strawberry.type(description="The latest GPU metrics sample.")
+@strawberry.type(description="Serving figures of a vLLM workload at one sample.")
+class ServingMetrics:
+    tokens_per_second: float = strawberry.field(description="Generated tokens per second.")
+    requests_per_second: float = strawberry.field(description="Requests answered per second.")
+    latency_p50_ms: float = strawberry.field(description="Median request latency, milliseconds.")
+    latency_p95_ms: float = strawberry.field(description="95th percentile request latency, milliseconds.")
+
+
+@strawberry.type(description="Training progress at one sample.")
+class TrainingMetrics:
+    epoch: int = strawberry.field(description="Epochs completed.")
+    epochs_total: int = strawberry.field(description="Epochs planned.")
+    step: int = strawberry.field(description="Optimizer steps taken.")
+    loss: float = strawberry.field(description="Training loss.")
+
+
+@strawberry.type(description="A metrics sample: GPU figures, plus serving (vLLM) or training figures by kind.")
 class MetricsSample:
     gpu_utilization: float = strawberry.field(description="GPU utilisation, 0 to 1.")
     gpu_memory_used_gib: float = strawberry.field(description="GPU memory in use, GiB.")
     power_watts: int = strawberry.field(description="Power draw in watts.")
     sampled_at: datetime = strawberry.field(description="When the sample was taken.")
+    serving: ServingMetrics | None = strawberry.field(
+        default=None, description="Tokens/s and latency (vLLM workloads; null for other kinds)."
+    )
+    training: TrainingMetrics | None = strawberry.field(
+        default=None, description="Epoch, step and loss (training workloads; null for other kinds)."
+    )
+
+    @classmethod
+    def of(cls, sample: backend.WorkloadMetrics) -> MetricsSample:
+        """From the workloads service's sample."""
+        serving, training = sample.serving, sample.training
+        return cls(
+            gpu_utilization=sample.gpu_utilization,
+            gpu_memory_used_gib=sample.gpu_memory_used_gib,
+            power_watts=sample.power_watts,
+            sampled_at=sample.sampled_at,
+            serving=None
+            if serving is None
+            else ServingMetrics(
+                tokens_per_second=serving.tokens_per_second,
+                requests_per_second=serving.requests_per_second,
+                latency_p50_ms=serving.latency_p50_ms,
+                latency_p95_ms=serving.latency_p95_ms,
+            ),
+            training=None
+            if training is None
+            else TrainingMetrics(
+                epoch=training.epoch, epochs_total=training.epochs_total, step=training.step, loss=training.loss
+            ),
+        )
 
 
 @strawberry.type(description="Latest metrics and their sources, or why there are none.")
@@ -106,6 +154,11 @@ class WorkloadMetricsTab:
     )
     latest: MetricsSample | None = strawberry.field(description="Latest sample (null when unavailable).")
     sources: list[MetricSourceLink] = strawberry.field(description="Where the metrics come from.")
+    series: list[MetricsSample] = strawberry.field(
+        default_factory=list,
+        description="The recent samples, oldest first (at most 48): the loss curve of a training run, the "
+        "throughput and latency of a vLLM server.",
+    )
 
 
 @strawberry.type(description="A bucket mounted into the workload.")
@@ -168,15 +221,9 @@ class WorkloadTabs:
         sample = view.sample
         return WorkloadMetricsTab(
             availability=view.availability,
-            latest=None
-            if sample is None
-            else MetricsSample(
-                gpu_utilization=sample.gpu_utilization,
-                gpu_memory_used_gib=sample.gpu_memory_used_gib,
-                power_watts=sample.power_watts,
-                sampled_at=sample.sampled_at,
-            ),
+            latest=None if sample is None else MetricsSample.of(sample),
             sources=[MetricSourceLink(label=label, href=href) for label, href in view.sources],
+            series=[MetricsSample.of(s) for s in view.series],
         )
 
     @strawberry.field(description="Every event, newest first.")

@@ -21,6 +21,7 @@ from schema.workloads.tabs import WorkloadTabs, workload_global_id
 
 if TYPE_CHECKING:
     from schema.storage.types import Bucket
+    from schema.workloads.apps import App, AppPort
 
 
 @strawberry.enum(description="What a workload is.")
@@ -85,7 +86,10 @@ class Workload(Node):
     name: str = strawberry.field(description="Workload name.")
     kind: WorkloadKind = strawberry.field(description="Which kind of workload this is.")
     status: WorkloadStatus = strawberry.field(description="Lifecycle status.")
-    status_reason: str | None = strawberry.field(description="Why the workload is in its status (failures).")
+    status_reason: str | None = strawberry.field(
+        description="Why the workload is in its status: what a pending or provisioning workload waits for, and "
+        "for a failure whether it failed during provisioning or while running, and why."
+    )
     created_at: datetime = strawberry.field(description="When the workload was created.")
     gpu: GpuAllocation = strawberry.field(description="GPUs allocated.")
     model: strawberry.Private[backend.Workload]
@@ -138,6 +142,23 @@ class Workload(Node):
     @strawberry.field(description="Typed detail tabs.")
     def tabs(self) -> WorkloadTabs:
         return WorkloadTabs(model=self.model)
+
+    @strawberry.field(
+        description="The catalog app the workload was launched from (its id and route link to the app); null for "
+        "plain compute launches."
+    )
+    async def app(self, info: Info) -> Annotated[App, strawberry.lazy("schema.workloads.apps")] | None:
+        from resolvers.workloads.apps import app_of_workload
+        from schema.workloads.apps import App
+
+        found = await app_of_workload(info.context, self.model)
+        return App.of(found) if found else None
+
+    @strawberry.field(description="Ports the workload serves on: its app's, kept from the launch (empty for none).")
+    def ports(self) -> list[Annotated[AppPort, strawberry.lazy("schema.workloads.apps")]]:
+        from schema.workloads.apps import AppPort
+
+        return [AppPort(name=p.name, port=p.port, protocol=p.protocol) for p in self.model.ports]
 
 
 @strawberry.type(description="A GPU machine reached over SSH.")

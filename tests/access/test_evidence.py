@@ -60,6 +60,19 @@ async def evidence(harness: GatewayHarness, persona: str, **variables: Any) -> d
     return body
 
 
+async def every_page(harness: GatewayHarness, persona: str, **variables: Any) -> list[dict[str, Any]]:
+    """Every event of a window, walking its pages (the seed's tenants have more than one page)."""
+    found: list[dict[str, Any]] = []
+    after = None
+    while True:
+        body = await evidence(harness, persona, after=after, **variables)
+        found.extend(nodes(body))
+        page = body["data"]["evidence"]["pageInfo"]
+        if not page["hasNextPage"]:
+            return found
+        after = page["endCursor"]
+
+
 def nodes(body: dict[str, Any]) -> list[dict[str, Any]]:
     assert "errors" not in body, body["errors"]
     return [edge["node"] for edge in body["data"]["evidence"]["edges"]]
@@ -149,7 +162,7 @@ async def test_platform_scope_is_for_operators_only(harness: GatewayHarness) -> 
 
 
 async def test_filters_narrow_by_action_actor_target_outcome_and_time(harness: GatewayHarness) -> None:
-    everything = nodes(await evidence(harness, "tenant-admin", scope="TENANT"))
+    everything = await every_page(harness, "tenant-admin", scope="TENANT")
     body = await evidence(harness, "tenant-admin", scope="TENANT", filter={"actions": ["invite.sent"]})
     assert {e["action"] for e in nodes(body)} == {"invite.sent"}
     assert len(nodes(body)) == sum(e["action"] == "invite.sent" for e in everything)
@@ -165,8 +178,8 @@ async def test_filters_narrow_by_action_actor_target_outcome_and_time(harness: G
     denied = nodes(await evidence(harness, "operator", scope="PLATFORM", filter={"outcomes": ["DENIED"]}))
     assert denied and {e["outcome"] for e in denied} == {"DENIED"}
     middle = everything[len(everything) // 2]["at"]
-    newer = nodes(await evidence(harness, "tenant-admin", scope="TENANT", filter={"since": middle}))
-    older = nodes(await evidence(harness, "tenant-admin", scope="TENANT", filter={"until": middle}))
+    newer = await every_page(harness, "tenant-admin", scope="TENANT", filter={"since": middle})
+    older = await every_page(harness, "tenant-admin", scope="TENANT", filter={"until": middle})
     assert all(e["at"] >= middle for e in newer) and all(e["at"] < middle for e in older)
     assert len(newer) + len(older) == len(everything)
     # A USER window intersects an actor filter: someone else's actions are simply not there.
@@ -189,7 +202,7 @@ async def test_bad_filters_are_bad_user_input(harness: GatewayHarness, bad_filte
 
 
 async def test_cursor_pagination_walks_the_services_keyset_pages(harness: GatewayHarness) -> None:
-    everything = nodes(await evidence(harness, "operator", scope="PLATFORM", first=100))
+    everything = await every_page(harness, "operator", scope="PLATFORM")
     seen: list[str] = []
     after = None
     pages = 0
@@ -230,7 +243,7 @@ async def test_details_are_allow_listed_and_addresses_masked(harness: GatewayHar
     store = harness.services["access"].state.store
     stored = store.query("audit_events", {}, limit=1000).items
     assert any(SECRET_KEYS & set(doc["details"]) for doc in stored), "the seed puts secrets in details"
-    events = nodes(await evidence(harness, "operator", scope="PLATFORM"))
+    events = await every_page(harness, "operator", scope="PLATFORM")
     assert not {d["key"] for e in events for d in e["details"]} & SECRET_KEYS
     text = json.dumps(events)
     assert not any(ip in text for ip in IPS)

@@ -69,6 +69,14 @@ class TrainingSection(AllowListModel):
     dataset_bucket_id: str | None = None
 
 
+class WorkloadPort(AllowListModel):
+    """A port an app workload serves on (the app's own, kept from its launch)."""
+
+    name: str
+    port: int
+    protocol: str
+
+
 class Workload(AllowListModel):
     """A workload as the gateway may expose it."""
 
@@ -93,6 +101,8 @@ class Workload(AllowListModel):
     jupyter: JupyterSection | None = None
     vllm: VllmSection | None = None
     training: TrainingSection | None = None
+    app_slug: str | None = None
+    ports: list[WorkloadPort] = []
 
 
 class WorkloadEvent(AllowListModel):
@@ -115,8 +125,26 @@ class MetricSource(AllowListModel):
     href: str
 
 
+class ServingSample(AllowListModel):
+    """Serving figures of a vLLM workload at one sample."""
+
+    tokens_per_second: float
+    requests_per_second: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+
+
+class TrainingSample(AllowListModel):
+    """Training progress at one sample."""
+
+    epoch: int
+    epochs_total: int
+    step: int
+    loss: float
+
+
 class WorkloadMetrics(AllowListModel):
-    """The latest metrics sample of a running workload."""
+    """One metrics sample of a running workload (GPU figures, plus serving or training figures by kind)."""
 
     id: str
     workload_id: str
@@ -125,6 +153,8 @@ class WorkloadMetrics(AllowListModel):
     power_watts: int
     sampled_at: datetime
     sources: list[MetricSource] = []
+    serving: ServingSample | None = None
+    training: TrainingSample | None = None
 
 
 class AppColour(AllowListModel):
