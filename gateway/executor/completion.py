@@ -144,7 +144,7 @@ def _object(return_type: GraphQLObjectType, plan_for: PlanFor) -> Completion:
 
 
 def _abstract(return_type: GraphQLAbstractType, plan_for: PlanFor) -> Completion:
-    default_resolution = return_type.resolve_type is None
+    resolve_type = return_type.resolve_type
     # concrete type name -> (type, its plan); filled as types are met
     concrete: dict[str, tuple[GraphQLObjectType, ObjectPlan]] = {}
 
@@ -153,14 +153,30 @@ def _abstract(return_type: GraphQLAbstractType, plan_for: PlanFor) -> Completion
             raise result
         if result is None or result is Undefined:
             return None
-        if default_resolution and executor.type_resolver is default_type_resolver:
+        if resolve_type is not None:  # Strawberry's interfaces have one (it reads info.schema and field_name)
+            info = info or executor.info_for(field, path)
+            type_name = resolve_type(result, info, return_type)
+        elif executor.type_resolver is default_type_resolver:
             type_name = _type_name(executor, return_type, result)
         else:
-            type_name = None
-        if type_name is None or type_name is Undefined:  # resolve_type, awaitable checks, or no match: as graphql-core
+            type_name = Undefined
+        if type_name is Undefined:  # a custom type resolver, or an is_type_of that reads info: as graphql-core
             info = info or executor.info_for(field, path)
             return executor.complete_abstract_value(return_type, field.details, info, path, result, None)
-        known = concrete.get(type_name)
+        if executor.is_awaitable(type_name):
+            return _complete_later(executor, field, info, path, result, type_name)
+        return complete_as(executor, field, info, path, result, type_name)
+
+    async def _complete_later(
+        executor: CompiledExecutor, field: FieldPlan, info: Any, path: Any, result: Any, pending: Any
+    ) -> Any:
+        completed = complete_as(executor, field, info, path, result, await executor.with_abort_signal(pending))
+        return await completed if executor.is_awaitable(completed) else completed
+
+    def complete_as(
+        executor: CompiledExecutor, field: FieldPlan, info: Any, path: Any, result: Any, type_name: Any
+    ) -> Any:
+        known = concrete.get(type_name) if isinstance(type_name, str) else None
         if known is None:
             info = info or executor.info_for(field, path)
             runtime_type = executor.ensure_valid_runtime_type(type_name, return_type, field.details, info, result)
@@ -187,7 +203,7 @@ def _abstract(return_type: GraphQLAbstractType, plan_for: PlanFor) -> Completion
 def _type_name(executor: CompiledExecutor, abstract_type: GraphQLAbstractType, value: Any) -> Any:
     """graphql-core's default type resolution without its ResolveInfo: ``__typename``, else the first
     possible type whose ``is_type_of`` holds; Undefined when a check is awaitable or needs info (the caller
-    then runs graphql-core's own resolution)."""
+    then runs graphql-core's own resolution), None when no type matches (graphql-core's error follows)."""
     type_name = get_typename(value)
     if isinstance(type_name, str):
         return type_name
