@@ -155,7 +155,7 @@ def _abstract(return_type: GraphQLAbstractType, plan_for: PlanFor) -> Completion
             return None
         if resolve_type is not None:  # Strawberry's interfaces have one (it reads info.schema and field_name)
             info = info or executor.info_for(field, path)
-            type_name = resolve_type(result, info, return_type)
+            type_name: Any = resolve_type(result, info, return_type)
         elif executor.type_resolver is default_type_resolver:
             type_name = _type_name(executor, return_type, result)
         else:
