@@ -78,8 +78,17 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
                 if field.constant is not None:
                     results[key] = field.constant
                     continue
-                field_path = Path(path, key, type_name)
                 attribute = field.attribute
+                if attribute is not None and not field.completion_may_await:
+                    # A leaf without resolver: no path, no info, no awaitable probe unless it fails.
+                    try:
+                        results[key] = field.complete(self, field, None, None, getattr(source, attribute))  # type: ignore[misc]
+                    except Exception as raw_error:
+                        failed_path = Path(path, key, type_name)
+                        self.handle_field_error(raw_error, field.return_type, field.details, failed_path)
+                        results[key] = None
+                    continue
+                field_path = Path(path, key, type_name)
                 if attribute is not None:
                     result = self.read_attribute(field, source, attribute, field_path)
                     results[key] = result
