@@ -10,7 +10,7 @@ Which documents compile: every one, on first use, into a bounded LRU cache (``GA
 The registered documents (``operations/``) are the ones that matter and are few; compiling a document costs
 about what one standard execution spends collecting its fields, so a one-off document (GraphiQL, an
 integrator's) pays little, and the LRU bound keeps arbitrary documents from growing memory. Documents the
-compiler does not plan (subscriptions' source streams, ``@defer``/``@stream``, resolve middleware, disabled
+compiler does not plan (``@defer``/``@stream``, resolve middleware, disabled
 error propagation, fragment arguments, an abort signal) and very large texts run on the standard path,
 counted on ``/metrics`` by reason.
 """
@@ -21,7 +21,7 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from graphql import FieldNode, GraphQLObjectType, OperationType, TypeNameMetaFieldDef, VariableNode
+from graphql import FieldNode, GraphQLObjectType, TypeNameMetaFieldDef, VariableNode
 from graphql.execution.collect_fields import GroupedFieldSet, collect_fields, collect_subfields
 from graphql.execution.values import get_argument_values
 
@@ -96,8 +96,8 @@ def _fallback(reason: str) -> None:
 def plan_for_operation(executor: CompiledExecutor) -> OperationPlan | None:
     """The executor's operation plan (compiled on first use), or None to run it on the standard path."""
     operation = executor.operation
-    if operation.operation == OperationType.SUBSCRIPTION:
-        return None  # event payloads run on the standard path (see the README's executor section)
+    # A subscription's source stream is created on graphql-core's path (it never calls this); each event's
+    # payload is executed by a per-event copy of the executor, from the plan.
     if executor.abort_signal is not None:
         _fallback("abort_signal")
         return None

@@ -96,3 +96,20 @@ async def test_standard_setting_in_the_context_bypasses_plans() -> None:
     result = await COMPILED.execute("query Unplanned { things { name } }", context_value=STANDARD_CONTEXT)
     assert result.data == {"things": [{"name": "rex"}, {"name": "r2"}]}
     assert sample("gateway_executor_plans_compiled_total") == before
+
+
+async def test_subscription_events_run_from_the_plan() -> None:
+    query = "subscription S { things { __typename name ... on Pet { colour required } ... on Robot { serial } } }"
+    events: list[list[Any]] = []
+    for schema in (make_schema(compiled=False), COMPILED):
+        before = sample("gateway_executor_plans_compiled_total")
+        stream = await schema.subscribe(query)
+        assert not isinstance(stream, type(None))
+        seen = []
+        async for result in stream:  # type: ignore[union-attr]
+            seen.append((result.data, [e.formatted for e in result.errors or []]))
+        events.append(seen)
+        compiled_now = sample("gateway_executor_plans_compiled_total") - before
+    assert events[1] == events[0] and len(events[0]) == 2
+    assert events[0][0][0] is None and events[0][1][0] == {"things": {"__typename": "Robot", "name": "r2", "serial": 2}}
+    assert compiled_now == 1  # the compiled schema planned the event selection once, for both events

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections.abc import AsyncGenerator
 from types import SimpleNamespace
 from typing import Any
 
@@ -72,10 +73,18 @@ class Query:
         return ValueError("returned, not raised")  # type: ignore[return-value]
 
 
+@strawberry.type(description="Events.")
+class Subscription:
+    @strawberry.subscription(description="Two things, one after the other.")
+    async def things(self) -> AsyncGenerator[Named, None]:
+        yield Pet(name="rex", colour=Colour.RED, tags=["a"])
+        yield Robot(name="r2", serial=2)
+
+
 def make_schema(compiled: bool) -> strawberry.Schema:
     """The toy schema on the compiled executor, or on Strawberry's default."""
     extra: dict[str, Any] = {"execution_context_class": CompiledExecutor} if compiled else {}
-    return strawberry.Schema(query=Query, types=[Pet, Robot], **extra)
+    return strawberry.Schema(query=Query, subscription=Subscription, types=[Pet, Robot], **extra)
 
 
 COMPILED = make_schema(compiled=True)
