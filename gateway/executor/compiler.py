@@ -126,6 +126,9 @@ def plan_for_operation(executor: CompiledExecutor) -> OperationPlan | None:
     except UnsupportedOperation as unsupported:
         _fallback(unsupported.reason)
         return None
+    except Exception:  # graphql-core's path reports whatever it is, the way it always has
+        _fallback("compile_error")
+        return None
     with document.lock:
         document.variants.setdefault(condition, plan)
     PLANS_COMPILED.inc()
@@ -187,9 +190,12 @@ def _object_plan(executor: CompiledExecutor, object_type: GraphQLObjectType, gro
             plan.resolve = resolve
             plan.has_arguments = bool(definition.args or node.arguments)
             if plan.has_arguments and not _reads_variables(node):
-                plan.literal_arguments = get_argument_values(
-                    definition, node, executor.variable_values, None, executor.hide_suggestions
-                )
+                try:
+                    plan.literal_arguments = get_argument_values(
+                        definition, node, executor.variable_values, None, executor.hide_suggestions
+                    )
+                except Exception:  # read per request, so the error is the field's, with its path
+                    plan.literal_arguments = None
         plan.complete, plan.completion_may_await = completion.build(definition.type, plan_subfields_for)
         fields.append(plan)
     return ObjectPlan(object_type, fields)
