@@ -5,7 +5,9 @@
 - ``completion``: completion per return type, chosen once;
 - ``runner``: ``CompiledExecutor``, the schema's execution context class, executing plans.
 
-``GATEWAY_EXECUTOR=standard`` runs every operation on graphql-core's path (the same class defers to it).
+Queries, mutations (serially) and each subscription event's payload run from plans; a subscription's source
+stream is created on graphql-core's path. ``GATEWAY_EXECUTOR=standard`` runs every operation on graphql-core's
+path (the same class defers to it).
 """
 
 from gateway.executor.compiler import plans

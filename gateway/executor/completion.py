@@ -7,7 +7,10 @@ index, leaves coerce with the scalar's or enum's own ``coerce_output_value``, ab
 concrete type the way the schema says (``resolve_type``, else ``__typename``, else each possible type's
 ``is_type_of``), objects check ``is_type_of`` and execute their planned fields. Rare and failing cases
 (async iterables, a value that is not a list, an invalid concrete type) are handed to graphql-core's own
-methods, so messages and behaviour stay exactly its own. ``info`` is None until some step needs it.
+methods, so messages and behaviour stay exactly its own. ``info`` is None until some step needs it; then it is
+built for the field, with the path of the value being completed (graphql-core passes list items the list field's
+info: the only readers here, Strawberry's ``resolve_type``/``is_type_of``, read its schema and field name, not
+its path).
 """
 
 from __future__ import annotations
