@@ -29,6 +29,7 @@ from gateway.backends.identity import ForwardedIdentity, forwarded_identity
 from gateway.context import RequestContext
 from gateway.embedded import embedded_transports
 from gateway.events.bus import Live
+from gateway.executor import plans as execution_plans
 from gateway.guard import RequestGuard
 from gateway.guarded_view import GuardedViewMixin
 from gateway.health import StoreCheck
@@ -149,6 +150,7 @@ def create_app(
     idempotency_store = open_store(settings.idempotency, embedded=settings.embedded)
     live = Live.create(backends, settings.events)  # subscriptions' events (gateway.events)
     schema = load_schema(settings.schema)
+    execution_plans.resize(settings.plan_cache_size)  # the compiled executor's cache (gateway.executor)
     trace_root_fields(schema._schema)  # spans per root field while tracing is on; a flag test when off
     graphql = GatewayGraphQL(schema, settings, backends, idempotency_store, live)
     # Its own path keeps `_entities` off the console's endpoint and lets a proxy expose it to the router only.

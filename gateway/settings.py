@@ -73,6 +73,8 @@ class Settings:
     readiness_required: str = "all"  # checks /readyz needs to pass: all, none, or names (workloads,idempotency)
     shutdown_timeout: float = 30.0
     drain_seconds: float = 0.0  # after SIGTERM, /readyz answers 503 this long before shutdown (gateway.drain)
+    executor: str = "compiled"  # compiled: planned operations (gateway.executor); standard: graphql-core's path
+    plan_cache_size: int = 256  # documents whose execution plans are kept (GATEWAY_PLAN_CACHE_SIZE)
 
     @property
     def embedded(self) -> bool:
@@ -158,6 +160,10 @@ class Settings:
             raise SettingsError("GATEWAY_READINESS_TIMEOUT must be positive and GATEWAY_SHUTDOWN_TIMEOUT not negative")
         if self.drain_seconds < 0:
             raise SettingsError("GATEWAY_DRAIN_SECONDS must not be negative")
+        if self.executor not in ("compiled", "standard"):
+            raise SettingsError("GATEWAY_EXECUTOR must be compiled or standard")
+        if self.plan_cache_size < 1:
+            raise SettingsError("GATEWAY_PLAN_CACHE_SIZE must be at least 1")
         return self
 
     @classmethod
@@ -214,6 +220,8 @@ class Settings:
             "readiness_required": ("GATEWAY_READINESS_REQUIRED", str),
             "shutdown_timeout": ("GATEWAY_SHUTDOWN_TIMEOUT", float),
             "drain_seconds": ("GATEWAY_DRAIN_SECONDS", float),
+            "executor": ("GATEWAY_EXECUTOR", str),
+            "plan_cache_size": ("GATEWAY_PLAN_CACHE_SIZE", int),
         }
         for name, (variable, parse) in simple.items():
             if variable in env and env[variable] != "":

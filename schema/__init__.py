@@ -9,6 +9,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from gateway.document_cache import DocumentCache
+from gateway.executor import CompiledExecutor
 from gateway.extensions import BackendCallReport, ErrorCodes, QuietErrorLogging
 from gateway.idempotency.extension import IdempotencyReport
 from gateway.limits import OperationLimits
@@ -58,6 +59,7 @@ schema = GatewaySchema(
     subscription=Subscription,  # live updates (schema.console.live)
     config=StrawberryConfig(scalar_map=SCALARS),
     types=[ComputeWorkload, JupyterWorkload, VllmWorkload, TrainingWorkload],
+    execution_context_class=CompiledExecutor,  # planned operations; GATEWAY_EXECUTOR=standard for graphql-core's
     extensions=[
         operation_telemetry,  # first, so it sees the errors ErrorCodes has classified
         ErrorCodes,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from typing import Any, NoReturn
 
@@ -9,6 +10,17 @@ import pytest
 import uvicorn
 
 from tests.support import GatewayHarness, build_harness
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``GATEWAY_EXECUTOR=standard pytest`` (the second pass of ``.ci/run``) runs the suite on graphql-core's
+    executor: in-process apps whatever their settings say, and the gateways tests start (they inherit the variable)."""
+    if os.environ.get("GATEWAY_EXECUTOR") == "standard":
+        from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+        from gateway.executor import CompiledExecutor
+
+        CompiledExecutor.execute_operation = StrawberryGraphQLCoreExecutionContext.execute_operation  # type: ignore[method-assign]
 
 
 @pytest.fixture

@@ -71,6 +71,17 @@ BACKEND_DEDUPLICATED = Counter(
     "Identical concurrent reads within one request answered by a call already in flight.",
     ["domain"],
 )
+PLAN_CACHE_SIZE = Gauge(
+    "gateway_executor_plan_cache_documents",
+    "Documents whose execution plans the compiled executor holds (bounded by GATEWAY_PLAN_CACHE_SIZE).",
+    multiprocess_mode="livemax",
+)
+PLANS_COMPILED = Counter("gateway_executor_plans_compiled_total", "Execution plans the compiled executor built.")
+EXECUTOR_FALLBACKS = Counter(
+    "gateway_executor_fallbacks_total",
+    "Operations the compiled executor left to the standard path, by reason (middleware, document_size, ...).",
+    ["reason"],
+)
 BREAKER_STATE = Gauge(
     "gateway_breaker_state",
     "Circuit breaker state per domain service: 0 closed, 1 half-open, 2 open.",

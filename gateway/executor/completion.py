@@ -1,0 +1,225 @@
+"""Completion of a field's value, specialised per return type when the plan is built.
+
+Each builder returns a function ``complete(executor, field, info, path, result)`` doing exactly what
+graphql-core's ``Executor.complete_value`` does for that type, without re-inspecting the type per value:
+an exception value is raised, non-null checks its inner completion, lists complete each item under its
+index, leaves coerce with the scalar's or enum's own ``coerce_output_value``, abstract types find their
+concrete type the way the schema says (``resolve_type``, else ``__typename``, else each possible type's
+``is_type_of``), objects check ``is_type_of`` and execute their planned fields. Rare and failing cases
+(async iterables, a value that is not a list, an invalid concrete type) are handed to graphql-core's own
+methods, so messages and behaviour stay exactly its own. ``info`` is None until some step needs it; then it is
+built for the field, with the path of the value being completed (graphql-core passes list items the list field's
+info: the only readers here, Strawberry's ``resolve_type``/``is_type_of``, read its schema and field name, not
+its path).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    GraphQLAbstractType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+    is_abstract_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.executor import Executor, default_type_resolver, get_typename, invalid_return_type_error
+from graphql.pyutils import is_iterable
+
+from gateway.executor.plan import Completion, FieldPlan, ObjectPlan
+
+if TYPE_CHECKING:
+    from gateway.executor.runner import CompiledExecutor
+
+PlanFor = Callable[["CompiledExecutor", GraphQLObjectType, FieldPlan], ObjectPlan]
+
+
+@cache
+def ignores_info(function: Callable[..., Any]) -> bool:
+    """Whether a type check never reads its ``info`` (Strawberry's generated ``is_type_of(obj, _info)``)."""
+    try:
+        parameters = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return False
+    return len(parameters) == 2 and parameters[1].startswith("_")
+
+
+def build(return_type: GraphQLOutputType, plan_for: PlanFor) -> tuple[Completion, bool]:
+    """The completion of ``return_type`` and whether it may return an awaitable."""
+    if is_non_null_type(return_type):
+        assert isinstance(return_type, GraphQLNonNull)
+        inner, may_await = build(return_type.of_type, plan_for)
+        return _non_null(inner), may_await
+    if is_list_type(return_type):
+        assert isinstance(return_type, GraphQLList)
+        item, item_may_await = build(return_type.of_type, plan_for)
+        return _list(return_type, item, item_may_await), True  # items themselves may be awaitable
+    if is_leaf_type(return_type):
+        return _leaf(return_type), False
+    if is_abstract_type(return_type):
+        return _abstract(return_type, plan_for), True
+    if is_object_type(return_type):
+        assert isinstance(return_type, GraphQLObjectType)
+        return _object(return_type, plan_for), True
+    raise TypeError(f"cannot plan the completion of {return_type!r}")  # pragma: no cover
+
+
+def _non_null(inner: Completion) -> Completion:
+    def complete(executor: CompiledExecutor, field: FieldPlan, info: Any, path: Any, result: Any) -> Any:
+        if isinstance(result, Exception):
+            raise result
+        completed = inner(executor, field, info, path, result)
+        if completed is None:
+            raise TypeError(f"Cannot return null for non-nullable field {field.parent_type}.{field.name}.")
+        return completed
+
+    return complete
+
+
+def _leaf(return_type: Any) -> Completion:
+    coerce = return_type.coerce_output_value
+
+    def complete(executor: CompiledExecutor, field: FieldPlan, info: Any, path: Any, result: Any) -> Any:
+        if isinstance(result, Exception):
+            raise result
+        if result is None or result is Undefined:
+            return None
+        coerced = coerce(result)
+        if coerced is None or coerced is Undefined:
+            return Executor.complete_leaf_value(return_type, result)  # raises graphql-core's own error
+        return coerced
+
+    return complete
+
+
+def _list(return_type: GraphQLList[Any], item: Completion, item_may_await: bool) -> Completion:
+    item_type = return_type.of_type
+
+    def complete(executor: CompiledExecutor, field: FieldPlan, info: Any, path: Any, result: Any) -> Any:
+        if isinstance(result, Exception):
+            raise result
+        if result is None or result is Undefined:
+            return None
+        if executor.is_async_iterable(result) or not is_iterable(result):
+            info = info or executor.info_for(field, path)
+            return executor.complete_list_value(return_type, field.details, info, path, result, None)
+        return executor.complete_items(field, item_type, item, item_may_await, info, path, result)
+
+    return complete
+
+
+def _object(return_type: GraphQLObjectType, plan_for: PlanFor) -> Completion:
+    is_type_of = return_type.is_type_of
+    type_of_needs_info = is_type_of is not None and not ignores_info(is_type_of)
+    plans: dict[int, ObjectPlan] = {}
+
+    def complete(executor: CompiledExecutor, field: FieldPlan, info: Any, path: Any, result: Any) -> Any:
+        if isinstance(result, Exception):
+            raise result
+        if result is None or result is Undefined:
+            return None
+        if is_type_of is not None:
+            if type_of_needs_info:
+                info = info or executor.info_for(field, path)
+            matches = is_type_of(result, info)
+            if executor.is_awaitable(matches):
+                info = info or executor.info_for(field, path)
+                executor.track_async_work([matches])
+                return executor.complete_object_value(return_type, field.details, info, path, result, None)
+            if not matches:
+                raise invalid_return_type_error(return_type, result, field.details)
+        plan = plans.get(0)
+        if plan is None:
+            plan = plans[0] = plan_for(executor, return_type, field)
+        return executor.execute_plan(plan, result, path)
+
+    return complete
+
+
+def _abstract(return_type: GraphQLAbstractType, plan_for: PlanFor) -> Completion:
+    resolve_type = return_type.resolve_type
+    # concrete type name -> (type, its plan); filled as types are met
+    concrete: dict[str, tuple[GraphQLObjectType, ObjectPlan]] = {}
+
+    def complete(executor: CompiledExecutor, field: FieldPlan, info: Any, path: Any, result: Any) -> Any:
+        if isinstance(result, Exception):
+            raise result
+        if result is None or result is Undefined:
+            return None
+        if resolve_type is not None:  # Strawberry's interfaces have one (it reads info.schema and field_name)
+            info = info or executor.info_for(field, path)
+            type_name: Any = resolve_type(result, info, return_type)
+        elif executor.type_resolver is default_type_resolver:
+            type_name = _type_name(executor, return_type, result)
+        else:
+            type_name = Undefined
+        if type_name is Undefined:  # a custom type resolver, or an is_type_of that reads info: as graphql-core
+            info = info or executor.info_for(field, path)
+            return executor.complete_abstract_value(return_type, field.details, info, path, result, None)
+        if executor.is_awaitable(type_name):
+            return _complete_later(executor, field, info, path, result, type_name)
+        return complete_as(executor, field, info, path, result, type_name)
+
+    async def _complete_later(
+        executor: CompiledExecutor, field: FieldPlan, info: Any, path: Any, result: Any, pending: Any
+    ) -> Any:
+        completed = complete_as(executor, field, info, path, result, await executor.with_abort_signal(pending))
+        return await completed if executor.is_awaitable(completed) else completed
+
+    def complete_as(
+        executor: CompiledExecutor, field: FieldPlan, info: Any, path: Any, result: Any, type_name: Any
+    ) -> Any:
+        known = concrete.get(type_name) if isinstance(type_name, str) else None
+        if known is None:
+            info = info or executor.info_for(field, path)
+            runtime_type = executor.ensure_valid_runtime_type(type_name, return_type, field.details, info, result)
+            known = concrete[type_name] = (runtime_type, plan_for(executor, runtime_type, field))
+        runtime_type, plan = known
+        is_type_of = runtime_type.is_type_of
+        if is_type_of is not None:
+            if ignores_info(is_type_of):
+                matches = is_type_of(result, None)  # type: ignore[arg-type]  # it ignores info
+            else:
+                info = info or executor.info_for(field, path)
+                matches = is_type_of(result, info)
+            if executor.is_awaitable(matches):
+                info = info or executor.info_for(field, path)
+                executor.track_async_work([matches])
+                return executor.complete_object_value(runtime_type, field.details, info, path, result, None)
+            if not matches:
+                raise invalid_return_type_error(runtime_type, result, field.details)
+        return executor.execute_plan(plan, result, path)
+
+    return complete
+
+
+def _type_name(executor: CompiledExecutor, abstract_type: GraphQLAbstractType, value: Any) -> Any:
+    """graphql-core's default type resolution without its ResolveInfo: ``__typename``, else the first
+    possible type whose ``is_type_of`` holds; Undefined when a check is awaitable or needs info (the caller
+    then runs graphql-core's own resolution), None when no type matches (graphql-core's error follows)."""
+    type_name = get_typename(value)
+    if isinstance(type_name, str):
+        return type_name
+    for possible in executor.schema.get_possible_types(abstract_type):
+        is_type_of = possible.is_type_of
+        if is_type_of is None:
+            continue
+        if not ignores_info(is_type_of):
+            return Undefined
+        matches = is_type_of(value, None)  # type: ignore[arg-type]  # it ignores info
+        if executor.is_awaitable(matches):
+            executor.track_async_work([matches])
+            return Undefined
+        if matches:
+            return possible.name
+    return None
