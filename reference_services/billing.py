@@ -7,7 +7,7 @@ figure follows from them when it is read, so no page can disagree with another:
 - accrued (a workload) = rate x its running time, over every run up to now;
 - month to date (a project, a tenant) = the sum of its workloads' usage inside this month;
 - burn (a tenant) = the sum of the rates of its workloads in a billing state;
-- balance = credits - everything ever accrued; runway = balance / burn;
+- balance = credits - everything accrued (before this month, plus this month); runway = balance / burn;
 - a tenant's platform revenue for a month = the same usage sum as its month to date.
 
 Usage is counted in whole cents per workload and period (``rate * seconds // 3600``), so sums agree exactly in
@@ -149,12 +149,12 @@ def billing_figures(
     for ``project_ids``, else for the projects that have workloads)."""
     month_start, _ = month_bounds(period_of(now))
     this_month = usage(workloads, runs, month_start, now)
-    ever = usage(workloads, runs, None, now)
+    earlier = usage(workloads, runs, None, month_start)  # closed months: what this month adds, the balance loses
     burn = burn_cents(workloads)
     projects = project_ids or sorted({w["project_id"] for w in workloads})
     return {
         **account,
-        "balance_cents": int(account.get("credits_cents") or 0) - ever.cents,
+        "balance_cents": int(account.get("credits_cents") or 0) - earlier.cents - this_month.cents,
         "month_to_date_cents": this_month.cents,
         "spend_by_project": [{"project_id": p, "cents": this_month.cents_by_project.get(p, 0)} for p in projects],
         "hourly_burn_cents": burn,

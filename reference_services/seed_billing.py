@@ -29,8 +29,8 @@ def world_runs(world: World) -> dict[str, list[billing.Run]]:
 def credits_cents(world: World, tenant_id: str) -> int:
     """Prepaid credits that leave ``RUNWAY_HOURS`` of the seed-time burn after everything accrued so far."""
     workloads = _workloads(world, tenant_id)
-    accrued = billing.usage(workloads, world_runs(world), None, world.now).cents
-    return billing.burn_cents(workloads) * RUNWAY_HOURS[tenant_id] + accrued
+    figures = billing.billing_figures({"credits_cents": 0}, workloads, world_runs(world), world.now, [])
+    return billing.burn_cents(workloads) * RUNWAY_HOURS[tenant_id] - figures["balance_cents"]
 
 
 def account_figures(world: World, tenant_id: str) -> Document:
