@@ -229,3 +229,31 @@ async def test_the_service_itself_refuses_starting_a_workload_beyond_the_quota(h
         f"limit {quota['limit']}, in use {quota['used']}; starting it needs {workload['gpu']['count']} more"
         in (refusal["message"])
     )
+
+
+async def test_a_launch_holds_its_gpus_on_every_page_at_once_and_a_terminate_gives_them_back(
+    harness: GatewayHarness,
+) -> None:
+    research = encode_global_id("Project", "p-research")
+
+    async def held() -> tuple[int, int, int]:
+        tenant = (await data(harness, TENANT_PAGE, "tenant-admin"))["tenantOverview"]
+        project = (await data(harness, PROJECT_PAGE, "tenant-admin", project=research))["projectOverview"]
+        h100 = next(q for q in project_entitlement(tenant, "p-research")["gpuQuotas"] if "H100" in q["gpuModel"])
+        return tenant["workloads"]["gpusInUse"], project["workloads"]["gpusInUse"], h100["used"]
+
+    before = await held()
+    given = compute_input(
+        "tour-box",
+        basics={"projectId": research, "name": "tour-box"},
+        access={"sshKeyId": encode_global_id("Credential", "cred-tara-ssh")},
+    )
+    body = await data(
+        harness, mutation("launch/LaunchCompute"), "tenant-admin", input={**given, "idempotencyKey": key("t")}
+    )
+    launched = body["launchCompute"]
+    assert launched["userErrors"] == [] and launched["workload"]["status"] == "PENDING"
+    assert await held() == tuple(n + 1 for n in before)
+    terminated = await _act(harness, "terminate", launched["workload"]["id"], "tenant-admin")
+    assert terminated["userErrors"] == []
+    assert await held() == before
