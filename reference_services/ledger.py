@@ -71,19 +71,20 @@ class Ledger:
 
     def _billing_accounts(self, docs: list[Document]) -> list[Document]:
         now = self.clock.now()
-        found = []
-        for account in docs:
-            workloads = self.tenant_workloads(account["tenant_id"])
-            runs = self.runs([w["id"] for w in workloads])
-            found.append(billing.billing_figures(account, workloads, runs, now, self.projects_of(account["tenant_id"])))
-        return found
+        facts = self._tenant_facts({d["tenant_id"] for d in docs})
+        return [billing.billing_figures(d, *facts[d["tenant_id"]], now, self.projects_of(d["tenant_id"])) for d in docs]
 
     def _tenant_revenue(self, docs: list[Document]) -> list[Document]:
         now = self.clock.now()
-        found = []
-        for row in docs:
-            workloads = self.tenant_workloads(row["tenant_id"])
-            found.append(billing.revenue_figures(row, workloads, self.runs([w["id"] for w in workloads]), now))
+        facts = self._tenant_facts({d["tenant_id"] for d in docs})
+        return [billing.revenue_figures(d, *facts[d["tenant_id"]], now) for d in docs]
+
+    def _tenant_facts(self, tenant_ids: set[str]) -> dict[str, tuple[list[Document], dict[str, list[billing.Run]]]]:
+        """Each tenant's workloads and their runs, read once per response."""
+        found = {}
+        for tenant_id in tenant_ids:
+            workloads = self.tenant_workloads(tenant_id)
+            found[tenant_id] = (workloads, self.runs([w["id"] for w in workloads]))
         return found
 
     def _entitlements(self, docs: list[Document]) -> list[Document]:

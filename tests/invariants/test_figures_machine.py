@@ -263,6 +263,15 @@ class FiguresMachine(RuleBasedStateMachine):
                 name = entitlement["project"]["name"]
                 if quota["used"] >= 0.85 * quota["limit"]:
                     assert f"{quota['gpuModel']} GPU quota of {name} at {share}%" in titles, (titles, quota)
+        # Each project overview shows its own line of the same month to date and the GPUs its quotas count.
+        lines = {_local(p["project"]["id"]): money(p["spend"]) for p in billing["spendByProject"]}
+        projects = ACTORS[admin][1]
+        for project in projects if LONG else projects[EXPLORED["checks"] % len(projects) :][:1]:  # short: one in turn
+            page = self._run(PROJECT_PAGE, admin, project=encode_global_id("Project", project))["projectOverview"]
+            assert money(page["spend"]["monthToDate"]) == lines[project]
+            assert money(page["spend"]["tenantMonthToDate"]) == month_to_date
+            quotas = project_entitlement(page, project)["gpuQuotas"]
+            assert page["workloads"]["gpusInUse"] == sum(q["used"] for q in quotas)
         EXPLORED["checks"] += 1
 
     def _running_seconds(self, workload_ids: list[str]) -> dict[str, int]:
