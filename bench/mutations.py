@@ -96,7 +96,9 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
                 }
             )
             print(f"measuring mutations with the {store} store ...", file=sys.stderr, flush=True)
-            with Stack(latency_ms=options.latency_ms, workers=options.workers, gateway_env=env) as stack:
+            with Stack(
+                latency_ms=options.latency_ms, workers=options.workers, scale=options.scale, gateway_env=env
+            ) as stack:
                 results["stores"][store] = asyncio.run(measure(stack, options))
     return results
 
@@ -123,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.mutations", description=__doc__)
     parser.add_argument("--stores", default="sqlite,redis", help="comma-separated: sqlite, redis")
     parser.add_argument("--requests", type=int, default=100, help="requests per serial phase")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=5,
+        help="seed scale of the services: their GPU quotas must hold every launch of the run (scale 1: about 60)",
+    )
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--latency-ms", type=float, default=20.0, help="latency per backend call")
     parser.add_argument("--workers", type=int, default=2, help="gateway worker processes")

@@ -53,11 +53,21 @@ PAGES: dict[str, tuple[str, dict[str, Any]]] = {
 # Mutations ``python -m bench.mutations`` drives: name -> (document, variables factory). The factory gets the
 # request's number and its idempotency key (a fresh key per request, or one key repeated to measure replays)
 # and must give equal variables for equal keys.
-def _launch_compute(_: int, key: str) -> dict[str, Any]:
+# Launches hold GPU quota: they take turns over the one-GPU shapes of the tenant admin's projects with room.
+LAUNCH_SLOTS = (
+    ("UHJvamVjdDpwLXJlc2VhcmNo", "NVIDIA L40S 48GB"),  # p-research
+    ("UHJvamVjdDpwLXJlc2VhcmNo", "NVIDIA H100 80GB"),
+    ("UHJvamVjdDpwLXZpc2lvbg==", "NVIDIA L40S 48GB"),  # p-vision
+    ("UHJvamVjdDpwLXZpc2lvbg==", "NVIDIA H100 80GB"),
+)
+
+
+def _launch_compute(number: int, key: str) -> dict[str, Any]:
+    project, model = LAUNCH_SLOTS[number % len(LAUNCH_SLOTS)]
     return {
         "input": {
-            "basics": {"projectId": "UHJvamVjdDpwLXJlc2VhcmNo", "name": f"bench-{key[-12:]}"},  # p-research
-            "hardware": {"gpuModel": "NVIDIA L40S 48GB", "gpuCount": 1, "region": "us-east-1"},
+            "basics": {"projectId": project, "name": f"bench-{key[-12:]}"},
+            "hardware": {"gpuModel": model, "gpuCount": 1, "region": "us-east-1"},
             "image": {"image": "nvcr.io/nvidia/pytorch:24.10-py3"},
             "access": {"sshKeyId": "Q3JlZGVudGlhbDpjcmVkLXRhcmEtc3No"},  # u-tara's SSH key
         }

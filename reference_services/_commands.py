@@ -178,8 +178,14 @@ class Command:
         return 201 if self.action is None else 200
 
 
-def command_routes(commands: Sequence[Command], store: DocumentStore, audit: AuditSink | None = None) -> list[Route]:
-    """The POST routes of the commands, with the idempotency table they share (``audit`` hears each outcome)."""
+def command_routes(
+    commands: Sequence[Command],
+    store: DocumentStore,
+    audit: AuditSink | None = None,
+    clock: Callable[[], str] | None = None,
+) -> list[Route]:
+    """The POST routes of the commands, with the idempotency table they share (``audit`` hears each outcome,
+    ``clock`` gives each request its time)."""
     if not commands:
         return []
     with store.write_transaction() as db:
@@ -187,10 +193,12 @@ def command_routes(commands: Sequence[Command], store: DocumentStore, audit: Aud
             f'CREATE TABLE IF NOT EXISTS "{IDEMPOTENCY_TABLE}" (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, '
             "status INTEGER NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL)"
         )
-    return [Route(c.path, _endpoint(c, store, audit), methods=["POST"]) for c in commands]
+    return [Route(c.path, _endpoint(c, store, audit, clock or now_iso), methods=["POST"]) for c in commands]
 
 
-def _endpoint(command: Command, store: DocumentStore, audit: AuditSink | None = None):
+def _endpoint(
+    command: Command, store: DocumentStore, audit: AuditSink | None = None, clock: Callable[[], str] = now_iso
+):
     async def endpoint(request: Request) -> Response:
         raw = await request.body()
         key = request.headers.get("idempotency-key")
@@ -209,7 +217,9 @@ def _endpoint(command: Command, store: DocumentStore, audit: AuditSink | None = 
         request_hash = hashlib.sha256(
             json.dumps([command.path, target, body], sort_keys=True, separators=(",", ":")).encode()
         ).hexdigest()
-        context = CommandRequest(store=store, body=body, target_id=target, actor_id=request.headers.get("x-actor-id"))
+        context = CommandRequest(
+            store=store, body=body, target_id=target, actor_id=request.headers.get("x-actor-id"), now=clock()
+        )
         status, document, replayed = _execute(command, store, context, key, request_hash)
         if audit is not None and not replayed:
             audit(command, context, status, document)

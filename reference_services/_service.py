@@ -19,7 +19,7 @@ what changed, in commit order, for a retention window (see ``_events``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -37,6 +37,7 @@ from reference_services._events import ChangeFunction, EventLog, events_endpoint
 from reference_services._store import MAX_FILTER_VALUES, BadQuery, DocumentStore, parse_position
 from reference_services.faults import FaultMiddleware, FaultState
 
+View = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]  # derived fields added as documents are read
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 MAX_VALUES = MAX_FILTER_VALUES  # ids of a batch, values of one filter
@@ -79,9 +80,15 @@ def create_service(
     commands: Sequence[Command] = (),
     event_sources: Mapping[str, ChangeFunction] | None = None,
     audit: AuditSink | None = None,
+    views: Mapping[str, View] | None = None,
+    clock: Callable[[], str] | None = None,
 ) -> Starlette:
-    """The ASGI app of one domain service; ``event_sources`` (table -> change function) add ``/v1/events``."""
+    """The ASGI app of one domain service; ``event_sources`` (table -> change function) add ``/v1/events``.
+
+    ``views`` (table -> function) add derived fields to documents as they are read; ``clock`` gives commands
+    their time (``_commands.now_iso`` by default)."""
     settings = settings or ServiceSettings()
+    views = views or {}
     routes = [
         Route("/openapi.json", _openapi_endpoint(title, description, resources, commands, bool(event_sources))),
         Route("/healthz", _healthz),
@@ -94,9 +101,10 @@ def create_service(
         routes.append(Route("/v1/events", events_endpoint(events)))
     for resource in resources:
         store.define(resource.name.replace("-", "_"), (*resource.filters, *resource.range_filters))
-        routes.append(Route(f"/v1/{resource.name}", _list_endpoint(resource, store)))
-        routes.append(Route(f"/v1/{resource.name}/{{id}}", _get_endpoint(resource, store)))
-    routes.extend(command_routes(commands, store, audit))
+        view = views.get(resource.name.replace("-", "_"))
+        routes.append(Route(f"/v1/{resource.name}", _list_endpoint(resource, store, view)))
+        routes.append(Route(f"/v1/{resource.name}/{{id}}", _get_endpoint(resource, store, view)))
+    routes.extend(command_routes(commands, store, audit, clock))
     faults = FaultState()
     app = Starlette(
         routes=routes,
@@ -148,9 +156,14 @@ def _limit(text: str) -> int:
     return int(text)
 
 
-def _list_endpoint(resource: Resource, store: DocumentStore):
+def _as_is(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return documents
+
+
+def _list_endpoint(resource: Resource, store: DocumentStore, view: View | None = None):
     """``GET /v1/{resource}``: a batch by ids or a page. Whatever the caller sends wrong answers 400 with a code."""
     table = resource.name.replace("-", "_")
+    view = view or _as_is
 
     async def endpoint(request: Request) -> Response:
         params = request.query_params
@@ -163,7 +176,7 @@ def _list_endpoint(resource: Resource, store: DocumentStore):
         try:
             if "ids" in params:
                 ids = _values(params, "ids")
-                return JSONResponse({"items": store.get_many(table, ids)})
+                return JSONResponse({"items": view(store.get_many(table, ids))})
             limit = _limit(params.get("limit", str(DEFAULT_LIMIT)))
             after = params.get("after")
             if after is not None:
@@ -179,20 +192,21 @@ def _list_endpoint(resource: Resource, store: DocumentStore):
         except BadQuery as bad:
             return _error(400, bad.code, bad.message)
         return JSONResponse(
-            {"items": page.items, "cursors": page.cursors, "next_cursor": page.next_cursor, "total": page.total}
+            {"items": view(page.items), "cursors": page.cursors, "next_cursor": page.next_cursor, "total": page.total}
         )
 
     return endpoint
 
 
-def _get_endpoint(resource: Resource, store: DocumentStore):
+def _get_endpoint(resource: Resource, store: DocumentStore, view: View | None = None):
     table = resource.name.replace("-", "_")
+    view = view or _as_is
 
     async def endpoint(request: Request) -> Response:
         found = store.get_many(table, [request.path_params["id"]])
         if not found:
             return _error(404, "not_found", f"no {resource.name} with id {request.path_params['id']!r}")
-        return JSONResponse(found[0])
+        return JSONResponse(view(found)[0])
 
     return endpoint
 

@@ -21,7 +21,6 @@ PERMISSIONS = ("read", "read_write")
 TIB = 1024**4
 MIN_QUOTA = 1024**3
 MAX_BUCKET_QUOTA = 100 * TIB
-PROJECT_QUOTA = 250 * TIB
 STORAGE_STEPS = ("basics", "bucket", "sharing", "review")
 
 
@@ -73,10 +72,7 @@ def create_bucket(request: CommandRequest) -> Document:
     existing = request.find("buckets", {"tenant_id": [tenant_id]})
     if any(b["name"] == name for b in existing):
         raise Rejected(409, "name_taken", f"the tenant already has a bucket named {name!r}", "name")
-    committed = sum(b["quota_bytes"] for b in existing if b["project_id"] == project_id)
-    if committed + quota > PROJECT_QUOTA:
-        free = max(0, PROJECT_QUOTA - committed) // TIB
-        raise Rejected(422, "quota_exceeded", f"the project's storage quota has {free} TiB left", "quota_bytes")
+    # The project's storage entitlement is checked after this (reference_services.quotas), as every page shows it.
     bucket_id = request.new_id("bk")
     bucket = {
         "id": bucket_id,

@@ -27,6 +27,8 @@ WORKLOADS = (
             "created_at": S,
             "started_at": S,
             "completed_run_seconds": I,
+            "run_seconds": I,
+            "accrued_cents": I,
             "image": S,
             "command": S,
             "env": A,
@@ -361,11 +363,13 @@ ACCOUNT = (
     ),
     Resource(
         "billing-accounts",
-        "Prepaid billing account of each tenant: balance, month-to-date spend, hourly burn and payment method.",
+        "Prepaid billing account of each tenant: credits and payment method; balance, month-to-date spend and "
+        "hourly burn are derived when read from the tenant's workloads' runs.",
         {
             "id": S,
             "tenant_id": S,
             "currency": S,
+            "credits_cents": I,
             "balance_cents": I,
             "month_to_date_cents": I,
             "spend_by_project": A,

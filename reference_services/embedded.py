@@ -10,10 +10,13 @@ from starlette.applications import Starlette
 from reference_services._service import ServiceSettings, create_service
 from reference_services._store import DocumentStore
 from reference_services.audit import AuditTrail
+from reference_services.clock import Clock
 from reference_services.commands import COMMANDS
 from reference_services.domains import DOMAINS
 from reference_services.events import EVENT_SOURCES
 from reference_services.scheduler import StartOnFirstRequest, WorkloadScheduler
+from reference_services.ledger import Ledger
+from reference_services.quotas import enforced
 from reference_services.seed import build_world
 
 
@@ -21,12 +24,17 @@ def create_services(
     scale: int = 1,
     data_dir: str | Path | None = None,
     settings: ServiceSettings | None = None,
+    clock: Clock | None = None,
 ) -> dict[str, Starlette]:
     """One seeded app per domain. With ``data_dir`` each keeps a SQLite file there (seeded once).
 
     Every service's commands are audited into the access service's audit events (``reference_services.audit``).
+    ``clock`` (default: ``REFERENCE_CLOCK``, else real time) dates the seed, the commands and every derived
+    figure (``reference_services.ledger``); each app keeps it as ``app.state.clock``.
     """
-    world = build_world(scale=scale)
+    clock = clock or Clock.from_environment()
+    world = build_world(scale=scale, now=clock.now())
+    ledger = Ledger(clock)
     settings = settings or ServiceSettings()
     audit = AuditTrail()
     apps: dict[str, Starlette] = {}
@@ -42,14 +50,18 @@ def create_services(
             resources=resources,
             store=store,
             settings=settings,
-            commands=COMMANDS.get(domain, ()),
+            commands=enforced(domain, COMMANDS.get(domain, ()), ledger),
             event_sources=EVENT_SOURCES.get(domain),
             audit=audit,
+            views=ledger.views(domain),
+            clock=clock.iso,
         )
+        ledger.stores[domain] = store
+        app.state.clock = clock
         if domain == "access":
             audit.bind(store)
         if domain == "workloads":  # moves launches along; tests call its tick, servers start its loop
-            app.state.scheduler = WorkloadScheduler(store)
+            app.state.scheduler = WorkloadScheduler(store, clock=clock.now)
         for resource in resources:
             table = resource.name.replace("-", "_")
             if store.is_empty(table):

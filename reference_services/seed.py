@@ -89,6 +89,9 @@ def build_world(scale: int = 1, now: datetime | None = None) -> World:
     nodes = _seed_platform(world)
     buckets = _seed_buckets(world, rng, scale)
     _seed_workloads(world, rng, scale, nodes, buckets)
+    from reference_services.seed_billing import settle_workloads  # imports this module: import late
+
+    settle_workloads(world)  # run fields follow the timelines
     from reference_services.seed_platform import seed_platform  # imports this module: import late
 
     seed_platform(world, nodes)

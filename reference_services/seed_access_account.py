@@ -16,10 +16,11 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
+from reference_services.quotas import QUOTA_STATES
 from reference_services.seed import PROJECTS, TENANTS, USERS, World, _iso, secret
 from reference_services.seed_audit import seed_audit_events
+from reference_services.seed_billing import credits_cents
 
-BILLING_STATES = {"provisioning", "running", "stopping"}
 # Fake key material for the demo data: the header is assembled so secret scanners do not take it for a real key.
 FAKE_KEY_HEADER = "-----BEGIN OPENSSH " + "PRIVATE KEY"
 TIB = 1024**4
@@ -164,7 +165,7 @@ SESSION_PLACES = (
 )
 
 # tenant -> (balance over hourly burn in hours, card brand, last four)
-BILLING = {"t-acme": (1900, "visa", "4242"), "t-globex": (30, "mastercard", "5454")}
+BILLING = {"t-acme": ("visa", "4242"), "t-globex": ("mastercard", "5454")}  # runways: seed_billing
 
 
 def seed_access_account(world: World, scale: int = 1) -> None:
@@ -239,9 +240,10 @@ def _credentials(world: World) -> None:
 
 
 def _entitlements(world: World) -> None:
+    # Limits are facts chosen from the seeded use (one project near each limit); use is derived when read.
     gpus: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for workload in world.domains.get("workloads", {}).get("workloads", []):
-        if workload["status"] in BILLING_STATES:
+        if workload["status"] in QUOTA_STATES:
             gpus[workload["project_id"]][workload["gpu"]["model"]] += workload["gpu"]["count"]
     storage: dict[str, int] = defaultdict(int)
     for bucket in world.domains.get("storage", {}).get("buckets", []):
@@ -249,8 +251,8 @@ def _entitlements(world: World) -> None:
     models = sorted({w["gpu"]["model"] for w in world.domains.get("workloads", {}).get("workloads", [])})
     for tenant in TENANTS:
         projects = [p for p in PROJECTS if p["tenant_id"] == tenant["id"]]
-        tenant_quotas: dict[str, list[int]] = {m: [0, 0] for m in models}
-        tenant_storage = [0, 0]
+        tenant_limits: dict[str, int] = {m: 0 for m in models}
+        tenant_storage = 0
         for project in projects:
             fill = QUOTA_HEADROOM.get(project["id"], 0.5)
             quotas = []
@@ -258,20 +260,13 @@ def _entitlements(world: World) -> None:
                 used = gpus[project["id"]][model]
                 near = project["id"] in QUOTA_HEADROOM  # exact limits near usage; others round up to 8 GPUs
                 limit = max(8, math.ceil(used / fill)) if near else max(8, 8 * math.ceil(used / fill / 8))
-                quotas.append({"gpu_model": model, "limit": limit, "used": used})
-                tenant_quotas[model][0] += limit
-                tenant_quotas[model][1] += used
-            used_bytes = storage[project["id"]]
-            quota_bytes = max(TIB, math.ceil(used_bytes / fill / TIB) * TIB)
-            tenant_storage[0] += quota_bytes
-            tenant_storage[1] += used_bytes
-            world.add(
-                "access",
-                "entitlements",
-                _entitlement(world, tenant["id"], project["id"], quotas, quota_bytes, used_bytes),
-            )
-        quotas = [{"gpu_model": m, "limit": limit, "used": used} for m, (limit, used) in tenant_quotas.items()]
-        world.add("access", "entitlements", _entitlement(world, tenant["id"], None, quotas, *tenant_storage))
+                quotas.append({"gpu_model": model, "limit": limit})
+                tenant_limits[model] += limit
+            quota_bytes = max(TIB, math.ceil(storage[project["id"]] / fill / TIB) * TIB)
+            tenant_storage += quota_bytes
+            world.add("access", "entitlements", _entitlement(world, tenant["id"], project["id"], quotas, quota_bytes))
+        quotas = [{"gpu_model": m, "limit": limit} for m, limit in tenant_limits.items()]
+        world.add("access", "entitlements", _entitlement(world, tenant["id"], None, quotas, tenant_storage))
 
 
 def _entitlement(
@@ -280,7 +275,6 @@ def _entitlement(
     project_id: str | None,
     quotas: list[dict[str, Any]],
     quota_bytes: int,
-    used_bytes: int,
 ) -> dict[str, Any]:
     return {
         "id": f"ent-{(project_id or tenant_id)[2:]}",
@@ -288,7 +282,6 @@ def _entitlement(
         "project_id": project_id,
         "gpu_quotas": quotas,
         "storage_quota_bytes": quota_bytes,
-        "storage_used_bytes": used_bytes,
         "features": [{"name": name, "enabled": enabled} for name, enabled in FEATURES[tenant_id].items()],
         "updated_at": _ago(world, days=14),
     }
@@ -422,16 +415,9 @@ def _account(world: World) -> None:
 
 
 def _billing(world: World) -> None:
-    workloads = world.domains.get("workloads", {}).get("workloads", [])
+    # Credits and the payment method are facts; balance, month to date, spend and burn are derived when read.
     for tenant in TENANTS:
-        mine = [w for w in workloads if w["tenant_id"] == tenant["id"]]
-        burn = sum(w["hourly_rate_cents"] for w in mine if w["status"] in BILLING_STATES)
-        by_project: dict[str, int] = defaultdict(int)
-        for workload in mine:
-            # Month to date: the run time so far this month, at most 20 days of it.
-            hours = min(workload["completed_run_seconds"] / 3600, 480)
-            by_project[workload["project_id"]] += int(workload["hourly_rate_cents"] * hours)
-        runway_hours, brand, last_four = BILLING[tenant["id"]]
+        brand, last_four = BILLING[tenant["id"]]
         slug = tenant["slug"]
         world.add(
             "account",
@@ -440,15 +426,7 @@ def _billing(world: World) -> None:
                 "id": f"bill-{slug}",
                 "tenant_id": tenant["id"],
                 "currency": "USD",
-                "balance_cents": burn * runway_hours,
-                "month_to_date_cents": sum(by_project.values()),
-                "spend_by_project": [
-                    {"project_id": p["id"], "cents": by_project.get(p["id"], 0)}
-                    for p in PROJECTS
-                    if p["tenant_id"] == tenant["id"]
-                ],
-                "hourly_burn_cents": burn,
-                "low_balance_threshold_cents": burn * 72,
+                "credits_cents": credits_cents(world, tenant["id"]),
                 "payment_method": {"brand": brand, "last4": last_four, "exp_month": 8, "exp_year": 2028},
                 "updated_at": _ago(world, minutes=5),
                 "card_number": f"{last_four}-{secret('pan', slug)}",

@@ -12,7 +12,9 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
+from reference_services.billing import LOW_BALANCE_HOURS, runway_hours
 from reference_services.seed import PROJECTS, SITES, USERS, World, _iso, secret
+from reference_services.seed_billing import account_figures
 
 REGIONS = tuple(site["region"] for site in SITES)
 
@@ -521,6 +523,24 @@ def _seed_notifications(world: World, scale: int) -> None:
         world.add("account", "notifications", doc)
 
 
+def _runway_notice(world: World, tenant_id: str | None) -> list[tuple[float, str, str, str, str, str | None]]:
+    """The low-balance notice, only for a tenant whose derived runway is under the low-balance threshold."""
+    hours = runway_hours(account_figures(world, tenant_id)) if tenant_id else None
+    if hours is None or hours >= LOW_BALANCE_HOURS:
+        return []
+    left = f"{round(hours / 24)} days" if hours >= 48 else f"{max(1, round(hours))} hours"
+    return [
+        (
+            8,
+            "billing",
+            "critical" if hours < 24 else "warning",
+            f"Balance covers about {left}",
+            f"At the current hourly burn the prepaid balance runs out in about {left}.",
+            "/account/billing",
+        )
+    ]
+
+
 def _visible_projects(tenant_id: str | None, roles: list[str], memberships: dict[str, str]) -> set[str]:
     if "tenant_admin" in roles:
         return {p["id"] for p in PROJECTS if p["tenant_id"] == tenant_id}
@@ -667,14 +687,7 @@ def _notifications_for(
         )
     if "tenant_admin" in roles:
         items += [
-            (
-                8,
-                "billing",
-                "warning",
-                "Balance covers about 9 days",
-                "At the current hourly burn the prepaid balance runs out in about 9 days.",
-                "/account/billing",
-            ),
+            *_runway_notice(world, tenant_id),
             (
                 70,
                 "access",

@@ -298,7 +298,6 @@ ACCOUNTS = (
 )
 UTILISATION = {"NVIDIA H100 80GB": (0.81, 0.77), "NVIDIA A100 80GB": (0.64, 0.69), "NVIDIA L40S 48GB": (0.43, 0.38)}
 COST_PER_GPU_HOUR_CENTS = {"NVIDIA H100 80GB": 142.0, "NVIDIA A100 80GB": 88.5, "NVIDIA L40S 48GB": 41.0}
-TENANT_SHARE = {"t-acme": 0.68, "t-globex": 0.32}
 
 
 def seed_platform(world: World, nodes: list[dict[str, Any]]) -> None:
@@ -695,11 +694,7 @@ def _seed_finance(world: World, fleet: list[dict[str, Any]]) -> None:
                     "as_of": _iso(world.now if which == 0 else month_start),
                 },
             )
-        for tenant in TENANTS:
-            share = TENANT_SHARE[tenant["id"]]
-            hours_by_model = [
-                {"gpu_model": g["model"], "gpu_hours": round(by_model[g["model"]][1] * share, 1)} for g in GPU_MODELS
-            ]
+        for tenant in TENANTS:  # revenue and GPU-hours are the tenant's own usage, derived when read (billing)
             world.add(
                 "platform",
                 "tenant-revenue",
@@ -707,12 +702,7 @@ def _seed_finance(world: World, fleet: list[dict[str, Any]]) -> None:
                     "id": f"rev-{tenant['id']}-{period}",
                     "tenant_id": tenant["id"],
                     "period": period,
-                    "revenue_cents": round(
-                        sum(h["gpu_hours"] * g["hourly_cents"] for h, g in zip(hours_by_model, GPU_MODELS, strict=True))
-                    ),
-                    "gpu_hours": round(sum(h["gpu_hours"] for h in hours_by_model), 1),
-                    "gpu_hours_by_model": hours_by_model,
-                    "as_of": _iso(world.now if which == 0 else month_start),
+                    "gpu_hours_by_model": [{"gpu_model": g["model"]} for g in GPU_MODELS],
                     "billing_account_ref": secret("billingacct", tenant["id"]),
                 },
             )

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -122,8 +123,15 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
 def reference_services(*options: str, health_path: str = "/healthz") -> Iterator[dict[str, str]]:
     """``reference-services serve`` (with ``options``) on free consecutive loopback ports, every service answering
     ``health_path``: GATEWAY_<DOMAIN>_URL -> URL. Stopped on exit."""
+    # A fixed clock: money figures derived from it hold still between a test's reads.
+    fixed = datetime.now(UTC).isoformat(timespec="seconds")
     process = start(
-        str(BIN / "reference-services"), "serve", "--base-port", str(free_port(len(DOMAINS))), *options, env=clean_env()
+        str(BIN / "reference-services"),
+        "serve",
+        "--base-port",
+        str(free_port(len(DOMAINS))),
+        *options,
+        env={**clean_env(), "REFERENCE_CLOCK": fixed},
     )
     try:
         lines = read_until(process, "ready")

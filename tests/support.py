@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.settings import DOMAINS, Settings
+from reference_services.clock import Clock
 from reference_services.embedded import create_services
 from reference_services.seed import USERS
 
@@ -116,14 +118,16 @@ def build_harness(
     scale: int = 1,
     settings: Settings | None = None,
     wrap_transport: TransportWrapper | None = None,
+    clock: Clock | None = None,
     **service_overrides: Any,
 ) -> GatewayHarness:
     """Reference services in-process, wrapped in counting transports, behind a fresh gateway app.
 
     ``wrap_transport(domain, inner)`` replaces or wraps a service's transport (faults, in-flight probes);
-    keyword ``<domain>=app`` replaces a service's ASGI app.
+    keyword ``<domain>=app`` replaces a service's ASGI app. The services' ``clock`` is fixed (at the current time
+    unless given), so derived figures hold still between a test's reads; tests move it with ``advance``.
     """
-    services = create_services(scale=scale)
+    services = create_services(scale=scale, clock=clock or Clock(datetime.now(UTC)))
     services.update(service_overrides)
     counts: Counter[tuple[str, str]] = Counter()
     identities: list[tuple[str, str | None, str | None]] = []

@@ -39,6 +39,8 @@ from resolvers.workloads import lifecycle
 from resolvers.workloads.queries import console_route
 
 ACTIVE_STATES = ("pending", "provisioning", "running", "stopping", "failed")
+# States whose workloads hold GPU quota (waiting for or on GPUs), as the entitlements count them.
+QUOTA_STATES = ("pending", "provisioning", "running", "stopping")
 MAX_ACTIVE = 500  # one call reads the subject's active workloads; counts say when there are more
 RECENT_WORKLOADS = 5
 FAILED_ITEMS = 5
@@ -254,7 +256,7 @@ async def workload_summary(overview: Overview) -> WorkloadSummary:
         active=total,
         complete=len(items) >= total,
         by_status=[(s, statuses[s]) for s in ACTIVE_STATES if statuses[s]],
-        gpus_in_use=sum(w.gpu.count for w in billing),
+        gpus_in_use=sum(w.gpu.count for w in items if w.status in QUOTA_STATES),
         hourly_cost=Money.from_cents(sum(w.hourly_rate_cents for w in billing)),
         recent=items[:RECENT_WORKLOADS],
         route=route,

@@ -30,6 +30,7 @@ from resolvers.launch.plan import (
     local_or_none,
     nothing,
 )
+from resolvers.launch.quota import gpu_quota_problem
 from resolvers.launch.validation_storage import storage_step, storage_wizard
 from resolvers.workloads.queries import is_secret_name
 
@@ -85,6 +86,10 @@ async def _workload_steps(
     model = hardware.gpu_model or (defaults.gpu_model if defaults else None)
     count = hardware.gpu_count or (defaults.gpu_count if defaults else None)
     region = _hardware_step(skus, model, count, hardware.region, problems)
+    if plan is not None and model and count and "hardware" not in problems.by_step:
+        over = await gpu_quota_problem(ctx, plan.project, model, count)
+        if over is not None:
+            problems.add("hardware", over, "QUOTA_EXCEEDED", "gpuCount")
     image = None
     if inputs.kind == "compute":
         image = _image_step(inputs, problems)

@@ -21,6 +21,7 @@ from resolvers.launch.plan import (
     Problems,
     local_or_none,
 )
+from resolvers.launch.quota import storage_quota_problem
 
 REGION = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 
@@ -69,6 +70,7 @@ async def storage_step(
     new = step.new_bucket
     if new is not None:
         await check_new_bucket(ctx, new, problems, "storage", ("newBucket",))
+        await _storage_quota(ctx, plan, new.quota_bytes, problems, "storage", ("newBucket",))
         if _bad_path(new.mount_path, paths):
             problems.add(
                 "storage", "Mount the new bucket at a distinct path under /mnt/.", "INVALID", "newBucket", "mountPath"
@@ -77,6 +79,22 @@ async def storage_step(
         problems.add("storage", "This app needs a bucket: mount one or create one.", "REQUIRED", "mounts")
     if plan is not None:
         plan.mounts, plan.new_bucket = mounts, new
+
+
+async def _storage_quota(
+    ctx: RequestContext,
+    plan: LaunchPlan | None,
+    quota_bytes: int | None,
+    problems: Problems,
+    step: str,
+    prefix: tuple[str, ...],
+) -> None:
+    """The project's storage entitlement must hold the new bucket's quota (checked once the size is valid)."""
+    if plan is None or quota_bytes is None or not GIB <= quota_bytes <= 100 * TIB:
+        return
+    over = await storage_quota_problem(ctx, plan.project, quota_bytes)
+    if over is not None:
+        problems.add(step, over, "QUOTA_EXCEEDED", *prefix, "quotaBytes")
 
 
 def _bad_path(path: str | None, seen: set[str]) -> bool:
@@ -137,6 +155,7 @@ async def storage_wizard(
 ) -> None:
     step = inputs.bucket
     await check_new_bucket(ctx, step, problems, "bucket", (), name=inputs.basics.name or "")
+    await _storage_quota(ctx, plan, step.quota_bytes, problems, "bucket", ())
     grants: list[tuple[str, str]] = []
     seen: set[str] = set()
     if inputs.sharing.grants and plan is not None and viewer.project_roles.get(plan.project.id) != "admin":

@@ -138,7 +138,11 @@ def cost(workload: Workload) -> WorkloadCost:
     """Hourly rate and accrued cost."""
     return WorkloadCost(
         hourly=Money.from_cents(workload.hourly_rate_cents),
-        accrued=Money.from_cents(workload.hourly_rate_cents * running_seconds(workload) / 3600),
+        accrued=Money.from_cents(
+            workload.accrued_cents
+            if workload.accrued_cents is not None  # the service's figure: the same its billing sums
+            else workload.hourly_rate_cents * running_seconds(workload) / 3600
+        ),
         billing=workload.status in lifecycle.BILLING_STATES,
     )
 

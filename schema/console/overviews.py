@@ -99,7 +99,9 @@ class OverviewWorkloads:
         description="False when there are more active workloads than the overview reads (counts then cover the newest)."
     )
     by_status: list[WorkloadStatusCount] = strawberry.field(description="Active workloads per status, in order.")
-    gpus_in_use: int = strawberry.field(description="GPUs held by billing workloads.")
+    gpus_in_use: int = strawberry.field(
+        description="GPUs held by workloads waiting for or on GPUs: the use the GPU quotas count."
+    )
     hourly_cost: shapes.Money = strawberry.field(
         description="What the billing workloads cost per hour, together.", graphql_type=Money
     )

@@ -16,6 +16,7 @@ import pytest
 from gateway.ids import decode_global_id, encode_global_id
 from gateway.settings import Settings
 from tests import route_operations as ops
+from tests.invariants.figures import served
 from tests.support import GatewayHarness, build_harness
 
 TENANT_PAGE = ops.document(ops.ROUTES["/tenant/overview"])
@@ -62,7 +63,7 @@ async def test_the_tenant_overview_answers_the_tenant_admin_directly(harness: Ga
     assert governance["invites"]["availability"]["state"] == "AVAILABLE"
     assert any(i["project"] is None for i in governance["invites"]["pending"]), "the tenant-level invite"
     # Spend: the billing account's figures, by project highest first.
-    account = next(a for a in seeded("billing-accounts", "account") if a["tenant_id"] == "t-acme")
+    (account,) = await served(harness, "account", "billing-accounts", tenant_id="t-acme")
     assert Decimal(spend["monthToDate"]["amount"]) == Decimal(account["month_to_date_cents"]) / 100
     lines = [Decimal(line["spend"]["amount"]) for line in spend["byProject"]]
     assert lines == sorted(lines, reverse=True) and sum(lines) == Decimal(spend["monthToDate"]["amount"])

@@ -235,7 +235,7 @@ async def test_business_refusals_of_a_service_are_stored_and_replayed(gateway: t
         "purpose": "dataset",
         "provider": "weka",
         "region": "us-east-1",
-        "quotaBytes": 100 * 1024**4,
+        "quotaBytes": 30 * 1024**4,  # Vision stores 33.2 of its 67 TiB: this fits, 40 TiB does not
     }
     async with harness.client() as client:
         made = await post(
@@ -243,13 +243,10 @@ async def test_business_refusals_of_a_service_are_stored_and_replayed(gateway: t
         )
         assert made["data"]["createBucket"]["userErrors"] == []
         over_key = key()
-        over = await post(
-            client, CREATE_BUCKET, {"input": {**big, "name": "vision-big-2"}}, headers={"Idempotency-Key": over_key}
-        )
+        bigger = {**big, "name": "vision-big-2", "quotaBytes": 40 * 1024**4}
+        over = await post(client, CREATE_BUCKET, {"input": bigger}, headers={"Idempotency-Key": over_key})
         commands.take()
-        replay = await post(
-            client, CREATE_BUCKET, {"input": {**big, "name": "vision-big-2"}}, headers={"Idempotency-Key": over_key}
-        )
+        replay = await post(client, CREATE_BUCKET, {"input": bigger}, headers={"Idempotency-Key": over_key})
     (refusal,) = over["data"]["createBucket"]["userErrors"]
     assert refusal["code"] == "QUOTA_EXCEEDED" and refusal["field"] == ["input", "quotaBytes"]
     assert replay["data"] == over["data"] and replay["extensions"]["idempotency"]["replayed"] is True

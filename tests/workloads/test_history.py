@@ -70,6 +70,8 @@ async def launch_app(harness: GatewayHarness, slug: str, name: str) -> dict[str,
         access = {"serviceAccountId": gid("ServiceAccount", "sa-llm-eval")}
     storage = {"mounts": [{"bucketId": gid("Bucket", "bk-0005"), "mountPath": "/mnt/checkpoints"}]}
     given = {"basics": {"projectId": LLM, "name": name}, "app": {"appSlug": slug}, "access": access}
+    if slug in {"vllm", "training", "pytorch-ddp", "ray"}:  # LLM Serving holds 14 of its 16 A100s: one H100 fits
+        given["hardware"] = {"gpuModel": "NVIDIA H100 80GB", "gpuCount": 1}
     if slug in {"training", "pytorch-ddp"}:
         given["storage"] = storage
     body = await harness.query(

@@ -94,6 +94,7 @@ class Workload(AllowListModel):
     created_at: datetime
     started_at: datetime | None = None
     completed_run_seconds: int = 0
+    accrued_cents: int | None = None  # derived by the service at read time from the runs, on its clock
     image: str
     command: str | None = None
     env: list[EnvEntry] = []
