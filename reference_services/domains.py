@@ -92,7 +92,7 @@ STORAGE = (
     ),
     Resource(
         "mounts",
-        "Bucket mounts into workloads.",
+        "Bucket mounts into workloads, each carrying its bucket's public fields (`bucket`).",
         {
             "id": S,
             "workload_id": S,
@@ -102,6 +102,7 @@ STORAGE = (
             "mount_path": S,
             "read_only": B,
             "mount_secret": S,
+            "bucket": O,
         },
         filters=("workload_id", "bucket_id", "tenant_id", "project_id"),
     ),
