@@ -37,6 +37,7 @@ from gateway.idempotency.factory import open_store
 from gateway.idempotency.store import IdempotencyStore
 from gateway.rejections import http_error
 from gateway.resilience.policy import inflight_reads
+from gateway.response_json import encode_response
 from gateway.settings import Settings, SettingsError
 from gateway.telemetry import tracing
 from gateway.telemetry.extension import trace_root_fields
@@ -81,6 +82,10 @@ class GatewayGraphQL(GuardedViewMixin, GraphQL[RequestContext, None]):
     def graphql_ide_html(self) -> str:
         """The gateway's GraphiQL page (``gateway.graphiql``): every asset from the gateway, no inline script."""
         return graphiql.page_html()
+
+    def encode_json(self, data: object) -> bytes:
+        """Response bodies through ``gateway.response_json`` (orjson when installed: same JSON, less CPU)."""
+        return encode_response(data)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Strawberry's run, with requests it rejects (bad JSON, no query, ...) answered as GraphQL errors."""

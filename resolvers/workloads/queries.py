@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from gateway.backends._loaders import alongside, retrieve_outcome
 from gateway.backends.access.models import Project, User
 from gateway.backends.platform.models import GpuNode
 from gateway.backends.storage.models import Bucket, Mount
@@ -260,9 +260,11 @@ async def mounts(ctx: RequestContext, workload: Workload) -> list[MountView]:
     found = await ctx.loaders.storage.mounts_by_workload.load(workload.id)
     # A mount carries its bucket when the service sends it; only the others are read by id.
     missing = [m.bucket_id for m in found if m.bucket is None]
-    loading = ctx.loaders.storage.buckets.load_many(missing) if missing else None
-    viewer = await ctx.viewer()
-    loaded = iter(await loading if loading is not None else [])
+    if missing:
+        viewer, by_id = await alongside(ctx.viewer(), ctx.loaders.storage.buckets.load_many(missing))
+    else:
+        viewer, by_id = await ctx.viewer(), []
+    loaded = iter(by_id)
     buckets = [m.bucket if m.bucket is not None else next(loaded) for m in found]
     return [
         MountView(m, b if b is not None and viewer.can_see_project(b.project_id) else None)
@@ -273,12 +275,7 @@ async def mounts(ctx: RequestContext, workload: Workload) -> list[MountView]:
 def prefetch_mounts(ctx: RequestContext, workload_id: str) -> None:
     """Ask for a workload's mounts together with the workload (a page that shows them saves a hop)."""
     pending = ctx.loaders.storage.mounts_by_workload.load(workload_id)
-    pending.add_done_callback(_retrieve)  # unread when the workload is missing or not visible
-
-
-def _retrieve(done: asyncio.Future[Any]) -> None:
-    if not done.cancelled():
-        done.exception()  # a failure is reported where the mounts are read, if they are
+    pending.add_done_callback(retrieve_outcome)  # unread when the workload is missing or not visible
 
 
 def is_secret_name(name: str) -> bool:
