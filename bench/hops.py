@@ -11,7 +11,10 @@ depth, the figure that multiplies the backends' latency.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,6 +113,8 @@ class PageShape:
     fields: int
     hops: int
     calls: dict[str, int]
+    tasks: int = 0  # asyncio tasks created while serving the request (gateway and in-process services)
+    encode_us: dict[str, float] = field(default_factory=dict)  # the response body's encoding, per encoder
     waves: list[list[str]] = field(default_factory=list)
     errors: list[Any] = field(default_factory=list)
 
@@ -122,7 +127,7 @@ class PageShape:
 class InProcessGateway:
     """A gateway app on the embedded reference services, every transport under one ``HopCounter``."""
 
-    def __init__(self, scale: int = 1, viewer: str = "u-tara") -> None:
+    def __init__(self, scale: int = 1, viewer: str = "u-tara", environ: dict[str, str] | None = None) -> None:
         from gateway.app import create_app
         from gateway.settings import DOMAINS, Settings
         from reference_services.embedded import create_services
@@ -134,7 +139,8 @@ class InProcessGateway:
             domain: self.counter.wrap(domain, httpx.ASGITransport(app=services[domain])) for domain in DOMAINS
         }
         # The viewer is cached across requests, as a warm gateway's is: a page's figures are its own calls.
-        self.app = create_app(Settings.from_env({}, viewer_cache_seconds=3600), transports=transports)
+        settings = Settings.from_env(dict(environ or {}), viewer_cache_seconds=3600)
+        self.app = create_app(settings, transports=transports)
         claims = {user: (tenant, list(roles)) for user, _, _, tenant, roles, _ in USERS}
         tenant, roles = claims[viewer]
         signer = self.app.state.guard.authenticator.signer
@@ -156,11 +162,52 @@ class InProcessGateway:
         """Fields, hops and calls of one warm request of the page (the viewer already known)."""
         await self.post("{ viewer { persona } }")
         self.counter.reset()
-        body = await self.post(query, variables)
+        with count_tasks() as tasks:
+            body = await self.post(query, variables)
         return PageShape(
             fields=count_fields(body.get("data")),
             hops=self.counter.hops,
             calls=self.counter.calls,
+            tasks=tasks[0],
+            encode_us=encoding_cost(body),
             waves=[list(wave) for wave in self.counter.waves],
             errors=list(body.get("errors") or []),
         )
+
+
+@contextlib.contextmanager
+def count_tasks() -> Iterator[list[int]]:
+    """Count the asyncio tasks the running loop creates inside the block (``[count]``, filled in as they come)."""
+    loop = asyncio.get_running_loop()
+    previous = loop.get_task_factory()
+    created = [0]
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Future[Any]:
+        created[0] += 1
+        if previous is not None:
+            return previous(loop, coro, **kwargs)  # type: ignore[arg-type]
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    loop.set_task_factory(factory)  # type: ignore[arg-type]
+    try:
+        yield created
+    finally:
+        loop.set_task_factory(previous)
+
+
+def encoding_cost(body: Any, repeats: int = 30) -> dict[str, float]:
+    """CPU microseconds to encode ``body`` with each response encoder (the fastest of ``repeats``)."""
+    from gateway import response_json
+
+    encoders = {"json": response_json.standard_json}
+    if response_json.orjson is not None:
+        encoders["orjson"] = response_json.encode_response
+    cost = {}
+    for name, encode in encoders.items():
+        best = float("inf")
+        for _ in range(repeats):
+            started = time.process_time_ns()
+            encode(body)
+            best = min(best, time.process_time_ns() - started)
+        cost[name] = round(best / 1000, 1)
+    return cost
