@@ -83,9 +83,12 @@ class GatewayGraphQL(GuardedViewMixin, GraphQL[RequestContext, None]):
         """The gateway's GraphiQL page (``gateway.graphiql``): every asset from the gateway, no inline script."""
         return graphiql.page_html()
 
-    def encode_json(self, data: object) -> bytes:
-        """Response bodies through ``gateway.response_json`` (orjson when installed: same JSON, less CPU)."""
-        return encode_response(data)
+    def encode_json(self, data: object) -> str:
+        """Bodies and websocket messages through ``gateway.response_json`` (orjson when installed: same JSON).
+
+        Text, not bytes: Strawberry sends bytes over a websocket as binary frames, which graphql-ws clients refuse.
+        """
+        return encode_response(data).decode()
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Strawberry's run, with requests it rejects (bad JSON, no query, ...) answered as GraphQL errors."""

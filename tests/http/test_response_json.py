@@ -66,3 +66,13 @@ async def test_every_route_page_encodes_to_the_same_json(route: str) -> None:
     assert body.get("data"), body
     assert ordered(response.content) == ordered(standard_json(body))
     assert_same_meaning(body)
+
+
+def test_the_view_encodes_text_so_websocket_messages_go_out_as_text_frames() -> None:
+    # Strawberry sends bytes from encode_json as binary websocket frames, which graphql-ws clients refuse.
+    from gateway.app import GatewayGraphQL
+
+    message = {"type": "next", "id": "1", "payload": {"data": {"name": "Zoë"}}}
+    encoded = GatewayGraphQL.encode_json(object.__new__(GatewayGraphQL), message)
+    assert isinstance(encoded, str)
+    assert json.loads(encoded) == message
