@@ -6,6 +6,8 @@ releases them together: the number of releases is the page's dependency depth.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bench.hops import HopCounter, count_fields
@@ -73,3 +75,19 @@ async def test_the_counter_sees_a_chain_of_dependent_calls() -> None:
 def test_fields_are_counted_through_lists_and_objects() -> None:
     assert count_fields({"a": 1, "b": [{"c": 1, "d": None}, {"c": 2, "d": {"e": 3}}], "f": None}) == 3 + 4 + 1
     assert count_fields(None) == 0
+
+
+async def test_mounts_without_a_carried_bucket_still_resolve_it_by_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A storage service that predates the carried summary (or a store seeded before it): one more call, same page.
+    import reference_services.seed
+
+    carried_counter, carried = await shape(route_operation("/workloads"), {"first": 50})
+    monkeypatch.setattr(reference_services.seed, "carry_bucket_summaries", lambda world: None)
+    counter, body = await shape(route_operation("/workloads"), {"first": 50})
+    assert mounts_of(body) == mounts_of(carried) and any(tabs["storage"]["mounts"] for tabs in mounts_of(body))
+    assert counter.waves[-1] == ["storage /v1/buckets"] and counter.hops == carried_counter.hops + 1
+
+
+def mounts_of(body: dict[str, Any]) -> list[Any]:
+    """Each row's storage tab (what the carried buckets feed; ages and costs move with the clock)."""
+    return [edge["node"]["tabs"] for edge in body["data"]["workloads"]["edges"]]
