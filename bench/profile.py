@@ -70,6 +70,7 @@ async def profile_page(args: argparse.Namespace) -> None:
     from pyinstrument import Profiler
 
     from gateway.app import create_app
+    from gateway.cli import http_protocol
     from gateway.heap import freeze_startup_heap
     from gateway.settings import Settings
 
@@ -78,7 +79,10 @@ async def profile_page(args: argparse.Namespace) -> None:
         app = create_app(Settings.from_env(env))
         freeze_startup_heap()  # as `gateway serve` does
         port = free_port_range(1)
-        server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", access_log=False))
+        config = uvicorn.Config(
+            app, host=HOST, port=port, log_level="warning", access_log=False, http=http_protocol()
+        )  # the parser `gateway serve` picks
+        server = uvicorn.Server(config)
         serving = asyncio.create_task(server.serve())
         try:
             for _ in range(200):

@@ -1,8 +1,10 @@
 """``python -m bench``: page-level latency, throughput, backend calls and memory of the gateway.
 
 Starts the reference services (with injected per-call latency) and a multi-worker gateway on
-loopback, drives each page of ``bench.pages.PAGES`` at concurrency 1 and at a fixed concurrency,
-prints a table next to the targets, and writes ``bench/results/latest.json``.
+loopback, once per executor (``GATEWAY_EXECUTOR=compiled|standard``), drives each page of
+``bench.pages.PAGES`` at concurrency 1 and at a fixed concurrency, prints the executors side by side
+next to the targets, and writes ``bench/results/latest.json``. Fields returned, backend calls and hops
+per page are counted on an in-process gateway (``bench.hops``), not inferred from timings.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.hops import InProcessGateway
 from bench.load import Balancer, PhaseResult, encode_request, percentile, run_phase
 from bench.pages import PAGES, Lookup
 from bench.processes import Stack, connection_owners, cpu_seconds, peak_rss_mb
@@ -32,6 +35,8 @@ SLACK_ABOVE_CHAIN_MS = 15.0
 TARGET_HOPS = 2
 TARGET_RPS = {"workloads": 150.0}
 TARGET_RSS_MB = 150.0
+# ``GATEWAY_EXECUTOR`` values compared side by side (the setting of gateway/settings.py).
+EXECUTORS = ("compiled", "standard")
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class Options:
     pages: tuple[str, ...] = tuple(PAGES)
     baseline: bool = True
     output: Path = RESULTS_DIR / "latest.json"
+    executors: tuple[str, ...] = EXECUTORS
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -73,7 +79,15 @@ def parse_args(argv: list[str] | None = None) -> Options:
         help="skip the zero-latency run that measures the gateway's own time per page",
     )
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.json", help="where to write JSON")
+    parser.add_argument(
+        "--executors",
+        default=",".join(EXECUTORS),
+        help="comma-separated GATEWAY_EXECUTOR values, each a gateway of its own in the same run (default both)",
+    )
     args = parser.parse_args(argv)
+    executors = tuple(e.strip() for e in args.executors.split(",") if e.strip())
+    if not executors or any(e not in EXECUTORS for e in executors) or len(set(executors)) != len(executors):
+        parser.error(f"--executors takes distinct values of {', '.join(EXECUTORS)}")
     pages = tuple(p.strip() for p in args.pages.split(",") if p.strip())
     unknown = [p for p in pages if p not in PAGES]
     if unknown or not pages:
@@ -91,6 +105,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         pages=pages,
         baseline=args.baseline,
         output=args.output,
+        executors=executors,
     )
 
 
@@ -235,8 +250,45 @@ def memory(stack: Stack) -> dict[str, Any]:
     }
 
 
+def executor_setting() -> str:
+    """Whether this gateway build reads ``GATEWAY_EXECUTOR`` (until it does, every column runs the standard path)."""
+    from dataclasses import fields
+
+    from gateway.settings import Settings
+
+    if "executor" in {f.name for f in fields(Settings)}:
+        return "honoured"
+    return "passed to the gateway but not a setting of this build: every column runs the standard executor"
+
+
+async def page_shapes(options: Options, executor: str) -> dict[str, dict[str, Any]]:
+    """Fields returned, backend calls and hops of one warm request per page, counted in-process."""
+    gateway = InProcessGateway(scale=options.scale, environ={"GATEWAY_EXECUTOR": executor})
+    shapes = {}
+    for name in options.pages:
+        query, variables = PAGES[name]
+        resolved = {}
+        for key, value in variables.items():
+            if isinstance(value, Lookup):
+                body = await gateway.post(value.query, value.variables)
+                value = _at_path(body.get("data"), value.path)
+            resolved[key] = value
+        shape = await gateway.shape(query, resolved)
+        shapes[name] = {
+            "fields": shape.fields,
+            "hops": shape.hops,
+            "backend_calls": shape.total_calls,
+            "calls": shape.calls,
+            "waves": shape.waves,
+            "errors": len(shape.errors),
+            "tasks": shape.tasks,
+            "encode_us": shape.encode_us,
+        }
+    return shapes
+
+
 async def run(options: Options) -> dict[str, Any]:
-    """The whole benchmark: figures per page, memory, and the zero-latency baseline."""
+    """The whole benchmark: per executor, figures per page and memory; then the zero-latency baseline."""
     results: dict[str, Any] = {
         "command": reproduce_command(options),
         "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in options.__dict__.items()},
@@ -245,24 +297,38 @@ async def run(options: Options) -> dict[str, Any]:
             "p50_c1_ms_max": options.latency_ms * TARGET_HOPS + SLACK_ABOVE_CHAIN_MS,
             "rps_min": TARGET_RPS,
             "peak_rss_mb_per_worker_max": TARGET_RSS_MB,
+            "hops_max": TARGET_HOPS,
         },
-        "pages": {},
+        "executor_setting": executor_setting(),
+        "pages": {name: {} for name in options.pages},
+        "memory_mb": {},
+        "processes": {},
     }
     started = time.monotonic()
-    with Stack(
-        latency_ms=options.latency_ms, scale=options.scale, workers=options.workers, log_dir=RESULTS_DIR
-    ) as stack:
-        for name in options.pages:
-            results["pages"][name] = await measure_page(stack, name, options)
-        results["memory_mb"] = memory(stack)
-        results["processes"] = {
-            "services": stack.services.pid if stack.services else None,
-            "gateway": stack.gateway.pid if stack.gateway else None,
-            "gateway_workers": stack.gateway_workers(),
-        }
+    for executor in options.executors:
+        shapes = await page_shapes(options, executor)
+        with Stack(
+            latency_ms=options.latency_ms,
+            scale=options.scale,
+            workers=options.workers,
+            log_dir=RESULTS_DIR,
+            gateway_env={"GATEWAY_EXECUTOR": executor},
+        ) as stack:
+            for name in options.pages:
+                figures = await measure_page(stack, name, options)
+                figures["shape"] = shapes[name]
+                fields = max(shapes[name]["fields"], 1)
+                figures["gateway_cpu_us_per_field"] = round(1000 * figures["cpu_ms_per_request"]["gateway"] / fields, 2)
+                results["pages"][name][executor] = figures
+            results["memory_mb"][executor] = memory(stack)
+            results["processes"][executor] = {
+                "services": stack.services.pid if stack.services else None,
+                "gateway": stack.gateway.pid if stack.gateway else None,
+                "gateway_workers": stack.gateway_workers(),
+            }
     if options.baseline and options.latency_ms > 0:
         # Same pages with no injected latency: the gateway's and services' own time per page, so the
-        # dependency chain of each page is measured (difference of the fastest requests) rather than assumed.
+        # dependency chain of each page is also measured in time (difference of the fastest requests).
         baseline_options = Options(
             **{
                 **options.__dict__,
@@ -270,10 +336,17 @@ async def run(options: Options) -> dict[str, Any]:
                 "warmup": min(options.warmup, 0.5),
             }
         )
-        with Stack(latency_ms=0, scale=options.scale, workers=options.workers, log_dir=RESULTS_DIR) as stack:
+        executor = options.executors[0]
+        with Stack(
+            latency_ms=0,
+            scale=options.scale,
+            workers=options.workers,
+            log_dir=RESULTS_DIR,
+            gateway_env={"GATEWAY_EXECUTOR": executor},
+        ) as stack:
             for name in options.pages:
                 base = await measure_page(stack, name, baseline_options, serial_only=True)
-                page = results["pages"][name]
+                page = results["pages"][name][executor]
                 page["baseline_p50_ms"] = base["serial"]["p50_ms"]
                 # Fastest requests of each run: far less sensitive to other work on the machine than p50.
                 chain = (page["serial"]["min_ms"] or 0) - (base["serial"]["min_ms"] or 0)
@@ -307,6 +380,8 @@ def reproduce_command(options: Options) -> str:
     ]
     if not options.baseline:
         argv.append("--no-baseline")
+    if options.executors != EXECUTORS:
+        argv += ["--executors", ",".join(options.executors)]
     return shlex.join(argv)
 
 
@@ -314,65 +389,92 @@ def _verdict(ok: bool | None) -> str:
     return "" if ok is None else ("met" if ok else "MISSED")
 
 
+def _triple(phase: dict[str, Any]) -> str:
+    return f"{phase['p50_ms']} / {phase['p95_ms']} / {phase['p99_ms']}"
+
+
+def _row(label: str, values: list[str], width: int = 28) -> str:
+    return f"  {label:<42}" + "".join(f"  {value:>{width}}" for value in values)
+
+
+def page_report(name: str, page: dict[str, Any], results: dict[str, Any]) -> list[str]:
+    """One page: its shape (counted), then every executor's figures in a column of its own."""
+    options, targets = results["options"], results["targets"]
+    executors = [e for e in options["executors"] if e in page]
+    shape = page[executors[0]]["shape"]
+    waves = " | ".join(
+        ", ".join(call.split(" ", 1)[1].removeprefix("/v1/") for call in wave) for wave in shape["waves"]
+    )
+    lines = [
+        f"[{name}] {shape['fields']} fields returned; {shape['backend_calls']} backend calls in {shape['hops']} hop(s) "
+        f"(target <= {targets['hops_max']}: {_verdict(shape['hops'] <= targets['hops_max'])}): {waves}",
+        f"  asyncio tasks per request (in-process): {shape['tasks']}; encoding the response body: "
+        + ", ".join(f"{encoder} {us:g} us" for encoder, us in shape["encode_us"].items()),
+        _row("", [f"GATEWAY_EXECUTOR={e}" for e in executors]),
+    ]
+    figures = [page[e] for e in executors]
+    concurrency = figures[0]["concurrent"]["concurrency"]
+    lines += [
+        _row("p50 / p95 / p99 ms, concurrency 1", [_triple(f["serial"]) for f in figures]),
+        _row(f"p50 / p95 / p99 ms, concurrency {concurrency}", [_triple(f["concurrent"]) for f in figures]),
+        _row(f"req/s at concurrency {concurrency}", [f"{f['concurrent']['rps']}" for f in figures]),
+        _row("gateway CPU per request, ms", [f"{f['cpu_ms_per_request']['gateway']}" for f in figures]),
+        _row("gateway CPU per field, us", [f"{f['gateway_cpu_us_per_field']}" for f in figures]),
+        _row(
+            "services / bench client CPU, ms",
+            [f"{f['cpu_ms_per_request']['services']} / {f['cpu_ms_per_request']['bench_client']}" for f in figures],
+        ),
+        _row("backend calls per request (HTTP)", [f"{f['backend_calls']['total']}" for f in figures]),
+        _row("projected req/s, all cores", [f"{f['projected_rps_all_cores']}" for f in figures]),
+        _row("errors (c=1 + concurrent)", [f"{f['serial']['errors'] + f['concurrent']['errors']}" for f in figures]),
+    ]
+    p50_target = targets["p50_c1_ms_max"]
+    lines.append(
+        _row(
+            f"p50 c=1 <= {p50_target:g} ms ({TARGET_HOPS} hops x {options['latency_ms']:g} + {SLACK_ABOVE_CHAIN_MS:g})",
+            [_verdict((f["serial"]["p50_ms"] or 1e9) <= p50_target) for f in figures],
+        )
+    )
+    rps_target = targets["rps_min"].get(name)
+    if rps_target is not None:
+        lines.append(
+            _row(f"req/s >= {rps_target:g}", [_verdict(f["concurrent"]["rps"] >= rps_target) for f in figures])
+        )
+    measured = [f for f in figures if "measured_hops" in f]
+    for f in measured:
+        lines.append(
+            f"  zero-latency p50 {f['baseline_p50_ms']} ms; measured chain {f['measured_chain_ms']} ms "
+            f"(~{f['measured_hops']:g} hops of {options['latency_ms']:g} ms, from the fastest requests)"
+        )
+    for executor, f in zip(executors, figures, strict=True):
+        for sample in f["serial"]["error_samples"] + f["concurrent"]["error_samples"]:
+            lines.append(f"  error ({executor}): {sample}")
+    return [*lines, ""]
+
+
 def format_report(results: dict[str, Any]) -> str:
-    """A readable table of the figures next to the targets."""
+    """A readable table: per page, the executors side by side, next to the targets."""
     targets = results["targets"]
     options = results["options"]
     lines = [
         f"Gateway benchmark: {options['workers']} worker(s), backend latency {options['latency_ms']:g} ms/call, "
         f"concurrency {options['concurrency']}, {results['machine']['cpus']} CPUs, "
         f"load average before {results['machine']['loadavg'][0]:.2f}",
+        f"GATEWAY_EXECUTOR: {results['executor_setting']}.",
+        "CPU per request is the figure to compare on a shared machine; latencies and req/s move with other load.",
         "",
     ]
     for name, page in results["pages"].items():
-        serial, concurrent, calls = page["serial"], page["concurrent"], page["backend_calls"]
-        p50_target = targets["p50_c1_ms_max"]
-        rps_target = targets["rps_min"].get(name)
-        lines += [
-            f"[{name}]",
-            f"  concurrency 1:  p50 {serial['p50_ms']} ms  p95 {serial['p95_ms']} ms  p99 {serial['p99_ms']} ms  "
-            f"({serial['requests']} requests, {serial['errors']} errors)",
-            f"      target: p50 <= {p50_target:g} ms ({TARGET_HOPS} hops x {options['latency_ms']:g} ms "
-            f"+ {SLACK_ABOVE_CHAIN_MS:g} ms)  -> {_verdict((serial['p50_ms'] or 1e9) <= p50_target)}",
-        ]
-        if "baseline_p50_ms" in page:
-            lines.append(
-                f"      zero-latency p50 {page['baseline_p50_ms']} ms; measured chain {page['measured_chain_ms']} ms "
-                f"(~{page['measured_hops']:g} hops of {options['latency_ms']:g} ms, from the fastest requests)"
-            )
-        lines += [
-            f"  concurrency {concurrent['concurrency']}: {concurrent['rps']} req/s  p50 {concurrent['p50_ms']} ms  "
-            f"p95 {concurrent['p95_ms']} ms  p99 {concurrent['p99_ms']} ms  "
-            f"({concurrent['requests']} requests, {concurrent['errors']} errors; "
-            f"connections per worker {concurrent['connections_per_worker']})",
-        ]
-        if rps_target is not None:
-            lines.append(f"      target: >= {rps_target:g} req/s  -> {_verdict(concurrent['rps'] >= rps_target)}")
-        cores = page["cores_used"]
-        cpu = page["cpu_ms_per_request"]
+        lines += page_report(name, page, results)
+    for executor, memory_mb in results.get("memory_mb", {}).items():
+        workers = memory_mb.get("gateway_workers", [])
+        worst = max(workers, default=None)
         lines.append(
-            f"      CPU per request: gateway {cpu['gateway']} ms, services {cpu['services']} ms, "
-            f"bench client {cpu['bench_client']} ms -> with all {results['machine']['cpus']} cores to itself "
-            f"~{page['projected_rps_all_cores']} req/s (projection)"
+            f"peak RSS ({executor}): gateway workers {', '.join(f'{w:g}' for w in workers)} MiB; "
+            f"services {memory_mb.get('services')} MiB  (target < {targets['peak_rss_mb_per_worker_max']:g} MiB "
+            f"per worker: {_verdict(None if worst is None else worst < targets['peak_rss_mb_per_worker_max'])})"
         )
-        lines.append(
-            f"      cores busy: gateway {cores['gateway_workers']} (per worker {cores['per_gateway_worker']}), "
-            f"services {cores['services']}, "
-            f"bench client {cores['bench_client']}"
-        )
-        per = ", ".join(f"{k} {v:g}" for k, v in calls["per_resource"].items())
-        lines.append(f"  backend calls/query: {calls['total']} ({per}); most per resource {calls['max_per_resource']}")
-        for sample in serial["error_samples"] + concurrent["error_samples"]:
-            lines.append(f"  error: {sample}")
-        lines.append("")
-    memory_mb = results.get("memory_mb", {})
-    workers = memory_mb.get("gateway_workers", [])
-    worst = max(workers, default=None)
     lines += [
-        f"peak RSS: gateway workers {', '.join(f'{w:g}' for w in workers)} MiB; "
-        f"services {memory_mb.get('services')} MiB",
-        f"      target: < {targets['peak_rss_mb_per_worker_max']:g} MiB per worker  "
-        f"-> {_verdict(None if worst is None else worst < targets['peak_rss_mb_per_worker_max'])}",
         "",
         f"wall time {results['wall_seconds']} s; JSON: {results.get('output', '')}",
         f"reproduce: {results['command']}",

@@ -38,6 +38,7 @@ from gateway.idempotency.factory import open_store
 from gateway.idempotency.store import IdempotencyStore
 from gateway.rejections import http_error
 from gateway.resilience.policy import inflight_reads
+from gateway.response_json import encode_response
 from gateway.settings import Settings, SettingsError
 from gateway.telemetry import tracing
 from gateway.telemetry.extension import trace_root_fields
@@ -84,6 +85,13 @@ class GatewayGraphQL(GuardedViewMixin, GraphQL[RequestContext, None]):
     def graphql_ide_html(self) -> str:
         """The gateway's GraphiQL page (``gateway.graphiql``): every asset from the gateway, no inline script."""
         return graphiql.page_html()
+
+    def encode_json(self, data: object) -> str:
+        """Bodies and websocket messages through ``gateway.response_json`` (orjson when installed: same JSON).
+
+        Text, not bytes: Strawberry sends bytes over a websocket as binary frames, which graphql-ws clients refuse.
+        """
+        return encode_response(data).decode()
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Strawberry's run, with requests it rejects (bad JSON, no query, ...) answered as GraphQL errors."""

@@ -26,6 +26,14 @@ class _ServerOptions(TypedDict):
     access_log: bool
     log_config: dict[str, Any]
     timeout_graceful_shutdown: int | None
+    http: str
+
+
+def http_protocol() -> str:
+    """uvicorn's HTTP/1.1 parser: httptools (a C parser, less CPU per request) when installed, else h11."""
+    import importlib.util
+
+    return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,6 +178,7 @@ def _serve(args: argparse.Namespace) -> int:
         "log_config": uvicorn_log_config(settings.log_level, settings.log_format),
         # uvicorn annotates it int, but only hands it to asyncio.timeout, which takes float seconds.
         "timeout_graceful_shutdown": settings.shutdown_timeout or None,  # type: ignore[typeddict-item]
+        "http": http_protocol(),
     }
     if settings.workers == 1:
         from gateway.app import create_app

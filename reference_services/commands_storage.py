@@ -12,7 +12,7 @@ import re
 
 from reference_services._commands import Command, CommandRequest, Document, Rejected
 from reference_services.commands_drafts import draft_commands
-from reference_services.seed import secret
+from reference_services.seed import bucket_summary, secret
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{2,62}$")
 MOUNT_PATH = re.compile(r"^/mnt/[A-Za-z0-9._-][A-Za-z0-9._/-]{0,100}$")
@@ -175,6 +175,7 @@ def create_mount(request: CommandRequest) -> Document:
         "mount_path": path,
         "read_only": bool(request.body.get("read_only")),
         "mount_secret": secret("mount", workload_id, bucket["id"]),
+        "bucket": bucket_summary(bucket),  # carried, so readers of mounts need no call for the bucket
     }
     return request.save("mounts", mount)
 

@@ -99,7 +99,7 @@ STORAGE = (
     ),
     Resource(
         "mounts",
-        "Bucket mounts into workloads.",
+        "Bucket mounts into workloads, each carrying its bucket's public fields (`bucket`).",
         {
             "id": S,
             "workload_id": S,
@@ -109,6 +109,7 @@ STORAGE = (
             "mount_path": S,
             "read_only": B,
             "mount_secret": S,
+            "bucket": O,
         },
         filters=("workload_id", "bucket_id", "tenant_id", "project_id"),
     ),

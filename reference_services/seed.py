@@ -75,6 +75,38 @@ class World:
         return doc
 
 
+# What a mount carries of its bucket, so a reader needs no second call: the public fields, never endpoints or keys.
+BUCKET_SUMMARY_FIELDS = (
+    "id",
+    "tenant_id",
+    "project_id",
+    "name",
+    "purpose",
+    "provider",
+    "region",
+    "status",
+    "used_bytes",
+    "quota_bytes",
+    "object_count",
+    "created_at",
+    "lifecycle_rules",
+)
+
+
+def bucket_summary(bucket: dict[str, Any]) -> dict[str, Any]:
+    """The public fields of a bucket, as a mount of it carries them."""
+    return {name: bucket[name] for name in BUCKET_SUMMARY_FIELDS if name in bucket}
+
+
+def carry_bucket_summaries(world: World) -> None:
+    """Every seeded mount carries its bucket's summary (taken last, once the buckets are final)."""
+    storage = world.domains.get("storage", {})
+    buckets = {bucket["id"]: bucket for bucket in storage.get("buckets", [])}
+    for mount in storage.get("mounts", []):
+        if mount["bucket_id"] in buckets:
+            mount["bucket"] = bucket_summary(buckets[mount["bucket_id"]])
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -101,6 +133,7 @@ def build_world(scale: int = 1, now: datetime | None = None) -> World:
     from reference_services.seed_access_account import seed_access_account  # after workloads: derives usage
 
     seed_access_account(world, scale)
+    carry_bucket_summaries(world)
     return world
 
 

@@ -41,6 +41,8 @@ class TenantOwned(Protocol):
 Doc = TypeVar("Doc", bound=Identified)
 Owned = TypeVar("Owned", bound=TenantOwned)
 Item = TypeVar("Item")
+First = TypeVar("First")
+Loaded = TypeVar("Loaded")
 Fetch: TypeAlias = Callable[[Sequence[str]], Awaitable[list[Item]]]
 BatchFn: TypeAlias = Callable[[list[Any]], Awaitable[list[Any]]]
 
@@ -111,6 +113,26 @@ class Listing(Generic[Item]):
             for item in items:
                 self._primes.prime(getattr(item, "id"), item)  # noqa: B009 (Item is any document with an id)
         return items
+
+
+async def alongside(first: Awaitable[First], load: asyncio.Future[Loaded]) -> tuple[First, Loaded]:
+    """``first`` and a load already under way, like ``asyncio.gather`` of the two without a task for either.
+
+    ``load`` is a dataloader's future (its batch is already scheduled), so awaiting ``first`` before it loses
+    no concurrency; when ``first`` fails, the load's own outcome is still retrieved (no "never retrieved").
+    """
+    try:
+        value = await first
+    except BaseException:
+        load.add_done_callback(retrieve_outcome)
+        raise
+    return value, await load
+
+
+def retrieve_outcome(done: asyncio.Future[Any]) -> None:
+    """Done callback of a future nobody may await: mark its exception as seen (it is reported where it is read)."""
+    if not done.cancelled():
+        done.exception()
 
 
 Loader: TypeAlias = DataLoader[str, Any] | Listing[Any]

@@ -3,7 +3,6 @@ out-of-scope id looks exactly like a missing one."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -11,6 +10,7 @@ from typing import Generic, Protocol, TypeVar
 from aiodataloader import DataLoader
 
 from gateway.backends import Page
+from gateway.backends._loaders import alongside
 from gateway.context import RequestContext
 from resolvers.shared.scope import not_found, visible_projects
 from resolvers.shared.shapes import PageOf, check_first, decode_cursor, page_of
@@ -71,7 +71,7 @@ class ScopedResource(Generic[Doc]):
 
     async def get_many(self, ctx: RequestContext, ids: Sequence[str]) -> list[Doc | None]:
         """By id; None for missing or out-of-scope ids."""
-        viewer, found = await asyncio.gather(ctx.viewer(), self.loader(ctx).load_many(list(ids)))
+        viewer, found = await alongside(ctx.viewer(), self.loader(ctx).load_many(list(ids)))
         return [d if d is not None and viewer.can_see_project(d.project_id) else None for d in found]
 
     async def get(self, ctx: RequestContext, doc_id: str) -> Doc:

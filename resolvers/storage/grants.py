@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
+from gateway.backends._loaders import alongside
 from gateway.backends.access.models import Project
 from gateway.backends.storage.models import Grant
 from gateway.context import RequestContext
@@ -12,7 +12,7 @@ from gateway.context import RequestContext
 
 async def get_grants(ctx: RequestContext, ids: Sequence[str]) -> list[Grant | None]:
     """Grants by id; None for missing ones and ones the viewer may not see."""
-    viewer, found = await asyncio.gather(ctx.viewer(), ctx.loaders.storage.grants.load_many(list(ids)))
+    viewer, found = await alongside(ctx.viewer(), ctx.loaders.storage.grants.load_many(list(ids)))
     return [
         g
         if g is not None

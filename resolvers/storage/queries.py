@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gateway.backends._loaders import alongside
 from gateway.backends.access.models import Project
 from gateway.backends.storage.models import Bucket, BucketEvent, BucketObject, Grant, LifecycleRule, StorageProvider
 from gateway.backends.workloads.models import Workload
@@ -150,7 +150,7 @@ async def objects(ctx: RequestContext, bucket: Bucket) -> ObjectsTab:
 async def mounted_workloads(ctx: RequestContext, bucket: Bucket) -> list[BucketMountView]:
     """Workloads mounting the bucket that the viewer may see."""
     mounts = await ctx.loaders.storage.mounts_by_bucket.load(bucket.id)
-    viewer, workloads = await asyncio.gather(
+    viewer, workloads = await alongside(
         ctx.viewer(), ctx.loaders.workloads.workloads.load_many([m.workload_id for m in mounts])
     )
     return [

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from gateway.backends._loaders import alongside, retrieve_outcome
 from gateway.backends.access.models import Project, User
 from gateway.backends.platform.models import GpuNode
 from gateway.backends.storage.models import Bucket, Mount
@@ -298,13 +299,24 @@ async def metrics(ctx: RequestContext, workload: Workload) -> MetricsView:
 async def mounts(ctx: RequestContext, workload: Workload) -> list[MountView]:
     """Storage mounts resolved to buckets."""
     found = await ctx.loaders.storage.mounts_by_workload.load(workload.id)
-    viewer, buckets = await asyncio.gather(
-        ctx.viewer(), ctx.loaders.storage.buckets.load_many([m.bucket_id for m in found])
-    )
+    # A mount carries its bucket when the service sends it; only the others are read by id.
+    missing = [m.bucket_id for m in found if m.bucket is None]
+    if missing:
+        viewer, by_id = await alongside(ctx.viewer(), ctx.loaders.storage.buckets.load_many(missing))
+    else:
+        viewer, by_id = await ctx.viewer(), []
+    loaded = iter(by_id)
+    buckets = [m.bucket if m.bucket is not None else next(loaded) for m in found]
     return [
         MountView(m, b if b is not None and viewer.can_see_project(b.project_id) else None)
         for m, b in zip(found, buckets, strict=True)
     ]
+
+
+def prefetch_mounts(ctx: RequestContext, workload_id: str) -> None:
+    """Ask for a workload's mounts together with the workload (a page that shows them saves a hop)."""
+    pending = ctx.loaders.storage.mounts_by_workload.load(workload_id)
+    pending.add_done_callback(retrieve_outcome)  # unread when the workload is missing or not visible
 
 
 def is_secret_name(name: str) -> bool:

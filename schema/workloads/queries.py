@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from resolvers.shared.scope import local_id, project_ids_argument
 from resolvers.shared.shapes import DEFAULT_FIRST
@@ -51,7 +52,21 @@ class WorkloadsQuery:
     async def workload(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a workload.")]
     ) -> Workload | None:
-        return workload_type(await workloads.get_workload(info.context, local_id(id, "Workload")))
+        workload_id = local_id(id, "Workload")
+        if _selects(info.selected_fields, ("workload", "tabs", "storage", "mounts")):
+            workloads.prefetch_mounts(info.context, workload_id)  # with the workload: one hop less
+        return workload_type(await workloads.get_workload(info.context, workload_id))
+
+
+def _selects(selections: list[Selection], path: tuple[str, ...]) -> bool:
+    """True when the selection (through fragments) asks for the field at ``path``."""
+    for selection in selections:
+        if not isinstance(selection, SelectedField):
+            if _selects(selection.selections, path):
+                return True
+        elif selection.name == path[0] and (len(path) == 1 or _selects(selection.selections, path[1:])):
+            return True
+    return False
 
 
 @strawberry.type

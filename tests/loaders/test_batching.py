@@ -48,14 +48,14 @@ WORKLOAD_DETAIL = """query($id: ID!) { workload(id: $id) {
   ... on TrainingWorkload { training { fractionComplete checkpointBucket { name } datasetBucket { name } } }
 } }"""
 
-# Every resource type a page touches, each fetched exactly once.
+# Every resource type a page touches, each fetched exactly once. Mounts carry their buckets, so the
+# workloads page reads no buckets by id.
 WORKLOAD_PAGE_CALLS = {
     "workloads /v1/workloads": 1,
     "workloads /v1/workload-events": 1,
     "workloads /v1/workload-metrics": 1,
     "platform /v1/nodes": 1,
     "storage /v1/mounts": 1,
-    "storage /v1/buckets": 1,
     "storage /v1/providers": 1,
     "access /v1/tenants": 1,
     "access /v1/users": 1,
@@ -122,8 +122,9 @@ async def test_workload_detail_with_every_tab_makes_one_call_per_resource_type(w
     calls = harness.calls()
     assert all(count == 1 for count in calls.values()), calls
     assert {"workloads /v1/workloads", "workloads /v1/workload-events", "storage /v1/mounts"} <= set(calls)
-    if detail["status"] == "RUNNING":
-        assert calls == WORKLOAD_PAGE_CALLS
+    if detail["status"] == "RUNNING":  # a training job also reads its checkpoint and dataset buckets by id
+        training = {"storage /v1/buckets": 1} if detail["kind"] == "TRAINING" else {}
+        assert calls == {**WORKLOAD_PAGE_CALLS, **training}
 
 
 async def test_nodes_with_20_mixed_ids_makes_one_call_per_type() -> None:
@@ -215,13 +216,24 @@ async def test_independent_node_and_mount_loads_run_concurrently() -> None:
 
 
 async def test_the_probe_sees_a_dependent_chain_as_sequential() -> None:
-    # Control: buckets are loaded from the mounts' answer, so they can never overlap with it.
-    probe = InFlightProbe({"storage /v1/mounts", "storage /v1/buckets"})
+    # Control: a listing's mounts are asked for by the workload ids of its answer, so they can never overlap.
+    probe = InFlightProbe({"workloads /v1/workloads", "storage /v1/mounts"})
+    harness = build_harness(wrap_transport=probe.wrap)
+    body = await harness.query(
+        "{ workloads(first: 5) { edges { node { tabs { storage { mounts { mountPath } } } } } } }"
+    )
+    assert "errors" not in body
+    assert probe.seen == ["workloads /v1/workloads", "storage /v1/mounts"]
+    assert probe.max_in_flight == 1
+
+
+async def test_a_workload_by_id_asks_for_its_mounts_with_it() -> None:
+    probe = InFlightProbe({"workloads /v1/workloads", "storage /v1/mounts"})
     harness = build_harness(wrap_transport=probe.wrap)
     body = await harness.query(
         "query($id: ID!) { workload(id: $id) { tabs { storage { mounts { bucket { name } } } } } }",
         {"id": encode_global_id("Workload", "wl-0001")},
     )
     assert "errors" not in body
-    assert probe.seen == ["storage /v1/mounts", "storage /v1/buckets"]
-    assert probe.max_in_flight == 1
+    assert sorted(probe.seen) == ["storage /v1/mounts", "workloads /v1/workloads"]
+    assert probe.max_in_flight == 2

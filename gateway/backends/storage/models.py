@@ -62,6 +62,7 @@ class Mount(AllowListModel):
     project_id: str
     mount_path: str
     read_only: bool
+    bucket: Bucket | None = None  # the bucket's public fields, when the service carries them (saves a call)
 
 
 class Grant(AllowListModel):
