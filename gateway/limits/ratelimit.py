@@ -115,6 +115,7 @@ class RedisBuckets:
         prefix: str = "gateway:ratelimit:",
         max_connections: int = MAX_CONNECTIONS,
         pool_timeout: float = POOL_TIMEOUT_SECONDS,
+        socket_timeout: float = 0.5,
     ) -> None:
         from redis.asyncio import BlockingConnectionPool, Redis  # imported only when configured
 
@@ -123,7 +124,11 @@ class RedisBuckets:
         # A burst waits briefly for a free connection instead of failing at once (redis-py's default pool raises
         # MaxConnectionsError), so a burst is not taken for an unreachable store and limited per process.
         pool = BlockingConnectionPool.from_url(
-            url, max_connections=max_connections, timeout=pool_timeout, socket_connect_timeout=0.5, socket_timeout=0.5
+            url,
+            max_connections=max_connections,
+            timeout=pool_timeout,
+            socket_connect_timeout=0.5,
+            socket_timeout=socket_timeout,  # a slow store is limited per replica rather than holding requests
         )
         self._redis: Any = Redis(connection_pool=pool)
         self._script = self._redis.register_script(TAKE_SCRIPT)

@@ -104,6 +104,7 @@ async def test_a_burst_past_the_connection_pool_waits_instead_of_leaving_the_sha
         prefix=f"test:{uuid.uuid4().hex}:",
         max_connections=20,
         pool_timeout=30.0,
+        socket_timeout=10.0,  # the test is about waiting for the pool; a loaded CI machine may answer slowly
     )
     try:
         throttles = await asyncio.gather(*(limiter.take(f"user:{n % 7}") for n in range(400)))
