@@ -255,15 +255,12 @@ async def metrics(ctx: RequestContext, workload: Workload) -> MetricsView:
 
 
 async def mounts(ctx: RequestContext, workload: Workload) -> list[MountView]:
-    """Storage mounts resolved to buckets."""
+    """Storage mounts resolved to buckets (a bucket shared with the workload's project by a grant included)."""
+    from resolvers.storage.queries import get_buckets  # storage's one scope check
+
     found = await ctx.loaders.storage.mounts_by_workload.load(workload.id)
-    viewer, buckets = await asyncio.gather(
-        ctx.viewer(), ctx.loaders.storage.buckets.load_many([m.bucket_id for m in found])
-    )
-    return [
-        MountView(m, b if b is not None and viewer.can_see_project(b.project_id) else None)
-        for m, b in zip(found, buckets, strict=True)
-    ]
+    buckets = await get_buckets(ctx, [m.bucket_id for m in found])
+    return [MountView(m, b) for m, b in zip(found, buckets, strict=True)]
 
 
 def is_secret_name(name: str) -> bool:
