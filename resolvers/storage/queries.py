@@ -11,6 +11,7 @@ from gateway.backends.storage.models import Bucket, BucketEvent, BucketObject, G
 from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
 from gateway.errors import BackendBadResponse
+from resolvers.shared.links import route
 from resolvers.shared.scope import filter_values, not_found, visible_projects
 from resolvers.shared.scoped import ScopedResource
 from resolvers.shared.shapes import (
@@ -88,7 +89,7 @@ class LifecycleTab:
 
 def console_route(bucket: Bucket, tab: str | None = None) -> str:
     """The console route of a bucket (or one of its tabs)."""
-    return f"/storage/{bucket.id}" + (f"?tab={tab}" if tab else "")
+    return route("/storage/{id}", bucket.id, tab=tab)
 
 
 BUCKETS: ScopedResource[Bucket] = ScopedResource(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.backends.workloads.models import WorkloadEvent
+from resolvers.shared import links
 
 ORDER = ("pending", "provisioning", "running", "stopping", "stopped", "failed", "terminating", "terminated")
 HAPPY_PATH = ("pending", "provisioning", "running")
@@ -91,6 +92,11 @@ def lifecycle_actions(status: str, status_reason: str | None = None) -> list[Act
     return result
 
 
+def launch_again_route(kind: str) -> str:
+    """The wizard that launches a workload like one of ``kind`` (app kinds are catalog slugs)."""
+    return links.route("/launch/compute") if kind == "compute" else links.route("/launch/app/{slug}", kind)
+
+
 def primary_action(kind: str, status: str, status_reason: str | None, route: str) -> Action:
     """The action a workload's row and header lead with."""
     open_kind, open_label, open_tab = _OPEN_LABELS[kind]
@@ -117,7 +123,7 @@ def primary_action(kind: str, status: str, status_reason: str | None, route: str
         "Launch similar",
         True,
         "The workload is terminated; launch a new one like it.",
-        f"/launch/{'compute' if kind == 'compute' else 'app/' + kind}",
+        launch_again_route(kind),
     )
 
 

@@ -12,6 +12,7 @@ from gateway.backends.platform.models import GpuNode
 from gateway.backends.storage.models import Bucket, Mount
 from gateway.backends.workloads.models import Workload, WorkloadEvent, WorkloadMetrics
 from gateway.context import RequestContext
+from resolvers.shared.links import route
 from resolvers.shared.scope import filter_values
 from resolvers.shared.scoped import ScopedResource
 from resolvers.shared.shapes import AVAILABLE, Availability, AvailabilityState, Money, PageOf, now
@@ -91,8 +92,7 @@ class EffectiveConfig:
 
 def console_route(workload: Workload, tab: str | None = None) -> str:
     """The console route of a workload (or one of its tabs)."""
-    base = f"/workloads/{workload.id}"
-    return f"{base}?tab={tab}" if tab else base
+    return route("/workloads/{id}", workload.id, tab=tab)
 
 
 WORKLOADS: ScopedResource[Workload] = ScopedResource(
@@ -318,7 +318,7 @@ async def next_steps(ctx: RequestContext, workload: Workload) -> list[NextStep]:
                 NextStep(
                     "Share checkpoints",
                     "Grant another project read access to the checkpoint bucket.",
-                    f"/storage/{workload.training.checkpoint_bucket_id}?tab=access",
+                    route("/storage/{id}", workload.training.checkpoint_bucket_id, tab="access"),
                 )
             )
         if workload.kind == "vllm":
@@ -334,7 +334,7 @@ async def next_steps(ctx: RequestContext, workload: Workload) -> list[NextStep]:
             NextStep(
                 "Launch again",
                 "Start a new workload with the same configuration.",
-                f"/launch/{'compute' if workload.kind == 'compute' else 'app/' + workload.kind}",
+                lifecycle.launch_again_route(workload.kind),
             )
         )
     return steps
