@@ -129,7 +129,8 @@ UTILITIES: tuple[Route, ...] = (
 )
 
 LANDINGS: tuple[Route, ...] = (
-    Route("/tenant/overview", "Tenant overview", frozenset({"tenant_admin"})),
+    # Operators call tenantOverview too (naming the tenant, read-only): the shell offers it to them.
+    Route("/tenant/overview", "Tenant overview", frozenset({"tenant_admin", "operator"})),
     Route("/project/overview", "Project overview", TENANT_PERSONAS),
 )
 
