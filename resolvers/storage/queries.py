@@ -107,6 +107,8 @@ async def list_buckets(
 ) -> PageOf[Bucket]:
     """A page of the buckets the viewer may see, newest first: their projects' own and those shared with them."""
     filters = {"provider": filter_values(providers, "filter.providers")}
+    check_first(first)
+    decode_cursor(after)  # a forged cursor is refused before any service is asked
     projects = await visible_projects(ctx, project_ids)
     granted = await granted_elsewhere(ctx, projects, narrowed=project_ids is not None)
     if not granted:

@@ -180,7 +180,7 @@ def base_input(mutation: str, path: str, view: Viewpoint) -> dict[str, Any]:
         "createBucket": {
             "name": "oracle-bucket",
             "purpose": "dataset",
-            "provider": "vast",
+            "provider": "VAST",
             "region": "us-east-1",
             "quotaBytes": 2 * 1024**4,
         },

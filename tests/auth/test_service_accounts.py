@@ -38,7 +38,7 @@ VISION = encode_global_id("Project", "p-vision")
 GENOMICS = encode_global_id("Project", "p-genomics")
 STOP = "mutation($w: ID!) { stopWorkload(input: {workloadId: $w}) { workload { id status } userErrors { code } } }"
 CREATE_BUCKET = """mutation($p: ID!, $name: String!) {
-  createBucket(input: {projectId: $p, name: $name, purpose: "dataset", provider: "weka", region: "us-east-1",
+  createBucket(input: {projectId: $p, name: $name, purpose: "dataset", provider: WEKA, region: "us-east-1",
                        quotaBytes: 1099511627776}) { bucket { id name project { id } } userErrors { code } }
 }"""
 AD_HOC = "{ viewer { persona } }"

@@ -233,7 +233,7 @@ async def test_business_refusals_of_a_service_are_stored_and_replayed(gateway: t
     big = {
         "projectId": "UHJvamVjdDpwLXZpc2lvbg==",
         "purpose": "dataset",
-        "provider": "weka",
+        "provider": "WEKA",
         "region": "us-east-1",
         "quotaBytes": 100 * 1024**4,
     }
