@@ -3,8 +3,8 @@ mounting a bucket shared with its project, and launch drafts part-way through ea
 
 - research-artifacts (p-research) was shared with p-llm and the grant revoked: p-llm sees nothing of it.
 - a running p-llm workload mounts research-datasets (p-research's, shared READ with p-llm) read-only.
-- u-marco has a compute draft (p-vision, at the hardware step) and a JupyterLab draft (p-llm) that mounts the
-  shared research-datasets read-only; u-priya has a storage draft (p-llm) at the sharing step.
+- u-marco and u-priya each have a compute draft (at the hardware step), a JupyterLab draft (p-llm) that mounts
+  the shared research-datasets read-only and a storage draft (p-llm) at the sharing step.
 
 Draft inputs are kept as the gateway saves them: each step's fields, with global ids (base64 of ``Type:id``).
 """
@@ -117,65 +117,70 @@ def _draft(
 
 
 def _drafts(world: World, shared: dict[str, Any]) -> None:
+    """A compute, a JupyterLab and a storage draft each for u-marco and u-priya, part-way through."""
     compute_steps = ("basics", "hardware", "image", "access", "storage", "network", "review")
     app_steps = ("basics", "app", "hardware", "access", "storage", "network", "review")
     vision, llm = global_id("Project", "p-vision"), global_id("Project", "p-llm")
     shared_mount = {"bucket_id": global_id("Bucket", shared["id"]), "mount_path": "/mnt/research", "read_only": True}
-    world.add(
-        "workloads",
-        "launch-drafts",
-        _draft(
-            world,
-            "ld-seed-compute",
-            "u-marco",
-            "p-vision",
-            "compute",
-            compute_steps,
-            hours_ago=26,
-            current_step="hardware",
-            inputs={
-                "basics": {"project_id": vision, "name": "vision-ablation"},
-                "hardware": {"gpu_model": "NVIDIA H100 80GB", "gpu_count": 2, "region": "us-east-1"},
-                "image": {"image": "nvcr.io/nvidia/pytorch:24.10-py3", "env": [{"name": "EPOCHS", "value": "5"}]},
-            },
-        ),
-    )
-    world.add(
-        "workloads",
-        "launch-drafts",
-        _draft(
-            world,
-            "ld-seed-jupyter",
-            "u-marco",
-            "p-llm",
-            "app",
-            app_steps,
-            hours_ago=3,
-            app_slug="jupyter",
-            current_step="storage",
-            inputs={
-                "basics": {"project_id": llm, "name": "research-notebook"},
-                "app": {"app_slug": "jupyter"},
-                "storage": {"mounts": [shared_mount]},
-            },
-        ),
-    )
-    world.add(
-        "storage",
-        "launch-drafts",
-        _draft(
-            world,
-            "sd-seed-bucket",
-            "u-priya",
-            "p-llm",
+    own = {b["project_id"]: b for b in reversed(world.domains["storage"]["buckets"]) if b["purpose"] == "dataset"}
+    for owner, short, project, hours in (("u-marco", "marco", "p-vision", 26), ("u-priya", "priya", "p-llm", 30)):
+        own_mount = {"bucket_id": global_id("Bucket", own[project]["id"]), "mount_path": "/mnt/data", "read_only": True}
+        world.add(
+            "workloads",
+            "launch-drafts",
+            _draft(
+                world,
+                f"ld-seed-{short}-compute",
+                owner,
+                project,
+                "compute",
+                compute_steps,
+                hours_ago=hours,
+                current_step="hardware",
+                inputs={
+                    "basics": {"project_id": global_id("Project", project), "name": f"{short}-ablation"},
+                    "hardware": {"gpu_model": "NVIDIA H100 80GB", "gpu_count": 2, "region": "us-east-1"},
+                    "image": {"image": "nvcr.io/nvidia/pytorch:24.10-py3", "env": [{"name": "EPOCHS", "value": "5"}]},
+                    "storage": {"mounts": [own_mount]},
+                },
+            ),
+        )
+        world.add(
+            "workloads",
+            "launch-drafts",
+            _draft(
+                world,
+                f"ld-seed-{short}-jupyter",
+                owner,
+                "p-llm",
+                "app",
+                app_steps,
+                hours_ago=hours - 23,
+                app_slug="jupyter",
+                current_step="storage",
+                inputs={
+                    "basics": {"project_id": llm, "name": f"{short}-research-notebook"},
+                    "app": {"app_slug": "jupyter"},
+                    "storage": {"mounts": [shared_mount]},  # research-datasets, shared READ with p-llm
+                },
+            ),
+        )
+        world.add(
             "storage",
-            ("basics", "bucket", "sharing", "review"),
-            hours_ago=5,
-            current_step="sharing",
-            inputs={
-                "basics": {"project_id": llm, "name": "llm-eval-sets"},
-                "bucket": {"purpose": "dataset", "provider": "weka", "region": "us-east-1"},
-                "sharing": {"grants": [{"project_id": vision, "permission": "read"}]},
-            },
-        ),
-    )
+            "launch-drafts",
+            _draft(
+                world,
+                f"sd-seed-{short}-bucket",
+                owner,
+                "p-llm",
+                "storage",
+                ("basics", "bucket", "sharing", "review"),
+                hours_ago=hours - 21,
+                current_step="sharing",
+                inputs={
+                    "basics": {"project_id": llm, "name": f"{short}-eval-sets"},
+                    "bucket": {"purpose": "dataset", "provider": "weka", "region": "us-east-1"},
+                    "sharing": {"grants": [{"project_id": vision, "permission": "read"}]},
+                },
+            ),
+        )

@@ -13,6 +13,7 @@ import pytest
 
 from gateway.ids import encode_global_id
 from gateway.settings import Settings
+from tests import route_operations as ops
 from tests.idempotency_support import LLM, VISION, compute_input, key
 from tests.support import GatewayHarness, build_harness
 
@@ -190,3 +191,23 @@ async def test_a_revoke_removes_the_grantees_list_detail_node_and_mount_at_once(
     assert [e["code"] for e in body["data"]["launchCompute"]["userErrors"]] == ["NOT_FOUND"]
     owner = await ask(harness, "tenant-admin", DETAIL, {"id": SHARED})
     assert [a["kind"] for a in owner["data"]["bucket"]["tabs"]["accessAudiences"]] == ["OWNER"]
+
+
+@pytest.mark.parametrize("persona", ["member", "project-admin", "sa-llm-eval"])
+async def test_every_storage_route_opens_for_the_grantee(harness: GatewayHarness, persona: str) -> None:
+    listed = await ask(harness, persona, ops.document(ops.ROUTES["/storage"]))
+    assert "errors" not in listed, listed
+    rows = {e["node"]["id"]: e["node"] for e in listed["data"]["buckets"]["edges"]}
+    assert rows[SHARED]["viewerAccess"] == {
+        "kind": "GRANT",
+        "readOnly": True,
+        "purpose": "dataset",
+        "granteeProject": {"id": LLM, "name": "LLM Serving"},
+    }
+    assert rows[SHARED]["project"]["name"] == "Research Sandbox"  # who owns it
+    detail = await ask(harness, persona, ops.document(ops.ROUTES["/storage/{id}"]), {"id": SHARED})
+    assert "errors" not in detail, detail
+    assert detail["data"]["bucket"]["viewerAccess"]["grant"]["id"] == SHARED_GRANT
+    assert detail["data"]["bucket"]["project"]["viewerRole"] is None  # not a member of the owning project
+    wizard = await ask(harness, persona, ops.document(ops.ROUTES["/launch/storage"]))
+    assert "errors" not in wizard, wizard

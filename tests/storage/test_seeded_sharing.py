@@ -79,18 +79,23 @@ async def test_the_revoked_grant_shares_nothing(harness: GatewayHarness) -> None
     assert grant["data"]["node"]["active"] is False and grant["data"]["node"]["revokedAt"]
 
 
-async def test_seeded_drafts_are_part_way_and_one_mounts_the_shared_bucket(harness: GatewayHarness) -> None:
-    marco = (await harness.query(DRAFTS, persona="member"))["data"]["launchDrafts"]
-    assert sorted((d["kind"], d["currentStep"]) for d in marco) == [("APP", "STORAGE"), ("COMPUTE", "HARDWARE")]
-    app = next(d for d in marco if d["kind"] == "APP")
+@pytest.mark.parametrize("persona", ["member", "project-admin"])
+async def test_seeded_drafts_are_part_way_and_one_mounts_the_shared_bucket(
+    harness: GatewayHarness, persona: str
+) -> None:
+    drafts = (await harness.query(DRAFTS, persona=persona))["data"]["launchDrafts"]
+    assert sorted((d["kind"], d["currentStep"]) for d in drafts) == [
+        ("APP", "STORAGE"),
+        ("COMPUTE", "HARDWARE"),
+        ("STORAGE", "SHARING"),
+    ]
+    app = next(d for d in drafts if d["kind"] == "APP")
+    assert app["project"]["id"] == encode_global_id("Project", "p-llm")
     assert app["storage"]["mounts"] == [{"bucketId": RESEARCH_DATASETS, "mountPath": "/mnt/research", "readOnly": True}]
     storage_step = next(s for s in app["steps"] if s["step"] == "STORAGE")
     assert storage_step["userErrors"] == [], "the grantee project may mount the shared bucket read-only"
-    priya = (await harness.query(DRAFTS, persona="project-admin"))["data"]["launchDrafts"]
-    assert [(d["kind"], d["currentStep"]) for d in priya] == [("STORAGE", "SHARING")]
-    assert priya[0]["sharing"]["grants"] == [
-        {"projectId": encode_global_id("Project", "p-vision"), "permission": "read"}
-    ]
+    bucket = next(d for d in drafts if d["kind"] == "STORAGE")
+    assert bucket["sharing"]["grants"] == [{"projectId": encode_global_id("Project", "p-vision"), "permission": "read"}]
 
 
 async def test_the_seed_holds_expiring_and_expired_credentials(harness: GatewayHarness) -> None:
