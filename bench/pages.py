@@ -80,7 +80,7 @@ def _create_bucket(_: int, key: str) -> dict[str, Any]:
             "projectId": "UHJvamVjdDpwLXJlc2VhcmNo",
             "name": f"bench-{key[-12:]}",
             "purpose": "artifact",
-            "provider": "weka",
+            "provider": "WEKA",
             "region": "us-east-1",
             "quotaBytes": 1024**3,
         }

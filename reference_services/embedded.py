@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 
@@ -65,9 +66,17 @@ def create_services(
         for resource in resources:
             table = resource.name.replace("-", "_")
             if store.is_empty(table):
-                store.insert_many(table, world.domains.get(domain, {}).get(resource.name, []))
+                store.insert_many(table, oldest_first(world.domains.get(domain, {}).get(resource.name, [])))
         apps[domain] = app
     return apps
+
+
+def oldest_first(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Seeded documents in the order they were created: a listing's newest-first order (the insertion order) is then
+    time order, as it is for everything the commands create later. Documents without ``created_at`` keep theirs."""
+    if not documents or any(not isinstance(d.get("created_at"), str) for d in documents):
+        return documents
+    return sorted(documents, key=lambda d: str(d["created_at"]))  # ISO-8601 UTC strings sort as times; stable
 
 
 def embedded_backends() -> dict[str, Starlette]:

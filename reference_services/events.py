@@ -6,7 +6,8 @@ derived from the document before and after each upsert, not emitted by hand.
 - workloads: ``workload.status_changed`` whenever a workload's status differs from before (a launch is a
   change from no status to ``pending``);
 - account: ``notification.created`` for a new notification (its document as payload) and
-  ``notification.read`` when one gets its ``read_at``.
+  ``notification.read`` when one gets its ``read_at``;
+- storage: ``storage_grant.changed`` when a grant is made or revoked (the grant as payload).
 """
 
 from __future__ import annotations
@@ -53,8 +54,39 @@ def notification_changes(old: Document | None, new: Document) -> list[EventDraft
     return []
 
 
+GRANT_FIELDS = (
+    "id",
+    "bucket_id",
+    "tenant_id",
+    "owner_project_id",
+    "grantee_project_id",
+    "permission",
+    "purpose",
+    "created_at",
+    "created_by",
+    "revoked_at",
+)
+
+
+def grant_changes(old: Document | None, new: Document) -> list[EventDraft]:
+    """``storage_grant.changed`` when a grant is made or revoked: who reaches a bucket changed (both projects')."""
+    if old is not None and bool(old.get("revoked_at")) == bool(new.get("revoked_at")):
+        return []
+    data = {name: new.get(name) for name in GRANT_FIELDS}
+    return [
+        EventDraft(
+            "storage_grant.changed",
+            new["id"],
+            data,
+            tenant_id=new.get("tenant_id"),
+            project_id=new.get("grantee_project_id"),
+        )
+    ]
+
+
 # domain -> table -> change function
 EVENT_SOURCES: Mapping[str, Mapping[str, ChangeFunction]] = {
     "workloads": {"workloads": workload_changes},
     "account": {"notifications": notification_changes},
+    "storage": {"grants": grant_changes},
 }

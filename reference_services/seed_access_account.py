@@ -176,6 +176,9 @@ def seed_access_account(world: World, scale: int = 1) -> None:
     _connectivity_identity_invites_policies(world)
     _account(world)
     seed_audit_events(world, scale)
+    from reference_services.seed_sharing import seed_sharing  # revoked grant, grantee mount, launch drafts
+
+    seed_sharing(world)
 
 
 def _ago(world: World, **delta: float) -> str:

@@ -10,7 +10,11 @@ from typing import Any
 from gateway.errors import BadUserInput
 
 # Domains whose services publish an event stream, and the event types the gateway uses from each.
-STREAMS = {"workloads": ("workload.status_changed",), "account": ("notification.created", "notification.read")}
+STREAMS = {
+    "workloads": ("workload.status_changed",),
+    "account": ("notification.created", "notification.read"),
+    "storage": ("storage_grant.changed",),
+}
 _EVENT_ID = re.compile(r"^(?P<domain>[a-z]+):(?P<stream>[0-9a-f]{1,32}):(?P<seq>[0-9]{1,18})$")
 
 

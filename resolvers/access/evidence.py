@@ -23,6 +23,7 @@ from gateway.errors import BadUserInput, Forbidden
 from gateway.loaders import ALL_TENANTS
 from gateway.viewer import Viewer
 from resolvers.access.scope import AccessScope
+from resolvers.shared.links import console_path
 from resolvers.shared.scope import not_found
 from resolvers.shared.shapes import DEFAULT_FIRST, PageOf, check_first, decode_cursor, page_of
 
@@ -302,7 +303,7 @@ def target_route(event: AuditEvent) -> str | None:
     template = TARGET_ROUTES.get(event.target_type)
     if template is None or ("{id}" in template and not event.target_id):
         return None
-    return template.format(id=event.target_id or "")
+    return console_path(template.format(id=event.target_id or ""))  # its ids as the routes' global ids
 
 
 def details(event: AuditEvent) -> list[tuple[str, str]]:

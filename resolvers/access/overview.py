@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from gateway.context import RequestContext
 from resolvers.access import sections
 from resolvers.access.scope import AccessScope
+from resolvers.shared import links
 from resolvers.shared.attention import (
     AttentionAction,
     AttentionItem,
@@ -92,7 +93,7 @@ async def credential_attention(
         where = KIND_LABELS[credential.kind] + (
             f" in {_project_name(scope, credential.project_id)}" if credential.project_id else ""
         )
-        route = f"/access/credentials?credential={credential.id}"
+        route = links.route("/access/credentials", credential=credential.id)
         if status == "expired":
             items.append(
                 AttentionItem(
@@ -141,7 +142,7 @@ async def access_attention(ctx: RequestContext, scope: AccessScope) -> list[Atte
                     Severity.CRITICAL,
                     f"SSO integration {idp.display_name} is degraded",
                     idp.status_reason or "The integration is not syncing.",
-                    AttentionAction("Review integration", f"/access/identity?integration={idp.id}"),
+                    AttentionAction("Review integration", links.route("/access/identity", integration=idp.id)),
                     "identity_provider",
                     idp.id,
                 )
@@ -156,9 +157,7 @@ async def access_attention(ctx: RequestContext, scope: AccessScope) -> list[Atte
                 Severity.CRITICAL if pressure.state == "at_limit" else Severity.WARNING,
                 f"{what} quota of {_project_name(scope, project)} at {percent}%",
                 "New launches that need more will be denied until usage drops or the quota is raised.",
-                AttentionAction(
-                    "Review entitlements", "/access/entitlements" + (f"?project={project}" if project else "")
-                ),
+                AttentionAction("Review entitlements", links.route("/access/entitlements", project=project)),
                 "entitlement",
                 pressure.entitlement.id,
             )
@@ -171,7 +170,9 @@ async def access_attention(ctx: RequestContext, scope: AccessScope) -> list[Atte
                     Severity.INFO,
                     f"Invite to {invite.email} expires {humanize_delta(invite.expires_at)}",
                     f"Invited as {invite.role.replace('_', ' ')} of {_project_name(scope, invite.project_id)}.",
-                    AttentionAction("Resend invite", f"/access/memberships?tab=invites&invite={invite.id}"),
+                    AttentionAction(
+                        "Resend invite", links.route("/access/memberships", tab="invites", invite=invite.id)
+                    ),
                     "invite",
                     invite.id,
                     invite.expires_at,

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from gateway.backends.account.models import Notification
 from gateway.backends.events import EventsExpired, WorkloadStatusPayload, replay_events
+from gateway.backends.storage.models import Grant
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput
 from gateway.events.bus import live_event
@@ -33,6 +34,7 @@ log = logging.getLogger("gateway.live")
 NOTIFICATION_CREATED = "notification.created"
 NOTIFICATION_READ = "notification.read"
 WORKLOAD_STATUS_CHANGED = "workload.status_changed"
+STORAGE_GRANT_CHANGED = "storage_grant.changed"
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,62 @@ async def workload_status_changes(
                 continue
             current = await _viewer_now(ctx)
             if (change := _visible_change(event, current, project_id)) is not None:
+                _fresh_loaders(ctx)
+                yield change
+    finally:
+        hub.unsubscribe(subscription)
+
+
+@dataclass(frozen=True)
+class StorageAccessChange:
+    """A grant was made or revoked: who reaches its bucket changed."""
+
+    event_id: str
+    grant: Grant
+    changed_at: datetime
+
+
+def _visible_grant_change(event: LiveEvent, viewer: Viewer) -> StorageAccessChange | None:
+    """The change when the viewer sees the owning or the grantee project (a grantee learns its access ended)."""
+    if event.type != STORAGE_GRANT_CHANGED:
+        return None
+    try:
+        grant = Grant.model_validate(event.data)
+    except ValidationError:
+        log.warning("skipped a malformed %s event (%s)", event.type, event.event_id)
+        return None
+    if not viewer.is_operator and grant.tenant_id != viewer.tenant_id:
+        return None
+    if not (viewer.can_see_project(grant.owner_project_id) or viewer.can_see_project(grant.grantee_project_id)):
+        return None
+    return StorageAccessChange(event.event_id, grant, datetime.fromisoformat(event.at.replace("Z", "+00:00")))
+
+
+async def storage_access_changes(ctx: RequestContext, after: str | None = None) -> AsyncIterator[StorageAccessChange]:
+    """Grants made or revoked on buckets the viewer's projects own or are granted: open storage pages refresh."""
+    viewer = await ctx.viewer()
+    if after is not None:
+        parse_event_id(after, "storage")
+    topics = ["tenant:*"] if viewer.is_operator else [f"tenant:{viewer.tenant_id}"] if viewer.tenant_id else []
+    hub, subscription = await _subscribe(ctx, topics)
+    try:
+        last: tuple[str, int] | None = None
+        if after is not None:
+            filters = {"type": [STORAGE_GRANT_CHANGED]}
+            if not viewer.is_operator and viewer.tenant_id:
+                filters["tenant_id"] = [viewer.tenant_id]
+            async for event in _replay(ctx, "storage", after, filters):
+                last = (event.stream, event.seq)
+                if (change := _visible_grant_change(event, viewer)) is not None:
+                    _fresh_loaders(ctx)
+                    yield change
+        while True:
+            _fresh_loaders(ctx)
+            event = await subscription.next()
+            if _already_sent(event, last):
+                continue
+            current = await _viewer_now(ctx)
+            if (change := _visible_grant_change(event, current)) is not None:
                 _fresh_loaders(ctx)
                 yield change
     finally:

@@ -16,11 +16,13 @@ OPERATORS = frozenset({"operator"})
 
 @dataclass(frozen=True)
 class Route:
-    """A console route and the personas that may open it."""
+    """A console route and the personas that may open it; ``id_type`` names the type whose global id fills
+    ``{id}`` (operations/index.json's route variables agree)."""
 
     path: str
     label: str
     personas: frozenset[str]
+    id_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ GROUPS: tuple[Group, ...] = (
         "cpu",
         (
             Route("/workloads", "All workloads", TENANT_PERSONAS),
-            Route("/workloads/{id}", "Workload detail", TENANT_PERSONAS),
+            Route("/workloads/{id}", "Workload detail", TENANT_PERSONAS, "Workload"),
             Route("/launch/compute", "Launch compute", TENANT_PERSONAS),
         ),
     ),
@@ -66,7 +68,7 @@ GROUPS: tuple[Group, ...] = (
         "database",
         (
             Route("/storage", "Buckets", TENANT_PERSONAS),
-            Route("/storage/{id}", "Bucket detail", TENANT_PERSONAS),
+            Route("/storage/{id}", "Bucket detail", TENANT_PERSONAS, "Bucket"),
             Route("/launch/storage", "Create bucket", TENANT_PERSONAS),
         ),
     ),
@@ -110,11 +112,11 @@ GROUPS: tuple[Group, ...] = (
             Route("/platform/evidence", "Evidence", OPERATORS),
             Route("/platform/finance", "Finance", OPERATORS),
             Route("/platform/iam", "IAM", OPERATORS),
-            Route("/platform/nodes/{id}", "Node detail", OPERATORS),
-            Route("/platform/maas/hubs/{id}", "MAAS hub detail", OPERATORS),
-            Route("/platform/maas/sites/{id}", "MAAS site detail", OPERATORS),
-            Route("/platform/onboarding/{id}", "Onboarding detail", OPERATORS),
-            Route("/platform/decommission/{id}", "Decommission detail", OPERATORS),
+            Route("/platform/nodes/{id}", "Node detail", OPERATORS, "PlatformNode"),
+            Route("/platform/maas/hubs/{id}", "MAAS hub detail", OPERATORS, "MaasHub"),
+            Route("/platform/maas/sites/{id}", "MAAS site detail", OPERATORS, "MaasSite"),
+            Route("/platform/onboarding/{id}", "Onboarding detail", OPERATORS, "OnboardingTask"),
+            Route("/platform/decommission/{id}", "Decommission detail", OPERATORS, "DecommissionTask"),
         ),
     ),
 )
@@ -127,7 +129,8 @@ UTILITIES: tuple[Route, ...] = (
 )
 
 LANDINGS: tuple[Route, ...] = (
-    Route("/tenant/overview", "Tenant overview", frozenset({"tenant_admin"})),
+    # Operators call tenantOverview too (naming the tenant, read-only): the shell offers it to them.
+    Route("/tenant/overview", "Tenant overview", frozenset({"tenant_admin", "operator"})),
     Route("/project/overview", "Project overview", TENANT_PERSONAS),
 )
 

@@ -32,6 +32,7 @@ from resolvers.access import evidence, sections
 from resolvers.access.overview import AccessCounts, access_attention, access_counts
 from resolvers.access.scope import AccessScope, access_scope
 from resolvers.account.queries import FINANCE_ROUTE, Runway, runway_attention, runway_of
+from resolvers.shared import links
 from resolvers.shared.attention import AttentionAction, AttentionItem, Severity, ordered
 from resolvers.shared.scope import not_found
 from resolvers.shared.shapes import AVAILABLE, Availability, Money, empty, runtime_condition
@@ -69,7 +70,7 @@ class Overview:
     @property
     def route(self) -> str:
         """The console route of this overview."""
-        return f"/project/overview?project={self.project.id}" if self.project else "/tenant/overview"
+        return links.route("/project/overview", project=self.project.id) if self.project else "/tenant/overview"
 
     async def active_workloads(self) -> tuple[list[Workload], int]:
         """The subject's active workloads, newest first, and how many there are (one call, shared)."""
@@ -251,7 +252,7 @@ async def workload_summary(overview: Overview) -> WorkloadSummary:
     items, total = await overview.active_workloads()
     statuses: Counter[str] = Counter(w.status for w in items)
     billing = [w for w in items if w.status in lifecycle.BILLING_STATES]
-    route = f"/workloads?project={overview.project.id}" if overview.project else "/workloads"
+    route = links.route("/workloads", project=overview.project.id if overview.project else None)
     return WorkloadSummary(
         active=total,
         complete=len(items) >= total,
@@ -294,14 +295,14 @@ async def _workload_attention(overview: Overview) -> list[AttentionItem]:
         )
     if len(failed) > FAILED_ITEMS:
         more = len(failed) - FAILED_ITEMS
-        where = f"?project={overview.project.id}&status=failed" if overview.project else "?status=failed"
+        project = overview.project.id if overview.project else None
         found.append(
             AttentionItem(
                 "workloads_failed",
                 Severity.WARNING,
                 f"{more} more failed workloads",
                 "Restart or terminate them so they stop holding quota.",
-                AttentionAction("Review failed workloads", "/workloads" + where),
+                AttentionAction("Review failed workloads", links.route("/workloads", project=project, status="failed")),
             )
         )
     return found

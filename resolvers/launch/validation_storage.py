@@ -22,6 +22,7 @@ from resolvers.launch.plan import (
     local_or_none,
 )
 from resolvers.launch.quota import storage_quota_problem
+from resolvers.storage.access import project_access, viewer_access
 
 REGION = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 
@@ -39,21 +40,18 @@ async def storage_step(
         problems.add("storage", f"At most {MAX_MOUNTS} buckets per launch.", "INVALID", "mounts")
     locals_ = [local_or_none(m.bucket_id, "Bucket") for m in step.mounts[:MAX_MOUNTS]]
     buckets = await ctx.loaders.storage.buckets.load_many([b or "" for b in locals_])
-    grants = await ctx.loaders.storage.grants_by_bucket.load_many([b.id for b in buckets if b is not None])
-    granted = {
-        g.bucket_id: g
-        for gs in grants
-        for g in gs
-        if plan and g.grantee_project_id == plan.project.id and g.revoked_at is None
-    }
+    seen = await viewer_access(ctx, buckets)
+    reach = await project_access(ctx, buckets, plan.project.id) if plan is not None else seen
     paths: set[str] = set()
     mounts: list[tuple[str, str, bool]] = []
-    for index, (choice, bucket) in enumerate(zip(step.mounts[:MAX_MOUNTS], buckets, strict=True)):
+    for index, (choice, bucket, visible, access) in enumerate(
+        zip(step.mounts[:MAX_MOUNTS], buckets, seen, reach, strict=True)
+    ):
         where = ("mounts", str(index))
-        if bucket is None or not viewer.can_see_project(bucket.project_id):
+        if bucket is None or visible is None:
             problems.add("storage", "No bucket with this id.", "NOT_FOUND", *where, "bucketId")
             continue
-        if plan is not None and bucket.project_id != plan.project.id and bucket.id not in granted:
+        if access is None:
             problems.add(
                 "storage",
                 f"{bucket.name} is not shared with this project; ask its owners for a grant.",
@@ -62,7 +60,7 @@ async def storage_step(
                 "bucketId",
             )
             continue
-        read_only = choice.read_only or (bucket.id in granted and granted[bucket.id].permission == "read")
+        read_only = choice.read_only or access.permission == "read"  # a read grant mounts read-only
         if _bad_path(choice.mount_path, paths):
             problems.add("storage", "Mount paths are distinct paths under /mnt/.", "INVALID", *where, "mountPath")
             continue

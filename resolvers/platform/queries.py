@@ -30,6 +30,7 @@ from gateway.viewer import Viewer
 from resolvers.platform import lifecycle
 from resolvers.platform.lifecycle import Operation
 from resolvers.platform.relations import FleetView, Mode
+from resolvers.shared.links import console_path
 from resolvers.shared.scope import not_found
 from resolvers.shared.shapes import check_first
 
@@ -75,7 +76,10 @@ async def require_operator(ctx: RequestContext) -> Viewer:
 
 def route(kind: str, local_id: str) -> str:
     """Console route of a platform object (node, site, hub, onboarding, decommission, signal, ...)."""
-    return _ROUTES[kind].format(id=local_id)
+    link = console_path(_ROUTES[kind].format(id=local_id))  # its ids as the routes' global ids
+    if link is None:
+        raise ValueError(f"not a console route: {kind} {local_id!r}")
+    return link
 
 
 @dataclass(frozen=True)

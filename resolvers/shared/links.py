@@ -1,15 +1,105 @@
-"""Links the gateway hands to the console: only relative console routes ever pass."""
+"""Links the gateway hands to the console: built from the route table with global ids; only relative console routes
+ever pass.
+
+``route`` builds every link the gateway makes from a route of ``resolvers.console.navigation`` (the table
+operations/index.json agrees with), so ``{id}`` is always the global id the route's operation takes.
+``console_path`` vets a link a backend sent (notifications, catalog entries) and rewrites the plain ids the
+services keep into the same global ids.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
+from urllib.parse import parse_qsl, urlencode
+
+from gateway.errors import BadUserInput
+from gateway.ids import decode_global_id, encode_global_id, is_valid_id
+
 MAX_ROUTE_LENGTH = 512
+# Query parameters that name an object: the type of the global id they carry (``?project=`` is the overview's
+# `project` variable; the others select or highlight a row of the page).
+QUERY_ID_TYPES: Mapping[str, str] = {
+    "project": "Project",
+    "tenant": "Tenant",
+    "credential": "Credential",
+    "integration": "SsoIntegration",
+    "invite": "Invite",
+    "serviceAccount": "ServiceAccount",
+    "signal": "OpsSignal",
+    "image": "ProvisioningImage",
+    "profile": "ProvisioningProfile",
+    "account": "OperatorAccount",
+}
+
+
+@cache
+def _templates() -> dict[str, str | None]:
+    from resolvers.console.navigation import all_routes  # the route table (a sibling package of this layer)
+
+    return {r.path: r.id_type for r in all_routes()}
+
+
+def _global(type_name: str, value: str) -> str:
+    """``value`` as a global id of ``type_name`` (already one: unchanged)."""
+    try:
+        decode_global_id(value, expected=type_name)
+        return value
+    except BadUserInput:
+        return encode_global_id(type_name, value)
+
+
+def route(path: str, local_id: str | None = None, *, fragment: str | None = None, **query: str | None) -> str:
+    """The console link to ``path`` (a route of the table), ``{id}``/``{slug}`` filled: ``{id}`` with the global id
+    of the route's type; query values named in ``QUERY_ID_TYPES`` become global ids too (None values are left out).
+    A path outside the table is a programming error (``KeyError``)."""
+    id_type = _templates()[path]
+    link = path
+    if "{id}" in path:
+        if local_id is None or id_type is None:
+            raise ValueError(f"{path} needs an id")
+        link = path.replace("{id}", _global(id_type, local_id))
+    elif "{slug}" in path:
+        if local_id is None:
+            raise ValueError(f"{path} needs a slug")
+        link = path.replace("{slug}", local_id)
+    given = {
+        name: _global(QUERY_ID_TYPES[name], value) if name in QUERY_ID_TYPES else value
+        for name, value in query.items()
+        if value is not None
+    }
+    if given:
+        link += "?" + urlencode(given)
+    return link + (f"#{fragment}" if fragment else "")
 
 
 def console_path(value: str | None) -> str | None:
-    """``value`` when it is a relative console route (``/...``); None for absolute URLs, ``//host``
-    forms, backslashes or control characters, so a backend can never steer a page to an endpoint."""
+    """``value`` when it is a relative console route (``/...``), its plain ids made global ids; None for absolute
+    URLs, ``//host`` forms, backslashes or control characters, so a backend can never steer a page to an endpoint."""
     if value is None or len(value) > MAX_ROUTE_LENGTH or not value.startswith("/") or value.startswith("//"):
         return None
     if "\\" in value or any(ch.isspace() or ord(ch) < 32 for ch in value):
         return None
-    return value
+    return _with_global_ids(value)
+
+
+def _with_global_ids(value: str) -> str:
+    rest, _, fragment = value.partition("#")
+    path, _, query = rest.partition("?")
+    parts = path.split("/")
+    for template, id_type in _templates().items():
+        shape = template.split("/")
+        if id_type is None or len(shape) != len(parts):
+            continue
+        if all(t == p or t == "{id}" for t, p in zip(shape, parts, strict=True)):
+            slot = shape.index("{id}")
+            if is_valid_id(parts[slot]):
+                parts[slot] = _global(id_type, parts[slot])
+            break
+    link = "/".join(parts)
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        link += "?" + urlencode(
+            [(k, _global(QUERY_ID_TYPES[k], v) if k in QUERY_ID_TYPES and is_valid_id(v) else v) for k, v in pairs]
+        )
+    return link + (f"#{fragment}" if fragment else "")

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput, NotFound
 from gateway.ids import decode_global_id
+from gateway.viewer import Viewer
 
 MAX_FILTER_VALUES = 100
 
@@ -18,6 +19,14 @@ async def visible_projects(ctx: RequestContext, requested: Iterable[str] | None 
     if requested is None:
         return sorted(visible)
     return sorted(p for p in requested if p in visible)
+
+
+def project_role(viewer: Viewer, project_id: str) -> str | None:
+    """The viewer's role in a project: member or admin (tenant admins: admin); None where they hold none, which
+    includes platform operators, who see every project read-only without being members of any."""
+    if viewer.is_operator:
+        return None
+    return viewer.project_roles.get(project_id)
 
 
 def local_id(global_id: str, type_name: str, argument: str = "id") -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gateway.backends._loaders import alongside
@@ -10,11 +11,26 @@ from gateway.backends.access.models import Project
 from gateway.backends.storage.models import Bucket, BucketEvent, BucketObject, Grant, LifecycleRule, StorageProvider
 from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
-from resolvers.shared.scope import filter_values
+from gateway.errors import BackendBadResponse
+from resolvers.shared.links import route
+from resolvers.shared.scope import filter_values, not_found, visible_projects
 from resolvers.shared.scoped import ScopedResource
-from resolvers.shared.shapes import AVAILABLE, Availability, PageOf, read_model_gap
+from resolvers.shared.shapes import (
+    AVAILABLE,
+    Availability,
+    AvailabilityState,
+    PageOf,
+    read_model_gap,
+    runtime_condition,
+    check_first,
+    decode_cursor,
+    encode_cursor,
+)
+from resolvers.storage.access import access_of, granted_elsewhere, tenant_grants, viewer_access
 
 NEAR_QUOTA = 0.85
+LISTING_READ = 1000  # the storage service's largest page
+MAX_LISTING_READS = 20  # a grantee's list reads at most this many pages of the owners' buckets
 
 
 @dataclass(frozen=True)
@@ -77,7 +93,7 @@ class LifecycleTab:
 
 def console_route(bucket: Bucket, tab: str | None = None) -> str:
     """The console route of a bucket (or one of its tabs)."""
-    return f"/storage/{bucket.id}" + (f"?tab={tab}" if tab else "")
+    return route("/storage/{id}", bucket.id, tab=tab)
 
 
 BUCKETS: ScopedResource[Bucket] = ScopedResource(
@@ -93,19 +109,82 @@ async def list_buckets(
     project_ids: Sequence[str] | None,
     providers: Sequence[str] | None,
 ) -> PageOf[Bucket]:
-    """A page of the buckets the viewer may see, newest first."""
+    """A page of the buckets the viewer may see, newest first: their projects' own and those shared with them."""
     filters = {"provider": filter_values(providers, "filter.providers")}
-    return await BUCKETS.page(ctx, first=first, after=after, project_ids=project_ids, filters=filters)
+    check_first(first)
+    decode_cursor(after)  # a forged cursor is refused before any service is asked
+    projects = await visible_projects(ctx, project_ids)
+    granted = await granted_elsewhere(ctx, projects, narrowed=project_ids is not None)
+    if not granted:
+        page = await BUCKETS.page(ctx, first=first, after=after, project_ids=project_ids, filters=filters)
+    else:
+        page = await _page_with_granted(
+            ctx, first=first, after=after, projects=projects, granted=granted, filters=filters
+        )
+    viewer = await ctx.viewer()
+    if granted and viewer.tenant_id is not None:  # grants are read already: the rows' audiences read no more
+        await tenant_grants(ctx, viewer.tenant_id, [b.id for b in page.items if b.tenant_id == viewer.tenant_id])
+    return page
+
+
+async def _page_with_granted(
+    ctx: RequestContext,
+    *,
+    first: int,
+    after: str | None,
+    projects: Sequence[str],
+    granted: Sequence[Grant],
+    filters: Mapping[str, Sequence[str] | None],
+) -> PageOf[Bucket]:
+    """The viewer's buckets and the ones shared with them, in the service's newest-first order.
+
+    One listing of the owning projects too (the service filters by project, not by grant), kept to the viewer's
+    projects' buckets and the granted ones; paged here by the service's positions, so cursors stay its cursors.
+    """
+    check_first(first)
+    position = int(after_position) if (after_position := decode_cursor(after)) is not None else None
+    shared = {g.bucket_id for g in granted}
+    query: dict[str, Sequence[str]] = {"project_id": sorted({*projects, *(g.owner_project_id for g in granted)})}
+    query.update({key: values for key, values in filters.items() if values})
+    kept: list[tuple[Bucket, str]] = []
+    backend_after: str | None = None
+    for _ in range(MAX_LISTING_READS):
+        listed = await ctx.backends.storage.list_buckets(query, limit=LISTING_READ, after=backend_after)
+        kept.extend(
+            (b, c)
+            for b, c in zip(listed.items, listed.cursors, strict=True)
+            if b.project_id in projects or b.id in shared
+        )
+        backend_after = listed.next_cursor
+        if backend_after is None:
+            break
+    else:
+        raise BackendBadResponse("the bucket listing did not end within its read budget", service="storage")
+    remaining = [(b, c) for b, c in kept if position is None or int(c) < position]
+    loader = ctx.loaders.storage.buckets
+    for bucket, _cursor in remaining[:first]:
+        loader.prime(bucket.id, bucket)
+    return PageOf(
+        items=[b for b, _ in remaining[:first]],
+        cursors=[encode_cursor(c) for _, c in remaining[:first]],
+        has_next_page=len(remaining) > first,
+        total_count=len(kept),
+    )
 
 
 async def get_buckets(ctx: RequestContext, ids: Sequence[str]) -> list[Bucket | None]:
-    """Buckets by id; None for missing or out-of-scope ids."""
-    return await BUCKETS.get_many(ctx, ids)
+    """Buckets by id; None for missing ones and ones the viewer reaches neither as owner nor by an active grant."""
+    found = await ctx.loaders.storage.buckets.load_many(list(ids))
+    reach = await viewer_access(ctx, found)
+    return [b if access is not None else None for b, access in zip(found, reach, strict=True)]
 
 
 async def get_bucket(ctx: RequestContext, bucket_id: str) -> Bucket:
     """One bucket, or ``NotFound`` (also when out of scope)."""
-    return await BUCKETS.get(ctx, bucket_id)
+    (found,) = await get_buckets(ctx, [bucket_id])
+    if found is None:
+        raise not_found("bucket")
+    return found
 
 
 def usage(bucket: Bucket) -> Usage:
@@ -161,8 +240,17 @@ async def mounted_workloads(ctx: RequestContext, bucket: Bucket) -> list[BucketM
 
 
 async def access_audiences(ctx: RequestContext, bucket: Bucket) -> list[Audience]:
-    """The owning project, then every active grant, with projects resolved."""
-    grants = [g for g in await ctx.loaders.storage.grants_by_bucket.load(bucket.id) if g.revoked_at is None]
+    """The owning project, then the active grants the viewer may see: every one for the owner's side, only the
+    grants to the viewer's own projects for a grantee (who does not learn who else the bucket is shared with)."""
+    viewer, access, found = await asyncio.gather(
+        ctx.viewer(), access_of(ctx, bucket), ctx.loaders.storage.grants_by_bucket.load(bucket.id)
+    )
+    grants = [
+        g
+        for g in found
+        if g.revoked_at is None
+        and ((access is not None and access.is_owner) or viewer.can_see_project(g.grantee_project_id))
+    ]
     projects = await ctx.loaders.access.projects.load_many([bucket.project_id, *(g.grantee_project_id for g in grants)])
     audiences = [Audience("owner", projects[0], "read_write", None, None)]
     audiences.extend(
@@ -172,8 +260,15 @@ async def access_audiences(ctx: RequestContext, bucket: Bucket) -> list[Audience
     return audiences
 
 
+OWNER_ONLY = "Managed by the bucket's owning project; this project reaches the bucket through a grant."
+
+
 async def lifecycle(ctx: RequestContext, bucket: Bucket) -> LifecycleTab:
-    """Lifecycle rules, with whether the provider's enforcement is validated."""
+    """Lifecycle rules, with whether the provider's enforcement is validated (the owner's side only)."""
+    access = await access_of(ctx, bucket)
+    if access is None or not access.is_owner:
+        owner_only = runtime_condition(OWNER_ONLY, route("/storage/{id}", bucket.id))
+        return LifecycleTab(owner_only, [], owner_only)
     validated, note = _capability(await provider(ctx, bucket), "lifecycle_rules")
     if validated:
         return LifecycleTab(AVAILABLE, bucket.lifecycle_rules, AVAILABLE)
@@ -185,6 +280,8 @@ async def lifecycle(ctx: RequestContext, bucket: Bucket) -> LifecycleTab:
 
 
 async def events(ctx: RequestContext, bucket: Bucket) -> list[BucketEvent]:
-    """The bucket's events, newest first."""
-    found = await ctx.loaders.storage.events_by_bucket.load(bucket.id)
+    """The bucket's events, newest first; a grantee does not see the owner's sharing with others."""
+    access, found = await asyncio.gather(access_of(ctx, bucket), ctx.loaders.storage.events_by_bucket.load(bucket.id))
+    if access is None or not access.is_owner:
+        found = [e for e in found if not e.type.startswith("grant_")]
     return sorted(found, key=lambda e: (e.at, e.id), reverse=True)

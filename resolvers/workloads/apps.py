@@ -11,13 +11,18 @@ from gateway.backends.workloads.models import App, AppLaunchDefaults, Workload
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput
 from resolvers.platform import compute
-from resolvers.shared.links import console_path
+from resolvers.shared.links import console_path, route
 from resolvers.shared.scope import not_found
 from resolvers.shared.shapes import Money
 
 MAX_SLUG_LENGTH = 64
 # Where each launch dependency is managed outside the wizard (which can also create it inline).
-MANAGE_ROUTES = {"ssh_key": "/account/security", "bucket": "/storage", "service_account": "/access/service-accounts"}
+# SSH keys are credentials of their owner: listed on /access/credentials, not on /account/security.
+MANAGE_ROUTES = {
+    "ssh_key": route("/access/credentials"),
+    "bucket": route("/storage"),
+    "service_account": route("/access/service-accounts"),
+}
 KIND_LABELS = {"compute": "compute", "jupyter": "JupyterLab", "vllm": "vLLM serving", "training": "training"}
 
 
@@ -63,12 +68,12 @@ class LaunchPlan:
 
 def app_route(app: App) -> str:
     """The app's detail page."""
-    return f"/apps/{app.slug}"
+    return route("/apps/{slug}", app.slug)
 
 
 def launch_route(app: App) -> str:
     """The app's launch wizard."""
-    return f"/launch/app/{app.slug}"
+    return route("/launch/app/{slug}", app.slug)
 
 
 def docs_route(app: App) -> str | None:

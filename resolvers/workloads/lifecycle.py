@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.backends.workloads.models import WorkloadEvent
+from resolvers.shared import links
 
 ORDER = ("pending", "provisioning", "running", "stopping", "stopped", "failed", "terminating", "terminated")
 HAPPY_PATH = ("pending", "provisioning", "running")
@@ -94,8 +95,8 @@ def lifecycle_actions(status: str, status_reason: str | None = None) -> list[Act
 def launch_route(kind: str, app_slug: str | None = None) -> str:
     """Where to launch another workload like this one: its app's wizard, else its kind's."""
     if app_slug:
-        return f"/launch/app/{app_slug}"
-    return f"/launch/{'compute' if kind == 'compute' else 'app/' + kind}"
+        return links.route("/launch/app/{slug}", app_slug)
+    return links.route("/launch/compute") if kind == "compute" else links.route("/launch/app/{slug}", kind)
 
 
 def primary_action(

@@ -13,6 +13,7 @@ from gateway.backends.platform.models import GpuNode
 from gateway.backends.storage.models import Bucket, Mount
 from gateway.backends.workloads.models import Workload, WorkloadEvent, WorkloadMetrics
 from gateway.context import RequestContext
+from resolvers.shared.links import route
 from resolvers.shared.scope import filter_values
 from resolvers.shared.scoped import ScopedResource
 from resolvers.shared.shapes import AVAILABLE, Availability, Money, PageOf, empty, now, runtime_condition
@@ -94,8 +95,7 @@ class EffectiveConfig:
 
 def console_route(workload: Workload, tab: str | None = None) -> str:
     """The console route of a workload (or one of its tabs)."""
-    base = f"/workloads/{workload.id}"
-    return f"{base}?tab={tab}" if tab else base
+    return route("/workloads/{id}", workload.id, tab=tab)
 
 
 WORKLOADS: ScopedResource[Workload] = ScopedResource(
@@ -297,20 +297,17 @@ async def metrics(ctx: RequestContext, workload: Workload) -> MetricsView:
 
 
 async def mounts(ctx: RequestContext, workload: Workload) -> list[MountView]:
-    """Storage mounts resolved to buckets."""
+    """Storage mounts resolved to buckets (a bucket shared with the workload's project by a grant included)."""
+    from resolvers.storage.access import viewer_access  # storage's one scope check
+
     found = await ctx.loaders.storage.mounts_by_workload.load(workload.id)
-    # A mount carries its bucket when the service sends it; only the others are read by id.
+    # A mount carries its bucket when the service sends it; only the others are read by id. Either way the
+    # viewer must reach the bucket (owner or active grant), checked in one place.
     missing = [m.bucket_id for m in found if m.bucket is None]
-    if missing:
-        viewer, by_id = await alongside(ctx.viewer(), ctx.loaders.storage.buckets.load_many(missing))
-    else:
-        viewer, by_id = await ctx.viewer(), []
-    loaded = iter(by_id)
+    loaded = iter(await ctx.loaders.storage.buckets.load_many(missing) if missing else [])
     buckets = [m.bucket if m.bucket is not None else next(loaded) for m in found]
-    return [
-        MountView(m, b if b is not None and viewer.can_see_project(b.project_id) else None)
-        for m, b in zip(found, buckets, strict=True)
-    ]
+    reach = await viewer_access(ctx, buckets)
+    return [MountView(m, b if access is not None else None) for m, b, access in zip(found, buckets, reach, strict=True)]
 
 
 def prefetch_mounts(ctx: RequestContext, workload_id: str) -> None:
@@ -374,7 +371,7 @@ async def next_steps(ctx: RequestContext, workload: Workload) -> list[NextStep]:
                 NextStep(
                     "Share checkpoints",
                     "Grant another project read access to the checkpoint bucket.",
-                    f"/storage/{workload.training.checkpoint_bucket_id}?tab=access",
+                    route("/storage/{id}", workload.training.checkpoint_bucket_id, tab="access"),
                 )
             )
         if workload.kind == "vllm":

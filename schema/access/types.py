@@ -11,6 +11,7 @@ from gateway.backends.access import models as backend
 from gateway.ids import encode_global_id
 from gateway.viewer import Viewer as ViewerModel
 from resolvers.access import queries as resolve
+from resolvers.shared.scope import project_role
 from schema.shared.types import Info, Node
 
 
@@ -68,9 +69,11 @@ class Project(Node):
         (found,) = await resolve.get_tenants(info.context, [self.model.tenant_id])
         return Tenant.of(found) if found else None
 
-    @strawberry.field(description="The viewer's role in this project (admin for tenant admins, null if none).")
+    @strawberry.field(
+        description="The viewer's role in this project (admin for tenant admins; null if none, as for operators)."
+    )
     async def viewer_role(self, info: Info) -> ProjectRole | None:
-        role = (await info.context.viewer()).project_roles.get(self.model.id)
+        role = project_role(await info.context.viewer(), self.model.id)
         return ProjectRole(role) if role else None
 
 

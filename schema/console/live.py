@@ -14,11 +14,15 @@ import strawberry
 
 from gateway.ids import encode_global_id
 from resolvers.console import live as resolve
+from resolvers.console.live import StorageAccessChange
 from resolvers.shared.scope import local_id
+from resolvers.storage.queries import get_buckets
 from resolvers.workloads.queries import get_workloads
 from schema.account.notifications import Notification
 from schema.shared.permissions import Authenticated
 from schema.shared.types import Info
+from schema.storage.grants import StorageGrant
+from schema.storage.types import Bucket
 from schema.workloads.types import Workload, WorkloadKind, WorkloadStatus, workload_type
 
 EVENT_ID_DESCRIPTION = (
@@ -76,6 +80,40 @@ class WorkloadStatusChangedEvent:
         )
 
 
+@strawberry.type(description="A grant on a bucket your projects own or are granted was made or revoked.")
+class StorageAccessChangedEvent:
+    event_id: str = strawberry.field(description=EVENT_ID_DESCRIPTION)
+    bucket_id: strawberry.ID = strawberry.field(description="Global id of the bucket whose access changed.")
+    grantee_project_id: strawberry.ID = strawberry.field(description="Global id of the project the grant is for.")
+    active: bool = strawberry.field(description="False when the grant was revoked: the grantee no longer reaches it.")
+    changed_at: datetime = strawberry.field(description="When the change was recorded.")
+    model: strawberry.Private[StorageAccessChange]
+
+    @strawberry.field(description="The grant as the event carried it.")
+    def grant(self) -> StorageGrant:
+        return StorageGrant.of(self.model.grant)
+
+    @strawberry.field(
+        description="The bucket as it is now, read when the event is delivered (null once you no longer reach it, "
+        "as a grantee after a revoke)."
+    )
+    async def bucket(self, info: Info) -> Bucket | None:
+        (found,) = await get_buckets(info.context, [self.model.grant.bucket_id])
+        return Bucket.of(found) if found is not None else None
+
+    @classmethod
+    def of(cls, change: StorageAccessChange) -> StorageAccessChangedEvent:
+        """From the resolver's change."""
+        return cls(
+            event_id=change.event_id,
+            bucket_id=strawberry.ID(encode_global_id("Bucket", change.grant.bucket_id)),
+            grantee_project_id=strawberry.ID(encode_global_id("Project", change.grant.grantee_project_id)),
+            active=change.grant.revoked_at is None,
+            changed_at=change.changed_at,
+            model=change,
+        )
+
+
 @strawberry.type(
     description="Live updates for open pages: subscribe over graphql-transport-ws on /graphql, or "
     "POST with `Accept: text/event-stream` (GraphQL over SSE)."
@@ -110,6 +148,19 @@ class Subscription:
         project_id = local_id(project, "Project", "project") if project is not None else None
         async for change in resolve.workload_status_changes(info.context, project_id, after):
             yield WorkloadStatusChangedEvent.of(change)
+
+    @strawberry.subscription(
+        permission_classes=[Authenticated],
+        description="Grants made or revoked on buckets your projects own or are granted (storage pages refresh; a "
+        "grantee learns at once that a revoke ended its access).",
+    )
+    async def storage_access_changed(
+        self,
+        info: Info,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+    ) -> AsyncGenerator[StorageAccessChangedEvent, None]:
+        async for change in resolve.storage_access_changes(info.context, after):
+            yield StorageAccessChangedEvent.of(change)
 
     @strawberry.subscription(
         permission_classes=[Authenticated],

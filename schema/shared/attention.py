@@ -34,7 +34,7 @@ class AttentionItem:
     detail: str = strawberry.field(description="Why it matters.")
     action: AttentionAction = strawberry.field(description="The primary action.")
     subject_type: str | None = strawberry.field(description="Type of the object concerned (credential, invite, ...).")
-    subject_id: str | None = strawberry.field(description="Local id of the object concerned, as used in routes.")
+    subject_id: str | None = strawberry.field(description="Local id of the object (routes carry its global id).")
     due_at: datetime | None = strawberry.field(description="When it becomes a problem (expiry, run-out), if known.")
 
     @classmethod

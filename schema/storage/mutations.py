@@ -14,7 +14,7 @@ from schema.shared.mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError, user
 from schema.shared.permissions import Authenticated
 from schema.shared.types import BigInt, Info, wire
 from schema.storage.grants import GrantPermission, StorageCredential, StorageGrant
-from schema.storage.types import Bucket
+from schema.storage.types import Bucket, StorageProviderKind
 
 
 @strawberry.input(description="A provider-neutral bucket: capabilities and quota are checked against the provider.")
@@ -22,7 +22,9 @@ class CreateBucketInput:
     project_id: strawberry.ID = strawberry.field(description="Global id of the project that will own the bucket.")
     name: str = strawberry.field(description="Bucket name (3-63 of a-z, 0-9 and '-'), unique in the tenant.")
     purpose: str = strawberry.field(description="dataset, checkpoint or artifact.")
-    provider: str = strawberry.field(description="Storage provider id (weka, vast).")
+    provider: StorageProviderKind = strawberry.field(
+        description="Storage provider: the same enum a bucket's provider capability object answers with."
+    )
     region: str = strawberry.field(description="Region of the bucket.")
     quota_bytes: BigInt = strawberry.field(description="Quota in bytes (1 GiB to 100 TiB, within the project's).")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
@@ -113,7 +115,7 @@ class StorageMutation:
         new = NewBucket(
             name=input.name,
             purpose=input.purpose,
-            provider=input.provider,
+            provider=wire(input.provider),
             region=input.region,
             quota_bytes=input.quota_bytes,
         )

@@ -12,6 +12,8 @@ from gateway.backends.storage import models as backend
 from gateway.ids import encode_global_id
 from resolvers.shared import shapes
 from resolvers.storage import queries as resolve
+from resolvers.storage.access import access_of
+from resolvers.storage.grants import grantee_project
 from schema.access.types import Project
 from schema.shared.types import Availability, BigInt, Info, Node
 
@@ -96,6 +98,19 @@ class AccessAudience:
     granted_at: datetime | None = strawberry.field(description="When the grant was made (null for the owner).")
     grant: Annotated[StorageGrant, strawberry.lazy("schema.storage.grants")] | None = strawberry.field(
         default=None, description="The grant itself (null for the owner): revoke it with revokeStorageGrant."
+    )
+
+
+@strawberry.type(description="How the viewer's projects reach a bucket: as its owner, or through a grant.")
+class BucketViewerAccess:
+    kind: AudienceKind = strawberry.field(description="OWNER: a project of the viewer owns it; GRANT: it is shared.")
+    read_only: bool = strawberry.field(description="True when the viewer's projects may only read (a READ grant).")
+    purpose: str | None = strawberry.field(description="What the grant shares (null for the owner).")
+    grantee_project: Project | None = strawberry.field(
+        description="The viewer's project the bucket is shared with (null for the owner)."
+    )
+    grant: Annotated[StorageGrant, strawberry.lazy("schema.storage.grants")] | None = strawberry.field(
+        default=None, description="The grant the viewer's project reaches the bucket through (null for the owner)."
     )
 
 
@@ -231,6 +246,23 @@ class Bucket(Node):
     async def project(self, info: Info) -> Project | None:
         found = await resolve.project(info.context, self.model)
         return Project.of(found) if found else None
+
+    @strawberry.field(
+        description="How the viewer reaches the bucket: owner (read-write) or a grant's permission and purpose; "
+        "the owning project is `project`."
+    )
+    async def viewer_access(self, info: Info) -> BucketViewerAccess | None:
+        found = await access_of(info.context, self.model)
+        if found is None:
+            return None
+        grantee = await grantee_project(info.context, found.grant) if found.grant is not None else None
+        return BucketViewerAccess(
+            kind=AudienceKind(found.kind),
+            read_only=found.permission == "read",
+            purpose=found.grant.purpose if found.grant else None,
+            grantee_project=Project.of(grantee) if grantee else None,
+            grant=_grant(found.grant),
+        )
 
     @strawberry.field(description="Typed detail tabs.")
     def tabs(self) -> BucketTabs:

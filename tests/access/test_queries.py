@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -229,7 +230,8 @@ async def test_entitlements_show_usage_near_the_limit_with_an_action(harness: Ga
     assert near and all(0.85 <= q["fractionUsed"] < 1 and q["used"] < q["limit"] for q in near)
     assert llm["storage"]["state"] == "NEAR_LIMIT"
     items = [i for i in access["overview"]["attention"] if i["kind"] == "quota_near_limit"]
-    assert items and all(i["action"]["route"] == "/access/entitlements?project=p-llm" for i in items)
+    llm = urlencode({"project": encode_global_id("Project", "p-llm")})
+    assert items and all(i["action"]["route"] == f"/access/entitlements?{llm}" for i in items)
 
 
 async def test_credentials_expiring_within_14_days_are_flagged(harness: GatewayHarness) -> None:

@@ -136,7 +136,8 @@ VIEWPOINTS: dict[str, Viewpoint] = {
             "Project": ("access", "projects", {"id": "p-research"}),
             "Credential": ("access", "credentials", {"owner_id": "u-tara", "kind": "ssh_key"}),
             "ServiceAccount": ("access", "service_accounts", {"project_id": "p-research"}),
-            "Bucket": ("storage", "buckets", {"project_id": "p-research"}),
+            # research-artifacts: shared with no one (research-datasets is shared with p-llm: u-priya sees it)
+            "Bucket": ("storage", "buckets", {"id": "bk-0009"}),
             "Workload": ("workloads", "workloads", {"project_id": "p-research"}),
             "Notification": ("account", "notifications", {"user_id": "u-tara"}),
         },
@@ -179,7 +180,7 @@ def base_input(mutation: str, path: str, view: Viewpoint) -> dict[str, Any]:
         "createBucket": {
             "name": "oracle-bucket",
             "purpose": "dataset",
-            "provider": "vast",
+            "provider": "VAST",
             "region": "us-east-1",
             "quotaBytes": 2 * 1024**4,
         },

@@ -38,7 +38,7 @@ VISION = encode_global_id("Project", "p-vision")
 GENOMICS = encode_global_id("Project", "p-genomics")
 STOP = "mutation($w: ID!) { stopWorkload(input: {workloadId: $w}) { workload { id status } userErrors { code } } }"
 CREATE_BUCKET = """mutation($p: ID!, $name: String!) {
-  createBucket(input: {projectId: $p, name: $name, purpose: "dataset", provider: "weka", region: "us-east-1",
+  createBucket(input: {projectId: $p, name: $name, purpose: "dataset", provider: WEKA, region: "us-east-1",
                        quotaBytes: 1099511627776}) { bucket { id name project { id } } userErrors { code } }
 }"""
 AD_HOC = "{ viewer { persona } }"
@@ -162,13 +162,16 @@ async def test_a_service_account_sees_its_own_project_only() -> None:
     harness = gateway()
     query = """{ viewer { persona projects { id } }
                  workloads(first: 100) { nodes { project { id } } }
-                 buckets(first: 100) { nodes { project { id } } } }"""
+                 buckets(first: 100) { nodes { project { id } viewerAccess { kind } } } }"""
     status, body = await call(harness, account_token(harness), query)
     assert status == 200 and "errors" not in body
     data = body["data"]
     assert data["viewer"] == {"persona": "MEMBER", "projects": [{"id": LLM}]}
     assert data["workloads"]["nodes"] and {n["project"]["id"] for n in data["workloads"]["nodes"]} == {LLM}
-    assert data["buckets"]["nodes"] and {n["project"]["id"] for n in data["buckets"]["nodes"]} == {LLM}
+    # its project's buckets, and those other projects share with it (vision-checkpoints, research-datasets)
+    owners = {n["project"]["id"] for n in data["buckets"]["nodes"] if n["viewerAccess"]["kind"] == "OWNER"}
+    shared = {n["project"]["id"] for n in data["buckets"]["nodes"] if n["viewerAccess"]["kind"] == "GRANT"}
+    assert owners == {LLM} and shared == {VISION, encode_global_id("Project", "p-research")}
 
 
 async def test_a_service_account_acts_in_its_project_and_the_audit_names_it() -> None:

@@ -93,7 +93,9 @@ async def test_the_tenant_overview_answers_the_tenant_admin_directly(harness: Ga
     kinds = {i["kind"] for i in band}
     assert {"workload_failed", "credential_expiring", "quota_near_limit"} <= kinds
     failed = [i for i in band if i["kind"] == "workload_failed"]
-    assert failed and all(i["action"]["route"].startswith(f"/workloads/{i['subjectId']}?") for i in failed)
+    assert failed and all(
+        i["action"]["route"].startswith(f"/workloads/{encode_global_id('Workload', i['subjectId'])}?") for i in failed
+    )
 
 
 async def test_a_low_balance_leads_the_other_tenant_admin_to_add_funds(harness: GatewayHarness) -> None:

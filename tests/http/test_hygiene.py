@@ -215,7 +215,7 @@ async def test_a_literal_a_custom_scalar_cannot_parse_is_a_validation_error_not_
 ) -> None:
     body = await harness.query(
         'mutation { createBucket(input: {projectId: "x", name: "n", purpose: "p", '
-        'provider: "weka", region: "r", quotaBytes: "ten"}) { __typename } }'
+        'provider: WEKA, region: "r", quotaBytes: "ten"}) { __typename } }'
     )
     [error] = body["errors"]
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

@@ -233,7 +233,7 @@ async def test_business_refusals_of_a_service_are_stored_and_replayed(gateway: t
     big = {
         "projectId": "UHJvamVjdDpwLXZpc2lvbg==",
         "purpose": "dataset",
-        "provider": "weka",
+        "provider": "WEKA",
         "region": "us-east-1",
         "quotaBytes": 30 * 1024**4,  # Vision stores 33.2 of its 67 TiB: this fits, 40 TiB does not
     }

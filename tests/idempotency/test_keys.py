@@ -65,7 +65,7 @@ MUTATIONS: dict[str, tuple[str, dict[str, Any], str]] = {
     ),
     "createBucket": (
         """mutation($p: ID!) { createBucket(input: {projectId: $p, name: "b-new", purpose: "dataset",
-                      provider: "weka", region: "us-east-1", quotaBytes: 1099511627776}) { userErrors { code } } }""",
+                      provider: WEKA, region: "us-east-1", quotaBytes: 1099511627776}) { userErrors { code } } }""",
         {"p": VISION},
         "u-tara",
     ),

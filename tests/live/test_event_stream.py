@@ -38,12 +38,12 @@ async def events(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
 
 
 async def test_the_streams_are_documented_and_start_empty(services):
-    for domain in ("workloads", "account"):
+    for domain in ("workloads", "account", "storage"):  # storage: grants made and revoked
         document = (await services[domain].get("/openapi.json")).json()
         assert "/v1/events" in document["paths"] and "410" in document["paths"]["/v1/events"]["get"]["responses"]
         tail = await events(services[domain])
         assert tail["items"] == [] and tail["last_id"] == "0"  # the seed is history, not events
-    assert "/v1/events" not in (await services["storage"].get("/openapi.json")).json()["paths"]
+    assert "/v1/events" not in (await services["access"].get("/openapi.json")).json()["paths"]
 
 
 async def test_notifications_created_and_read_are_events_in_commit_order(services):

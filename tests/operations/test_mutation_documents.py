@@ -128,7 +128,7 @@ CONSOLE_ACTIONS: dict[str, tuple[dict[str, Any], str, list[str]]] = {
             "projectId": VISION,
             "name": "console-bucket",
             "purpose": "dataset",
-            "provider": "weka",
+            "provider": "WEKA",
             "region": "us-east-1",
             "quotaBytes": 1 << 40,
         },

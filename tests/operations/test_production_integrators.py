@@ -138,7 +138,7 @@ def test_the_consoles_committed_mutations_work_for_a_person(gateway: str, provid
         "projectId": LLM,
         "name": "console-made",
         "purpose": "dataset",
-        "provider": "weka",
+        "provider": "WEKA",
         "region": "us-east-1",
         "quotaBytes": 1 << 40,
     }
@@ -184,7 +184,7 @@ def test_a_service_account_acts_in_its_project_with_its_own_documents_and_the_au
     stopped = data_of(post(gateway, bot, stop_it, {"w": workload}))["stopWorkload"]
     assert stopped["userErrors"] == [] and stopped["workload"]["status"] in {"STOPPING", "STOPPED"}
     make_bucket = """mutation($p: ID!) { createBucket(input: {projectId: $p, name: "made-by-ci", purpose: "dataset",
-        provider: "weka", region: "us-east-1", quotaBytes: 1099511627776}) {
+        provider: WEKA, region: "us-east-1", quotaBytes: 1099511627776}) {
           bucket { id name } userErrors { code } } }"""
     made = data_of(post(gateway, bot, make_bucket, {"p": LLM}))["createBucket"]
     assert made["userErrors"] == [] and made["bucket"]["name"] == "made-by-ci"
@@ -215,7 +215,7 @@ def test_a_service_account_acts_in_its_project_with_its_own_documents_and_the_au
         ),
         (
             """mutation($p: ID!) { createBucket(input: {projectId: $p, name: "elsewhere", purpose: "dataset",
-                provider: "weka", region: "us-east-1", quotaBytes: 1099511627776}) { userErrors { code } } }""",
+                provider: WEKA, region: "us-east-1", quotaBytes: 1099511627776}) { userErrors { code } } }""",
             {"p": GENOMICS},
             "NOT_FOUND",
         ),

@@ -44,6 +44,11 @@ ACCEPTED_BREAKING_CHANGES: dict[str, str] = {
         "drafts live in the workloads and storage services: the launch pages keep their other sections when "
         "either is down"
     ),
+    # Issue 13, item 5, "Enums are spelled the same in inputs and outputs".
+    "Field CreateBucketInput.provider changed type from String! to StorageProviderKind!.": (
+        "createBucket takes the StorageProviderKind enum (WEKA, VAST) a bucket's provider answers with, instead of "
+        "a lower-case string the read model never shows"
+    ),
 }
 
 

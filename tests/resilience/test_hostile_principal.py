@@ -221,7 +221,7 @@ def hostile_requests() -> Iterator[Request]:
         "projectId": gid("Project", "p-vision"),
         "name": "hostile-bucket",
         "purpose": "dataset",
-        "provider": "vast",
+        "provider": "VAST",
         "region": "us-east-1",
         "quotaBytes": 2**62,
     }

@@ -39,7 +39,7 @@ def bucket_input(**overrides: Any) -> dict[str, Any]:
         "projectId": VISION,
         "name": "vision-features",
         "purpose": "dataset",
-        "provider": "vast",
+        "provider": "VAST",
         "region": "us-east-1",
         "quotaBytes": 2 * 1024**4,
         **overrides,
@@ -72,7 +72,6 @@ async def test_create_bucket_on_any_provider_through_its_capabilities(gateway: t
     [
         ({"name": "Not A Name"}, "name", "INVALID"),
         ({"purpose": "backups"}, "purpose", "INVALID"),
-        ({"provider": "s3"}, "provider", "NOT_FOUND"),
         ({"quotaBytes": 200 * 1024**4}, "quotaBytes", "QUOTA_EXCEEDED"),
         ({"name": "vision-datasets"}, "name", "ALREADY_EXISTS"),  # the seed's bucket: refused by the service
     ],
@@ -85,6 +84,22 @@ async def test_create_bucket_refusals(
         body = await mutate(client, CREATE, {"input": bucket_input(**overrides)})
     (error,) = body["data"]["createBucket"]["userErrors"]
     assert (error["field"], error["code"]) == (["input", field], code)
+
+
+async def test_create_bucket_takes_the_provider_enum_a_bucket_answers_with(gateway: tuple[GatewayHarness, Commands]):
+    harness, commands = gateway
+    async with harness.client() as client:
+        read = await post(client, "{ buckets(first: 1) { nodes { provider { provider } } } }")
+        answered = read["data"]["buckets"]["nodes"][0]["provider"]["provider"]
+        made = await mutate(client, CREATE, {"input": bucket_input(name="round-trip", provider=answered)})
+        commands.take()
+        refused = [await mutate(client, CREATE, {"input": bucket_input(provider=p)}) for p in ("vast", "s3")]
+    assert made["data"]["createBucket"]["userErrors"] == []
+    assert made["data"]["createBucket"]["bucket"]["provider"] == {"provider": answered}
+    for body in refused:  # the old lower-case spelling and unknown providers: the enum refuses them, no call made
+        assert body.get("data") is None and "StorageProviderKind" in body["errors"][0]["message"]
+        assert codes(body) == ["BAD_USER_INPUT"]
+    assert commands.take() == []
 
 
 async def test_create_bucket_in_another_tenants_project_is_not_found(gateway: tuple[GatewayHarness, Commands]):

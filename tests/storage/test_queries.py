@@ -109,10 +109,16 @@ async def all_buckets(harness: GatewayHarness, persona: str, **variables: Any) -
 async def test_bucket_list_holds_the_buckets_of_the_viewers_projects(harness: GatewayHarness, persona: str) -> None:
     connection = await all_buckets(harness, persona)
     rows = [edge["node"] for edge in connection["edges"]]
-    expected = {b["id"] for b in stored(harness, "buckets") if b["project_id"] in VISIBLE_PROJECTS[persona]}
-    assert {local(row["id"]) for row in rows} == expected
-    assert connection["totalCount"] == len(rows) == len(expected) == 3 * len(VISIBLE_PROJECTS[persona])
-    assert {local(row["project"]["id"]) for row in rows} == VISIBLE_PROJECTS[persona]
+    own = {b["id"] for b in stored(harness, "buckets") if b["project_id"] in VISIBLE_PROJECTS[persona]}
+    shared = {
+        g["bucket_id"]
+        for g in stored(harness, "grants")
+        if g["grantee_project_id"] in VISIBLE_PROJECTS[persona] and not g.get("revoked_at")
+    }
+    assert len(own) == 3 * len(VISIBLE_PROJECTS[persona])
+    assert {local(row["id"]) for row in rows} == own | shared  # a project's own buckets and those shared with it
+    assert connection["totalCount"] == len(rows) == len(own | shared)
+    assert {local(row["project"]["id"]) for row in rows if local(row["id"]) in own} == VISIBLE_PROJECTS[persona]
     assert connection["pageInfo"]["hasNextPage"] is False
 
 
@@ -121,7 +127,9 @@ async def test_a_member_lists_their_projects_buckets_and_nothing_of_other_projec
     names = {edge["node"]["name"] for edge in connection["edges"]}
     assert {"vision-datasets", "vision-checkpoints", "llm-artifacts"} <= names
     text = json.dumps(connection)
-    for foreign in ("research-", "genomics", "robotics", "Research Sandbox", "Genomics Pipeline"):
+    # research-datasets and research-checkpoints are shared with p-llm and p-vision (grants); the rest is not
+    assert {"research-datasets", "research-checkpoints"} <= names
+    for foreign in ("research-artifacts", "genomics", "robotics", "Genomics Pipeline"):
         assert foreign not in text
 
 
@@ -133,6 +141,8 @@ async def test_the_other_tenant_sees_only_its_own_buckets(harness: GatewayHarnes
         "genomics-artifacts",
         "genomics-checkpoints",
         "genomics-datasets",
+        "robotics-checkpoints",  # shared with p-genomics (gr-0014, read_write)
+        "robotics-datasets",  # shared with p-genomics (gr-0013, read)
     ]
 
 
@@ -182,10 +192,11 @@ async def test_a_bucket_over_its_quota_says_so(harness: GatewayHarness) -> None:
 @pytest.mark.parametrize(
     ("persona", "filter", "expected"),
     [
+        # A project's list holds its own buckets and those shared with it (research-datasets, vision-checkpoints).
         (
             "tenant-admin",
             {"projectIds": [gid("Project", "p-llm")]},
-            ["llm-artifacts", "llm-checkpoints", "llm-datasets"],
+            ["llm-artifacts", "llm-checkpoints", "llm-datasets", "research-datasets", "vision-checkpoints"],
         ),
         (
             "tenant-admin",
@@ -195,18 +206,20 @@ async def test_a_bucket_over_its_quota_says_so(harness: GatewayHarness) -> None:
         (
             "tenant-admin",
             {"projectIds": [gid("Project", "p-vision"), gid("Project", "p-research")], "providers": ["WEKA"]},
-            ["research-artifacts", "research-datasets", "vision-artifacts", "vision-datasets"],
+            # llm-checkpoints is shared with p-research (gr-0005)
+            ["llm-checkpoints", "research-artifacts", "research-datasets", "vision-artifacts", "vision-datasets"],
         ),
         (
             "operator",
             {"providers": ["WEKA", "VAST"], "projectIds": [gid("Project", "p-genomics")]},
             ["genomics-artifacts", "genomics-checkpoints", "genomics-datasets"],
         ),
-        # Projects out of scope narrow to nothing: never another project's buckets.
+        # Projects out of scope narrow to nothing: never another project's buckets, only those shared with the
+        # member's (research-datasets by p-research, vision-checkpoints by p-vision, both with p-llm).
         (
             "member",
             {"projectIds": [gid("Project", "p-llm"), gid("Project", "p-research")]},
-            ["llm-artifacts", "llm-checkpoints", "llm-datasets"],
+            ["llm-artifacts", "llm-checkpoints", "llm-datasets", "research-datasets", "vision-checkpoints"],
         ),
         ("tenant-admin", {"projectIds": [gid("Project", "p-genomics")]}, []),
         ("tenant-admin", {"projectIds": []}, []),
@@ -266,7 +279,7 @@ async def test_a_filtered_list_pages_within_the_filter(harness: GatewayHarness) 
 
 async def test_first_zero_answers_only_the_total(harness: GatewayHarness) -> None:
     connection = await all_buckets(harness, "member", first=0)
-    assert connection["totalCount"] == 6 and connection["edges"] == []
+    assert connection["totalCount"] == 8 and connection["edges"] == []  # 6 own, 2 shared with p-vision and p-llm
     assert connection["pageInfo"]["hasNextPage"] is True
 
 
@@ -508,8 +521,8 @@ async def test_a_bucket_of_the_viewers_scope_opens(harness: GatewayHarness, pers
     [
         ("tenant-admin", "bk-0010"),  # another tenant's bucket
         ("other-tenant-admin", "bk-0001"),
-        ("other-tenant-member", "bk-0013"),  # the tenant's, but a project the member is not in
-        ("member", "bk-0007"),  # shared with the member's project by a grant, owned by another
+        ("other-tenant-member", "bk-0015"),  # the tenant's, but a project the member is not in, not shared
+        ("member", "bk-0009"),  # research-artifacts: another project's, shared with nobody
         ("member", "bk-9999"),  # missing: the same answer
     ],
 )
@@ -539,13 +552,18 @@ async def test_malformed_bucket_ids_answer_bad_user_input(harness: GatewayHarnes
 
 
 async def test_nodes_of_buckets_follow_the_same_scope(harness: GatewayHarness) -> None:
-    ids = [gid("Bucket", "bk-0001"), gid("Bucket", "bk-0007"), gid("Bucket", "bk-0010")]
+    ids = [gid("Bucket", b) for b in ("bk-0001", "bk-0007", "bk-0009", "bk-0010")]
     query = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Bucket { name } } }"
     body = await harness.query(query, {"ids": ids}, persona="member")
-    assert body["data"]["nodes"] == [{"id": ids[0], "name": "vision-datasets"}, None, None]
+    assert body["data"]["nodes"] == [
+        {"id": ids[0], "name": "vision-datasets"},
+        {"id": ids[1], "name": "research-datasets"},  # shared with p-llm by a grant
+        None,
+        None,
+    ]
     assert {(tuple(e["path"]), e["extensions"]["code"]) for e in body["errors"]} == {
-        (("nodes", 1), "NOT_FOUND"),
         (("nodes", 2), "NOT_FOUND"),
+        (("nodes", 3), "NOT_FOUND"),
     }
 
 
@@ -597,7 +615,11 @@ async def test_the_bucket_list_makes_one_call_per_resource_type(persona: str) ->
     harness = await warm(persona)
     connection = await all_buckets(harness, persona)
     assert connection["edges"]
-    assert harness.calls() == {"storage /v1/buckets": 1, "storage /v1/providers": 1}
+    # Who sees only some of their tenant's projects is shown what is shared with them: the tenant's grants, once.
+    # (and the owning projects of those buckets, which the viewer's own projects do not include).
+    partial = persona in {"member", "project-admin", "other-tenant-member"}
+    shared = {"storage /v1/grants": 1, "access /v1/projects": 1} if partial else {}
+    assert harness.calls() == {"storage /v1/buckets": 1, "storage /v1/providers": 1, **shared}
 
 
 @pytest.mark.parametrize(

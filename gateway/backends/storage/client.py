@@ -59,6 +59,10 @@ class StorageClient(DraftCalls):
         """Events of the given buckets."""
         return await self.all("bucket-events", BucketEvent, {"bucket_id": bucket_ids})
 
+    async def grants_of_tenants(self, tenant_ids: Sequence[str]) -> list[Grant]:
+        """Every grant (revoked ones included) of the given tenants: what decides who reaches which bucket."""
+        return await self.all("grants", Grant, {"tenant_id": tenant_ids})
+
     async def grants_by_id(self, ids: Sequence[str]) -> list[Grant]:
         """Grants by id (revoked ones included)."""
         return await self.batch("grants", ids, Grant)

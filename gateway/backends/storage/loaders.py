@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.backends._loaders import DomainLoaders, by_id, grouped
+from gateway.backends._loaders import DomainLoaders, by_id, by_tenant, grouped
 from gateway.backends.storage.client import StorageClient
 
 
@@ -16,5 +16,6 @@ class StorageLoaders(DomainLoaders):
         self.mounts_by_bucket = grouped(client.mounts_of_buckets, lambda m: m.bucket_id)
         self.grants = by_id(client.grants_by_id)
         self.grants_by_bucket = grouped(client.grants, lambda g: g.bucket_id)
+        self.grants_by_tenant = by_tenant(client.grants_of_tenants)
         self.objects_by_bucket = grouped(client.objects, lambda o: o.bucket_id)
         self.events_by_bucket = grouped(client.events, lambda e: e.bucket_id)

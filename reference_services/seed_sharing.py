@@ -1,0 +1,186 @@
+"""Seed of the sharing and launch paths the base seed leaves unexercised: a revoked grant, a grantee's workload
+mounting a bucket shared with its project, and launch drafts part-way through each wizard.
+
+- research-artifacts (p-research) was shared with p-llm and the grant revoked: p-llm sees nothing of it.
+- a running p-llm workload mounts research-datasets (p-research's, shared READ with p-llm) read-only.
+- u-marco and u-priya each have a compute draft (at the hardware step), a JupyterLab draft (p-llm) that mounts
+  the shared research-datasets read-only and a storage draft (p-llm) at the sharing step.
+
+Draft inputs are kept as the gateway saves them: each step's fields, with global ids (base64 of ``Type:id``).
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from typing import Any
+
+from reference_services.seed import World, _iso, secret
+
+REVOKED_GRANT_ID = "gr-revoked-0001"
+GRANTEE_MOUNT_ID = "mnt-shared-0001"
+
+
+def global_id(type_name: str, local_id: str) -> str:
+    """The gateway's global id of a seeded object (what its API and saved draft inputs carry)."""
+    return base64.b64encode(f"{type_name}:{local_id}".encode()).decode()
+
+
+def seed_sharing(world: World) -> None:
+    """Add the revoked grant, the grantee's mount and the launch drafts to a built world."""
+    buckets = {b["name"]: b for b in world.domains["storage"]["buckets"]}
+    _revoked_grant(world, buckets["research-artifacts"], "p-llm")
+    _grantee_mount(world, buckets["research-datasets"], "p-llm")
+    _drafts(world, buckets["research-datasets"])
+
+
+def _revoked_grant(world: World, bucket: dict[str, Any], grantee: str) -> None:
+    created, revoked = world.now - timedelta(days=20), world.now - timedelta(days=3)
+    world.add(
+        "storage",
+        "grants",
+        {
+            "id": REVOKED_GRANT_ID,
+            "bucket_id": bucket["id"],
+            "tenant_id": bucket["tenant_id"],
+            "owner_project_id": bucket["project_id"],
+            "grantee_project_id": grantee,
+            "permission": "read",
+            "purpose": bucket["purpose"],
+            "created_at": _iso(created),
+            "created_by": "u-tara",
+            "revoked_at": _iso(revoked),
+        },
+    )
+    for suffix, kind, message, at in (
+        ("shared", "grant_created", f"Shared with {grantee} (read)", created),
+        ("revoked", "grant_revoked", f"Grant to {grantee} revoked", revoked),
+    ):
+        world.add(
+            "storage",
+            "bucket-events",
+            {
+                "id": f"bev-{REVOKED_GRANT_ID}-{suffix}",
+                "bucket_id": bucket["id"],
+                "type": kind,
+                "message": message,
+                "at": _iso(at),
+                "actor_id": "u-tara",
+            },
+        )
+
+
+def _grantee_mount(world: World, bucket: dict[str, Any], grantee: str) -> None:
+    running = sorted(
+        (w for w in world.domains["workloads"]["workloads"] if w["project_id"] == grantee and w["status"] == "running"),
+        key=lambda w: w["id"],
+    )
+    if not running:
+        raise ValueError(f"the seed has no running workload in {grantee} to mount a shared bucket into")
+    workload = running[0]
+    world.add(
+        "storage",
+        "mounts",
+        {
+            "id": GRANTEE_MOUNT_ID,
+            "workload_id": workload["id"],
+            "bucket_id": bucket["id"],
+            "tenant_id": bucket["tenant_id"],
+            "project_id": grantee,
+            "mount_path": f"/mnt/shared/{bucket['name']}",
+            "read_only": True,  # a READ grant mounts read-only
+            "mount_secret": secret("mount", workload["id"], bucket["id"]),
+        },
+    )
+
+
+def _draft(
+    world: World, draft_id: str, owner: str, project: str, kind: str, steps: tuple[str, ...], **fields: Any
+) -> dict[str, Any]:
+    at = _iso(world.now - timedelta(hours=fields.pop("hours_ago")))
+    return {
+        "id": draft_id,
+        "tenant_id": "t-acme",
+        "owner_id": owner,
+        "project_id": project,
+        "app_slug": fields.pop("app_slug", None),
+        "kind": kind,
+        "steps": list(steps),
+        "current_step": fields.pop("current_step"),
+        "inputs": fields.pop("inputs"),
+        "status": "open",
+        "created_at": at,
+        "updated_at": at,
+        "submitted_at": None,
+        "result": None,
+    }
+
+
+def _drafts(world: World, shared: dict[str, Any]) -> None:
+    """A compute, a JupyterLab and a storage draft each for u-marco and u-priya, part-way through."""
+    compute_steps = ("basics", "hardware", "image", "access", "storage", "network", "review")
+    app_steps = ("basics", "app", "hardware", "access", "storage", "network", "review")
+    vision, llm = global_id("Project", "p-vision"), global_id("Project", "p-llm")
+    shared_mount = {"bucket_id": global_id("Bucket", shared["id"]), "mount_path": "/mnt/research", "read_only": True}
+    own = {b["project_id"]: b for b in reversed(world.domains["storage"]["buckets"]) if b["purpose"] == "dataset"}
+    for owner, short, project, hours in (("u-marco", "marco", "p-vision", 26), ("u-priya", "priya", "p-llm", 30)):
+        own_mount = {"bucket_id": global_id("Bucket", own[project]["id"]), "mount_path": "/mnt/data", "read_only": True}
+        world.add(
+            "workloads",
+            "launch-drafts",
+            _draft(
+                world,
+                f"ld-seed-{short}-compute",
+                owner,
+                project,
+                "compute",
+                compute_steps,
+                hours_ago=hours,
+                current_step="hardware",
+                inputs={
+                    "basics": {"project_id": global_id("Project", project), "name": f"{short}-ablation"},
+                    "hardware": {"gpu_model": "NVIDIA H100 80GB", "gpu_count": 2, "region": "us-east-1"},
+                    "image": {"image": "nvcr.io/nvidia/pytorch:24.10-py3", "env": [{"name": "EPOCHS", "value": "5"}]},
+                    "storage": {"mounts": [own_mount]},
+                },
+            ),
+        )
+        world.add(
+            "workloads",
+            "launch-drafts",
+            _draft(
+                world,
+                f"ld-seed-{short}-jupyter",
+                owner,
+                "p-llm",
+                "app",
+                app_steps,
+                hours_ago=hours - 23,
+                app_slug="jupyter",
+                current_step="storage",
+                inputs={
+                    "basics": {"project_id": llm, "name": f"{short}-research-notebook"},
+                    "app": {"app_slug": "jupyter"},
+                    "storage": {"mounts": [shared_mount]},  # research-datasets, shared READ with p-llm
+                },
+            ),
+        )
+        world.add(
+            "storage",
+            "launch-drafts",
+            _draft(
+                world,
+                f"sd-seed-{short}-bucket",
+                owner,
+                "p-llm",
+                "storage",
+                ("basics", "bucket", "sharing", "review"),
+                hours_ago=hours - 21,
+                current_step="sharing",
+                inputs={
+                    "basics": {"project_id": llm, "name": f"{short}-eval-sets"},
+                    "bucket": {"purpose": "dataset", "provider": "weka", "region": "us-east-1"},
+                    "sharing": {"grants": [{"project_id": vision, "permission": "read"}]},
+                },
+            ),
+        )
