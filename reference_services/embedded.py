@@ -15,9 +15,9 @@ from reference_services.clock import Clock
 from reference_services.commands import COMMANDS
 from reference_services.domains import DOMAINS
 from reference_services.events import EVENT_SOURCES
-from reference_services.scheduler import StartOnFirstRequest, WorkloadScheduler
 from reference_services.ledger import Ledger
 from reference_services.quotas import enforced
+from reference_services.scheduler import StartOnFirstRequest, WorkloadScheduler
 from reference_services.seed import build_world
 
 

@@ -18,13 +18,12 @@ from resolvers.shared.scoped import ScopedResource
 from resolvers.shared.shapes import (
     AVAILABLE,
     Availability,
-    AvailabilityState,
     PageOf,
-    read_model_gap,
-    runtime_condition,
     check_first,
     decode_cursor,
     encode_cursor,
+    read_model_gap,
+    runtime_condition,
 )
 from resolvers.storage.access import access_of, granted_elsewhere, tenant_grants, viewer_access
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from gateway.backends._loaders import alongside, retrieve_outcome
+from gateway.backends._loaders import retrieve_outcome
 from gateway.backends.access.models import Project, User
 from gateway.backends.platform.models import GpuNode
 from gateway.backends.storage.models import Bucket, Mount
