@@ -128,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scale",
         type=int,
-        default=5,
-        help="seed scale of the services: their GPU quotas must hold every launch of the run (scale 1: about 60)",
+        default=12,
+        help="seed scale of the services: their GPU quotas must hold every launch of the run (410 at the defaults; "
+        "scale 1 holds about 60)",
     )
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--latency-ms", type=float, default=20.0, help="latency per backend call")
