@@ -138,6 +138,7 @@ async def test_a_launch_becomes_running_on_the_schedulers_clock(harness: Gateway
     assert launched["status"] == "PENDING" and launched["statusReason"].startswith("Waiting for capacity")
     created = datetime.fromisoformat((await detail(harness, launched["id"]))["createdAt"])
     clock = scheduler(harness)
+    local = decode_global_id(launched["id"])[1]
     assert clock.tick(created + PLACEMENT_DELAY - timedelta(seconds=1)) == []
     assert clock.tick(created + PLACEMENT_DELAY) == [(local, "provisioning")]
     provisioning = await detail(harness, launched["id"])
@@ -160,6 +161,7 @@ async def test_a_launch_becomes_running_on_the_schedulers_clock(harness: Gateway
 
 async def test_a_launch_that_catches_up_moves_through_every_state_in_one_tick(harness: GatewayHarness) -> None:
     launched = await launch_app(harness, "ollama", "ollama-late")
+    local = decode_global_id(launched["id"])[1]
     later = datetime.now(UTC) + PLACEMENT_DELAY + PROVISIONING_TIME + SAMPLE_EVERY * 3
     assert scheduler(harness).tick(later) == [(local, "provisioning"), (local, "running")]
     assert len((await detail(harness, launched["id"]))["tabs"]["metrics"]["series"]) == 4
