@@ -23,6 +23,16 @@ def pytest_configure(config: pytest.Config) -> None:
         CompiledExecutor.execute_operation = StrawberryGraphQLCoreExecutionContext.execute_operation  # type: ignore[method-assign]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the standard pass, tests/executor/ is skipped: it runs both executors itself, side by side."""
+    if os.environ.get("GATEWAY_EXECUTOR") != "standard":
+        return
+    skip = pytest.mark.skip(reason="GATEWAY_EXECUTOR=standard: tests/executor/ compares both executors itself")
+    for item in items:
+        if "tests/executor/" in item.nodeid:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def harness() -> GatewayHarness:
     """A fresh gateway with freshly seeded in-process reference services."""
