@@ -16,6 +16,7 @@ from gateway.errors import BadUserInput
 from gateway.ids import decode_global_id, encode_global_id
 from parity import findings
 from parity.findings import Condition, Gap, GapClass
+from parity.pickers import offered, picker_variants
 from parity.rendering import unrendered
 from parity.routes import Route, RouteIndex
 from parity.targets import Answer, Target
@@ -129,11 +130,17 @@ class Pass:
         ]
         answers = await asyncio.gather(*(self._send(persona, r, {}) for r in plain))
         harvest: list[Harvested] = []
+        first_views: list[Cell] = []
         for route, answer in zip(plain, answers, strict=True):
             cell = self._cell(route, persona, [({}, answer)])
             harvest.extend(cell.observation.harvest)
             harvest.extend(self._linked(cell.observation))
+            first_views.append(cell)
+        for route, answer, cell in zip(plain, answers, first_views, strict=True):
             if route.path in chosen:
+                picked = await self._picked(persona, route, harvest)  # after the harvest: picks need its ids
+                if picked:
+                    cell = self._cell(route, persona, [({}, answer), *picked])
                 result.cells[(route.path, persona)] = cell
                 self.progress(cell)
         for route in routes:
@@ -149,6 +156,14 @@ class Pass:
             persona, [c for c in result.cells.values() if c.persona == persona and c.status == "ran"]
         )
         self._check_figures(persona, result)
+
+    async def _picked(
+        self, persona: str, route: Route, harvest: list[Harvested]
+    ) -> list[tuple[dict[str, Any], Answer]]:
+        """The page opened with each value of its pickers the persona is offered (see parity.pickers)."""
+        variants = picker_variants(self.schema, route.document, harvest)
+        answers = await asyncio.gather(*(self._send(persona, route, v) for v in variants))
+        return [(v, a) for v, a in zip(variants, answers, strict=True) if offered(a.body)]
 
     def _cell(self, route: Route, persona: str, answers: list[tuple[dict[str, Any], Answer]]) -> Cell:
         cell = Cell(route.path, persona, "ran")

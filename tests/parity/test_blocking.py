@@ -8,6 +8,7 @@ import httpx
 from starlette.applications import Starlette
 
 from gateway.app import load_schema
+from gateway.ids import encode_global_id
 from gateway.settings import Settings
 from parity.cli import run_pass
 from parity.findings import GapClass
@@ -44,11 +45,9 @@ async def test_a_link_to_an_object_that_does_not_resolve_is_blocking() -> None:
     outcome = await run_pass(target, routes=["/evidence"], personas=["tenant_admin"])
     await target.aclose()
     blocking = gaps_of(outcome, GapClass.BLOCKING)
+    link = f"/workloads/{encode_global_id('Workload', 'wl-9999')}"  # console links carry global ids
     assert [(g.path, g.reason) for g in blocking] == [
-        (
-            "evidence.nodes.target.route -> /workloads/wl-9999",
-            "link /workloads/wl-9999 does not resolve through the API",
-        )
+        (f"evidence.nodes.target.route -> {link}", f"link {link} does not resolve through the API")
     ]
     assert outcome.exit_code == 1
 
