@@ -153,7 +153,7 @@ class ResponseWalker:
                 into.fragments_matched.add((where, condition))
             assert isinstance(owner, GraphQLObjectType | GraphQLInterfaceType)
             definition = owner.fields[node.name.value]
-            if value[key] is None and _null_for_role(definition.description, roles):
+            if value[key] is None and node.selection_set is not None and _null_for_role(definition.description, roles):
                 into.role_conditions[".".join((*path, key))] = definition.description or ""
             # `network` next to a non-available `networkAvailability`: the state covers the whole subtree
             under = covered or _not_available(value.get(f"{key}Availability"))
