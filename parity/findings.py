@@ -88,6 +88,10 @@ def from_states(route: str, persona: str, seen: Observation) -> tuple[list[Gap],
         if state.state == "EMPTY":
             reason = f"empty for this persona: {reason}"
         gaps.setdefault(state.path, Gap(route, persona, gap_class, state.path, reason, state.link))
+    for path, described in sorted(seen.role_conditions.items()):
+        if path in seen.objects_with_data:
+            continue  # the role held for some objects only: nothing is missing
+        conditions.setdefault(path, Condition(path, f"role condition, as the schema documents: {described}", None))
     return list(gaps.values()), list(conditions.values())
 
 
@@ -95,9 +99,10 @@ def seed_gaps(route: str, persona: str, seen: Observation) -> list[Gap]:
     """Lists and objects the page selects that never had data for the persona, with no typed state saying why;
     fragments on a concrete type no response matched; kinds of the opened object the data never offered."""
     gaps: list[Gap] = []
-    for path in sorted(seen.lists_empty - seen.lists_with_data - seen.excused):
+    excused = seen.excused | seen.role_conditions.keys()
+    for path in sorted(seen.lists_empty - seen.lists_with_data - excused):
         gaps.append(Gap(route, persona, GapClass.SEED, path, "list is empty in every response, with no typed state"))
-    for path in sorted(seen.objects_null - seen.objects_with_data - seen.lists_with_data - seen.excused):
+    for path in sorted(seen.objects_null - seen.objects_with_data - seen.lists_with_data - excused):
         gaps.append(Gap(route, persona, GapClass.SEED, path, "null in every response, with no typed state"))
     for where, type_name in sorted(seen.fragments_declared - seen.fragments_matched):
         gaps.append(

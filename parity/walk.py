@@ -4,6 +4,7 @@ every leaf path received."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,9 @@ AVAILABILITY_TYPE = "Availability"
 # Field names whose values are console links the page renders as navigation.
 LINK_FIELDS = frozenset({"route", "link", "href", "launchRoute", "actionRoute"})
 NOT_AVAILABLE = frozenset({"EMPTY", "UNAVAILABLE", "FUTURE"})
+# A field the schema documents as "(null for the owner)" / "(null for platform operators)": null is a role
+# condition when a sibling enum value of the same object names that role (kind OWNER, persona OPERATOR).
+_NULL_FOR_ROLE = re.compile(r"\(null for (?:the |platform )?([a-z_]+?)s?\)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class Observation:
     objects_with_data: set[str] = field(default_factory=set)
     objects_null: set[str] = field(default_factory=set)
     excused: set[str] = field(default_factory=set)  # empty or null next to a non-available typed state
+    role_conditions: dict[str, str] = field(default_factory=dict)  # path -> the schema's words for the null
     states: list[TypedState] = field(default_factory=list)
     fragments_declared: set[tuple[str, str]] = field(default_factory=set)
     fragments_matched: set[tuple[str, str]] = field(default_factory=set)
@@ -130,10 +135,12 @@ class ResponseWalker:
         *,
         depth: int,
         opened: bool,
+        covered: bool = False,
     ) -> None:
         flat = self._selections(selections, parent)
         unconditional = {(n.alias or n.name).value for n, _, c in flat if c is None}
-        excused = any(isinstance(v, dict) and v.get("state") in NOT_AVAILABLE and "reason" in v for v in value.values())
+        excused = covered or any(_not_available(v) for v in value.values())
+        roles = self._enum_values(flat, value)
         self._harvest(parent, value, into)
         where = ".".join(path)
         for node, owner, condition in flat:
@@ -146,7 +153,11 @@ class ResponseWalker:
                 into.fragments_matched.add((where, condition))
             assert isinstance(owner, GraphQLObjectType | GraphQLInterfaceType)
             definition = owner.fields[node.name.value]
-            self._value(node, definition.type, value[key], (*path, key), into, excused, depth, opened)
+            if value[key] is None and node.selection_set is not None and _null_for_role(definition.description, roles):
+                into.role_conditions[".".join((*path, key))] = definition.description or ""
+            # `network` next to a non-available `networkAvailability`: the state covers the whole subtree
+            under = covered or _not_available(value.get(f"{key}Availability"))
+            self._value(node, definition.type, value[key], (*path, key), into, excused, depth, opened, under)
 
     def _value(
         self,
@@ -158,6 +169,7 @@ class ResponseWalker:
         excused: bool,
         depth: int,
         opened: bool,
+        covered: bool = False,
     ) -> None:
         where = ".".join(path)
         named = get_named_type(declared)
@@ -173,10 +185,10 @@ class ResponseWalker:
             if not value and excused:
                 into.excused.add(where)
             for item in value:
-                self._item(node, named, item, path, into, depth, opened)
+                self._item(node, named, item, path, into, depth, opened, covered)
             return
         into.objects_with_data.add(where) if node.selection_set is not None else None
-        self._item(node, named, value, path, into, depth, opened)
+        self._item(node, named, value, path, into, depth, opened, covered)
 
     def _item(
         self,
@@ -187,6 +199,7 @@ class ResponseWalker:
         into: Observation,
         depth: int,
         opened: bool,
+        covered: bool = False,
     ) -> None:
         where = ".".join(path)
         if isinstance(value, dict) and node.selection_set is not None:
@@ -201,7 +214,7 @@ class ResponseWalker:
                         "gap" in value,
                     )
                 )
-            self._object(node.selection_set, named, value, path, into, depth=depth + 1, opened=opened)
+            self._object(node.selection_set, named, value, path, into, depth=depth + 1, opened=opened, covered=covered)
             return
         if value is None:
             return
@@ -212,6 +225,18 @@ class ResponseWalker:
             into.root_kind_values[where] = tuple(named.values)
         if name in LINK_FIELDS and isinstance(value, str) and value.startswith("/"):
             into.links.add((where, value))
+
+    @staticmethod
+    def _enum_values(flat: list[tuple[FieldNode, GraphQLNamedType, str | None]], value: dict[str, Any]) -> set[str]:
+        """The object's enum values (lower case): the roles a "(null for the ...)" description may name."""
+        found: set[str] = set()
+        for node, owner, _ in flat:
+            key = (node.alias or node.name).value
+            definition = getattr(owner, "fields", {}).get(node.name.value)
+            is_enum = definition is not None and isinstance(get_named_type(definition.type), GraphQLEnumType)
+            if is_enum and isinstance(value.get(key), str):
+                found.add(value[key].lower())
+        return found
 
     def _harvest(self, parent: GraphQLNamedType, value: dict[str, Any], into: Observation) -> None:
         variety = value.get("__typename") or value.get("kind") or value.get("provider") or value.get("status") or ""
@@ -227,3 +252,14 @@ class ResponseWalker:
                 into.harvest.append(Harvested(type_name, value["id"], str(variety), running))
         if isinstance(value.get("slug"), str):
             into.harvest.append(Harvested(f"{parent.name}.slug", value["slug"], str(variety), running))
+
+
+def _not_available(value: Any) -> bool:
+    """A typed state (Availability) saying the data is not there, with its reason."""
+    return isinstance(value, dict) and value.get("state") in NOT_AVAILABLE and "reason" in value
+
+
+def _null_for_role(description: str | None, roles: set[str]) -> bool:
+    """The field's description says it is null for a role one of its object's enum values names."""
+    match = _NULL_FOR_ROLE.search(description or "")
+    return match is not None and match.group(1).lower() in roles

@@ -319,6 +319,18 @@ def _acme(events: _Events, world: World, workloads: list[dict[str, Any]]) -> Non
     )
     for minutes, actor, action, target, project, details in project_events:
         events.add(minutes, actor, action, target, scope="project", tenant=acme, project=project, details=details)
+    # Refused, so no object changed: the one service-account action recent enough for the audit's first page.
+    events.add(
+        45,
+        "sa-llm-gateway",
+        "credential.create_denied",
+        ("service_account", "sa-llm-gateway", "llm-gateway"),
+        scope="project",
+        tenant=acme,
+        project="p-llm",
+        outcome="denied",
+        details={"reason": "service accounts cannot mint their own keys; a project admin rotates them"},
+    )
     _workload_events(events, world, workloads, acme)
     _bucket_events(events, world, acme)
 

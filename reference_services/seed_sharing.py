@@ -3,8 +3,10 @@ mounting a bucket shared with its project, and launch drafts part-way through ea
 
 - research-artifacts (p-research) was shared with p-llm and the grant revoked: p-llm sees nothing of it.
 - a running p-llm workload mounts research-datasets (p-research's, shared READ with p-llm) read-only.
-- u-marco and u-priya each have a compute draft (at the hardware step), a JupyterLab draft (p-llm) that mounts
-  the shared research-datasets read-only and a storage draft (p-llm) at the sharing step.
+- u-marco and u-priya each have a compute draft (at the hardware step) that registers a new SSH key and asks for
+  a new service account (u-marco, a member, is refused it: only project admins create service accounts), a
+  JupyterLab draft (p-llm) that mounts the shared research-datasets read-only plus a new scratch bucket, and a
+  storage draft (p-llm) at the sharing step.
 
 Draft inputs are kept as the gateway saves them: each step's fields, with global ids (base64 of ``Type:id``).
 """
@@ -12,6 +14,8 @@ Draft inputs are kept as the gateway saves them: each step's fields, with global
 from __future__ import annotations
 
 import base64
+import hashlib
+import struct
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +28,12 @@ GRANTEE_MOUNT_ID = "mnt-shared-0001"
 def global_id(type_name: str, local_id: str) -> str:
     """The gateway's global id of a seeded object (what its API and saved draft inputs carry)."""
     return base64.b64encode(f"{type_name}:{local_id}".encode()).decode()
+
+
+def public_key(comment: str) -> str:
+    """A well-formed OpenSSH ed25519 public key, derived from ``comment`` so the seed stays deterministic."""
+    blob = struct.pack(">I", 11) + b"ssh-ed25519" + struct.pack(">I", 32) + hashlib.sha256(comment.encode()).digest()
+    return f"ssh-ed25519 {base64.b64encode(blob).decode()} {comment}"
 
 
 def seed_sharing(world: World) -> None:
@@ -141,6 +151,13 @@ def _drafts(world: World, shared: dict[str, Any]) -> None:
                     "basics": {"project_id": global_id("Project", project), "name": f"{short}-ablation"},
                     "hardware": {"gpu_model": "NVIDIA H100 80GB", "gpu_count": 2, "region": "us-east-1"},
                     "image": {"image": "nvcr.io/nvidia/pytorch:24.10-py3", "env": [{"name": "EPOCHS", "value": "5"}]},
+                    "access": {
+                        "new_ssh_key": {"name": f"{short}-workstation", "public_key": public_key(f"{short}@ws")},
+                        "new_service_account": {
+                            "name": f"{short}-ablation-runner",
+                            "description": "Uploads ablation checkpoints",
+                        },
+                    },
                     "storage": {"mounts": [own_mount]},
                 },
             ),
@@ -161,7 +178,18 @@ def _drafts(world: World, shared: dict[str, Any]) -> None:
                 inputs={
                     "basics": {"project_id": llm, "name": f"{short}-research-notebook"},
                     "app": {"app_slug": "jupyter"},
-                    "storage": {"mounts": [shared_mount]},  # research-datasets, shared READ with p-llm
+                    "storage": {  # research-datasets, shared READ with p-llm, plus a scratch bucket of its own
+                        "mounts": [shared_mount],
+                        "new_bucket": {
+                            "name": f"{short}-notebook-scratch",
+                            "purpose": "artifact",
+                            "provider": "weka",
+                            "region": "us-east-1",
+                            "quota_bytes": 100 * 2**30,
+                            "mount_path": "/mnt/scratch",
+                            "read_only": False,
+                        },
+                    },
                 },
             ),
         )

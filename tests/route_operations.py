@@ -281,8 +281,9 @@ _SECRET_NAME = re.compile(
     r"(token|secret|password|passwd|private|credential|kubeconfig|card_number|cookie|authorization|recovery|signing"
     r"|endpoint|_url$|_ref$|_key$|_key_id$)"
 )
-# Names that match but hold public facts: counts, timestamps, a flag and the throughput of a model.
-_NOT_SECRET = {"credential_max_lifetime_days", "password_changed_at", "secret", "tokens_per_second"}
+# Names that match but hold public facts: counts, timestamps, a flag, the throughput of a model and an SSH public
+# key (a saved launch draft's new key: public by design, the gateway returns it to its owner).
+_NOT_SECRET = {"credential_max_lifetime_days", "password_changed_at", "secret", "tokens_per_second", "public_key"}
 
 
 @cache
