@@ -158,7 +158,7 @@ async def test_a_bucket_beyond_the_storage_entitlement_is_refused_with_the_pages
     storage = project_entitlement(overview, "p-llm")["storage"]
     percent = round(100 * int(storage["usedBytes"]) / int(storage["quotaBytes"]))
     assert percent == 92
-    asked = {"projectId": LLM, "name": "llm-huge", "purpose": "dataset", "provider": "weka", "region": "us-east-1"}
+    asked = {"projectId": LLM, "name": "llm-huge", "purpose": "dataset", "provider": "WEKA", "region": "us-east-1"}
     body = await data(
         harness,
         mutation("storage/CreateBucket"),

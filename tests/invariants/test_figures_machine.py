@@ -177,7 +177,7 @@ class FiguresMachine(RuleBasedStateMachine):
             "projectId": encode_global_id("Project", project),
             "name": f"inv-bucket-{self.names:03d}",
             "purpose": "artifact",
-            "provider": "weka",
+            "provider": "WEKA",
             "region": "us-east-1",
             "quotaBytes": size * TIB,
             "idempotencyKey": key("inv"),
