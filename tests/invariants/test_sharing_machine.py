@@ -39,7 +39,8 @@ NAMES = {"u-tara": "Tara Nguyen", "u-priya": "Priya Shah"}
 TITLES = {"grant.created": "Grant created", "grant.revoked": "Grant revoked"}
 EXPLORED: Counter[str] = Counter()
 AUDIT = """query($after: String) { evidence(scope: TENANT, first: 100, after: $after) {
-  edges { node { id action actor { displayName } target { localId } } } pageInfo { hasNextPage endCursor } } }"""
+  edges { node { id action outcome actor { displayName } target { localId } } }
+  pageInfo { hasNextPage endCursor } } }"""
 LIST = """{ buckets(first: 100) { nodes { id project { id } viewerAccess { kind readOnly } } } }"""
 DETAIL = """query($id: ID!) { bucket(id: $id) { id viewerAccess { kind readOnly grant { id permission } } } }"""
 
@@ -66,7 +67,8 @@ class SharingMachine(RuleBasedStateMachine):
             for g in storage.query("grants", {"tenant_id": [TENANT]}, limit=1000).items
             if g["revoked_at"] is None
         }
-        self.log: list[tuple[str, str, str]] = []  # (action, actor name, grant id), oldest first
+        # (action, actor name, grant id or None, outcome) of every action taken, oldest first
+        self.log: list[tuple[str, str, str | None, str]] = []
         self.audited_before = {e["id"] for e in self._audit()}
         EXPLORED["sequences"] += 1
 
@@ -103,11 +105,11 @@ class SharingMachine(RuleBasedStateMachine):
                 return found
             after = page["pageInfo"]["endCursor"]
 
-    def _acted(self, action: str, actor: str, grant_id: str) -> None:
-        self.log.append((action, NAMES[actor], grant_id))
+    def _acted(self, action: str, actor: str, grant_id: str | None, outcome: str = "SUCCESS") -> None:
+        self.log.append((action, NAMES[actor], grant_id, outcome))
         self.clock.advance(timedelta(minutes=1))  # each action at its own minute: newest first is well defined
         EXPLORED["steps"] += 1
-        EXPLORED[action] += 1
+        EXPLORED[f"{action} ({outcome.lower()})"] += 1
 
     # --- rules ----------------------------------------------------------------------------------------------
 
@@ -135,8 +137,12 @@ class SharingMachine(RuleBasedStateMachine):
         payload = self._data(mutation("storage/CreateStorageGrant"), actor, input=given)["createStorageGrant"]
         already = any(b == bucket and p == grantee for b, p, _ in self.active.values())
         if payload["userErrors"]:
-            assert already, ("a grant to a project without one is refused", given, payload["userErrors"])
-            EXPLORED["grant refused (already shared)"] += 1
+            assert already and [e["code"] for e in payload["userErrors"]] == ["ALREADY_EXISTS"], (
+                "only a second active grant to the same project is refused",
+                given,
+                payload["userErrors"],
+            )
+            self._acted("grant.created", actor, None, "FAILURE")  # audited as a failed attempt
             return
         grant_id = _local(payload["grant"]["id"])
         self.active[grant_id] = (bucket, grantee, "read" if read_only else "read_write")
@@ -187,11 +193,12 @@ class SharingMachine(RuleBasedStateMachine):
     @invariant()
     def the_history_is_what_the_machine_did(self) -> None:
         new = [e for e in self._audit() if e["id"] not in self.audited_before]
-        found = [(e["action"], e["actor"]["displayName"], e["target"]["localId"]) for e in new]
+        found = [(e["action"], e["actor"]["displayName"], e["target"]["localId"], e["outcome"]) for e in new]
         assert found == list(reversed(self.log)), (found, self.log)  # newest first, nothing more, nothing less
+        # Recent changes: the changes only (a refused attempt changed nothing), newest first.
         recent = self._data(ops.document(ops.ROUTES["/tenant/overview"]), "u-tara")["tenantOverview"]
         changes = [(c["title"], c["actor"]["displayName"]) for c in recent["recentChanges"]]
-        expected = [(TITLES[action], name) for action, name, _ in reversed(self.log)]
+        expected = [(TITLES[action], name) for action, name, _, outcome in reversed(self.log) if outcome == "SUCCESS"]
         shown = min(len(changes), len(expected))
         assert changes[:shown] == expected[:shown], (changes, expected)
 
