@@ -7,7 +7,9 @@ figure follows from them when it is read, so no page can disagree with another:
 - accrued (a workload) = rate x its running time, over every run up to now;
 - month to date (a project, a tenant) = the sum of its workloads' usage inside this month;
 - burn (a tenant) = the sum of the rates of its workloads in a billing state;
-- balance = credits - everything accrued (before this month, plus this month); runway = balance / burn;
+- balance = credits - everything accrued (before this month, plus this month); runway = balance / burn, and
+  the moment it runs out (``runs_out_at``) is now + runway on the services' clock;
+- the low-balance notice in an inbox says the runway of the moment it is read (``low_balance_notice``);
 - a tenant's platform revenue for a month = the same usage sum as its month to date.
 
 Usage is counted in whole cents per workload and period (``rate * seconds // 3600``), so sums agree exactly in
@@ -19,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from reference_services.clock import iso, parse
@@ -152,21 +154,56 @@ def billing_figures(
     earlier = usage(workloads, runs, None, month_start)  # closed months: what this month adds, the balance loses
     burn = burn_cents(workloads)
     projects = project_ids or sorted({w["project_id"] for w in workloads})
+    balance = int(account.get("credits_cents") or 0) - earlier.cents - this_month.cents
     return {
         **account,
-        "balance_cents": int(account.get("credits_cents") or 0) - earlier.cents - this_month.cents,
+        "balance_cents": balance,
         "month_to_date_cents": this_month.cents,
         "spend_by_project": [{"project_id": p, "cents": this_month.cents_by_project.get(p, 0)} for p in projects],
         "hourly_burn_cents": burn,
         "low_balance_threshold_cents": burn * LOW_BALANCE_HOURS,
+        "runs_out_at": _runs_out_at(balance, burn, now),
         "updated_at": iso(now),
     }
+
+
+def _runs_out_at(balance_cents: int, burn_cents: int, now: datetime) -> str | None:
+    """When the balance is spent at this burn (now, when already spent; None when nothing bills)."""
+    if burn_cents <= 0:
+        return None
+    return iso(now + timedelta(hours=max(balance_cents, 0) / burn_cents))
 
 
 def runway_hours(account: Document) -> float | None:
     """Hours the derived balance lasts at the derived burn (None when nothing bills)."""
     burn = account["hourly_burn_cents"]
     return account["balance_cents"] / burn if burn > 0 else None
+
+
+LOW_BALANCE_TITLE = "Balance covers about"
+
+
+def is_low_balance_notice(notification: Document) -> bool:
+    """Whether an inbox item is the low-balance notice (its text is derived when read, not when stored)."""
+    return notification.get("category") == "billing" and str(notification.get("title", "")).startswith(
+        LOW_BALANCE_TITLE
+    )
+
+
+def low_balance_notice(notification: Document, account: Document) -> Document:
+    """The low-balance notice as of now: its runway, wording and severity from the account's derived figures."""
+    hours = runway_hours(account)
+    if hours is None:
+        title = "Balance is not being drawn down"
+        body = "Nothing bills at the moment, so the prepaid balance holds."
+        severity = "info"
+    else:
+        hours = max(hours, 0.0)
+        left = f"{round(hours / 24)} days" if hours >= 48 else f"{max(1, round(hours))} hours"
+        title = f"{LOW_BALANCE_TITLE} {left}"
+        body = f"At the current hourly burn the prepaid balance runs out in about {left}."
+        severity = "critical" if hours < 24 else "warning" if hours < LOW_BALANCE_HOURS else "info"
+    return {**notification, "title": title, "body": body, "severity": severity}
 
 
 def revenue_figures(row: Document, workloads: list[Document], runs: Mapping[str, list[Run]], now: datetime) -> Document:

@@ -60,7 +60,7 @@ class Ledger:
         """The read-time views of one domain's tables."""
         return {
             "workloads": {"workloads": self._workloads},
-            "account": {"billing_accounts": self._billing_accounts},
+            "account": {"billing_accounts": self._billing_accounts, "notifications": self._notifications},
             "access": {"entitlements": self._entitlements},
             "platform": {"tenant_revenue": self._tenant_revenue},
         }.get(domain, {})
@@ -73,6 +73,22 @@ class Ledger:
         now = self.clock.now()
         facts = self._tenant_facts({d["tenant_id"] for d in docs})
         return [billing.billing_figures(d, *facts[d["tenant_id"]], now, self.projects_of(d["tenant_id"])) for d in docs]
+
+    def _notifications(self, docs: list[Document]) -> list[Document]:
+        """The low-balance notice says the tenant's runway as of now; other notifications are as stored."""
+        tenants = {d["tenant_id"] for d in docs if d.get("tenant_id") and billing.is_low_balance_notice(d)}
+        if not tenants:
+            return docs
+        accounts = {
+            a["tenant_id"]: a for a in self.every("account", "billing_accounts", {"tenant_id": sorted(tenants)})
+        }
+        derived = {a["tenant_id"]: a for a in self._billing_accounts(list(accounts.values()))}
+        return [
+            billing.low_balance_notice(d, derived[d["tenant_id"]])
+            if billing.is_low_balance_notice(d) and d.get("tenant_id") in derived
+            else d
+            for d in docs
+        ]
 
     def _tenant_revenue(self, docs: list[Document]) -> list[Document]:
         now = self.clock.now()

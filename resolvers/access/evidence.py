@@ -225,7 +225,8 @@ async def recent_changes(ctx: RequestContext, scope: AccessScope, limit: int = 5
     window = {"tenant_id": list(scope.tenant_ids)} if scope.tenant_wide else {"project_id": sorted(scope.project_ids)}
     if not next(iter(window.values())):
         return []
-    return (await _page(ctx, _Window(window), limit, None)).items
+    # Changes only: a refused or denied attempt stays on the audit page (with its outcome), it changed nothing.
+    return (await _page(ctx, _Window({**window, "outcome": ["success"]}), limit, None)).items
 
 
 def can_see_event(viewer: Viewer, event: AuditEvent) -> bool:

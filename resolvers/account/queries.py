@@ -45,8 +45,9 @@ class Runway:
     state: str  # ok | low | exhausted
 
 
-def runway_of(account: BillingAccount, at: datetime | None = None) -> Runway:
-    """Runway from balance and burn: exhausted at or below zero, low under 72 hours or the threshold."""
+def runway_of(account: BillingAccount) -> Runway:
+    """Runway from balance and burn: exhausted at or below zero, low under 72 hours or the threshold. When it
+    runs out is the billing service's figure (its clock), not the gateway's."""
     balance = Money.from_cents(account.balance_cents, account.currency)
     burn = Money.from_cents(account.hourly_burn_cents, account.currency)
     hours = account.balance_cents / account.hourly_burn_cents if account.hourly_burn_cents > 0 else None
@@ -58,8 +59,8 @@ def runway_of(account: BillingAccount, at: datetime | None = None) -> Runway:
         state = "low"
     else:
         state = "ok"
-    runs_out = (at or now()) + timedelta(hours=max(hours, 0)) if hours is not None else None
-    return Runway(balance, burn, None if hours is None else round(max(hours, 0.0), 1), runs_out, state)
+    rounded = None if hours is None else round(max(hours, 0.0), 1)
+    return Runway(balance, burn, rounded, account.runs_out_at, state)
 
 
 async def runway_for_tenant(ctx: RequestContext, tenant_id: str | None) -> Runway | None:

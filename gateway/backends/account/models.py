@@ -70,6 +70,7 @@ class BillingAccount(AllowListModel):
     spend_by_project: list[ProjectSpend] = []
     hourly_burn_cents: int
     low_balance_threshold_cents: int | None = None
+    runs_out_at: datetime | None = None  # the service's: now on its clock + balance / burn
     payment_method: PaymentMethod | None = None
     updated_at: datetime
 
