@@ -387,7 +387,7 @@ def _seed_one_workload(
         ],
         "ssh": {"host": f"ssh.{project['tenant_id'][2:]}.gpucloud.example", "port": 22000 + number, "user": "ubuntu"},
         "app_slug": SEEDED_APPS.get(kind),  # the app kinds were launched from their catalog apps
-        "ssh_private_key": f"-----BEGIN KEY {secret('sshkey', workload_id)}-----",
+        "ssh_private_key": f"fake-ssh-private-key:{secret('sshkey', workload_id)}",
         "cluster_credentials": secret("kube", workload_id),
     }
     from reference_services.seed_catalog import app_ports  # imports this module: import late

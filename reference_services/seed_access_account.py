@@ -21,8 +21,7 @@ from reference_services.seed import PROJECTS, TENANTS, USERS, World, _iso, secre
 from reference_services.seed_audit import seed_audit_events
 from reference_services.seed_billing import credits_cents
 
-# Fake key material for the demo data: the header is assembled so secret scanners do not take it for a real key.
-FAKE_KEY_HEADER = "-----BEGIN OPENSSH " + "PRIVATE KEY"
+FAKE_KEY_PREFIX = "fake-ssh-private-key:"  # a seed-only marker, not key material
 TIB = 1024**4
 
 # (id, project, name, description, created_by, days since last use or None, disabled)
@@ -237,7 +236,7 @@ def _credentials(world: World) -> None:
                 "expires_at": None if expires_in is None else _ahead(world, days=expires_in),
                 "revoked_at": _ago(world, days=60) if revoked else None,
                 "secret_value": None if is_ssh else f"gpc_{digest[:6]}_{secret('apikey', cred_id)}",
-                "private_key": f"{FAKE_KEY_HEADER} {secret('sshpriv', cred_id)}-----" if is_ssh else None,
+                "private_key": f"{FAKE_KEY_PREFIX}{secret('sshpriv', cred_id)}" if is_ssh else None,
             },
         )
 
@@ -308,7 +307,7 @@ def _connectivity_identity_invites_policies(world: World) -> None:
                     "status": "active",
                     "host_key_fingerprint": f"SHA256:{digest[:43]}",
                     "created_at": _ago(world, days=380 - index * 100),
-                    "host_private_key": f"{FAKE_KEY_HEADER} {secret('hostkey', hostname)}-----",
+                    "host_private_key": f"{FAKE_KEY_PREFIX}{secret('hostkey', hostname)}",
                 },
             )
         policy = POLICIES[tenant["id"]]
@@ -335,7 +334,7 @@ def _connectivity_identity_invites_policies(world: World) -> None:
                 "created_at": _ago(world, days=300),
                 "issuer_url": f"https://{provider}.idp.example/{secret('issuer', idp_id)}",
                 "client_secret": secret("oidc", idp_id) if protocol == "oidc" else None,
-                "signing_private_key": f"-----BEGIN PRIVATE KEY {secret('samlkey', idp_id)}-----",
+                "signing_private_key": f"fake-saml-signing-key:{secret('samlkey', idp_id)}",
             },
         )
     for inv_id, tenant_id, project_id, email, role, invited_by, since, until in INVITES:
