@@ -12,7 +12,8 @@ import contextlib
 import os
 import struct
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,25 @@ def sqlite_store(tmp_path: Any) -> StoreConfig:
     return StoreConfig(
         "sqlite", {"GATEWAY_IDEMPOTENCY_STORE": f"sqlite:///{tmp_path}/idempotency.sqlite3"}, lambda: None
     )
+
+
+@contextmanager
+def own_redis_prefix(db: int, label: str) -> Iterator[str]:
+    """A Redis key prefix of the caller's own in ``db`` (keys containing it are deleted afterwards: event keys
+    start with a {hash tag}); fails the test without Redis."""
+    client = redis_sync.Redis.from_url(f"{REDIS_URL_BASE}/{db}", socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis_sync.RedisError:
+        client.close()
+        pytest.fail(REDIS_REQUIRED)
+    prefix = f"{label}-{uuid.uuid4().hex}"
+    try:
+        yield prefix
+    finally:
+        for key in client.scan_iter(match=f"*{prefix}*", count=1000):
+            client.delete(key)
+        client.close()
 
 
 def redis_store() -> StoreConfig:

@@ -16,10 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-import redis as redis_sync
 
 from tests.idempotency.test_processes import healthy
-from tests.idempotency_support import REDIS_REQUIRED, REDIS_URL_BASE
+from tests.idempotency_support import REDIS_URL_BASE, own_redis_prefix
 from tests.live_support import live_client, until
 from tests.processes import BIN, bearer, clean_env, free_port, read_until, start, stop, wait_healthy
 
@@ -33,19 +32,8 @@ ADDED = "subscription { notificationAdded { eventId notification { title } } }"
 @pytest.fixture(scope="module")
 def prefix() -> Iterator[str]:
     """A Redis key prefix of this module's own (deleted afterwards)."""
-    client = redis_sync.Redis.from_url(f"{REDIS_URL_BASE}/{REDIS_DB}", socket_timeout=2, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis_sync.RedisError:
-        client.close()
-        pytest.fail(REDIS_REQUIRED)
-    name = f"test-events-{uuid.uuid4().hex}"
-    try:
+    with own_redis_prefix(REDIS_DB, "test-events") as name:
         yield name
-    finally:
-        for key in client.scan_iter(match=f"*{name}*", count=1000):
-            client.delete(key)
-        client.close()
 
 
 def replica(services: dict[str, str], prefix: str) -> tuple[str, Any]:

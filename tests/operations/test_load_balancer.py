@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import subprocess
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,11 +23,10 @@ from typing import Any
 
 import httpx
 import pytest
-import redis as redis_sync
 
 from tests.balancer_clients import Outcome, Subscriber, mutate, read_pages, subscribe
 from tests.balancer_support import HAPROXY_MISSING, HAProxy, Replica, free_port, haproxy_binary
-from tests.idempotency_support import REDIS_REQUIRED, REDIS_URL_BASE
+from tests.idempotency_support import REDIS_URL_BASE, own_redis_prefix
 from tests.processes import bearer, gateway_process_env, reference_services
 from tests.route_operations import ROUTES, USER_OF, document, variable_sets
 
@@ -64,19 +62,8 @@ class Timeline:
 @pytest.fixture(scope="module")
 def redis_prefix() -> Iterator[str]:
     """A key prefix of this run's own in ``REDIS_DB`` (its keys deleted afterwards)."""
-    client = redis_sync.Redis.from_url(f"{REDIS_URL_BASE}/{REDIS_DB}", socket_timeout=2, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis_sync.RedisError:
-        client.close()
-        pytest.fail(REDIS_REQUIRED)
-    prefix = f"test-lb-{uuid.uuid4().hex}"
-    try:
+    with own_redis_prefix(REDIS_DB, "test-lb") as prefix:
         yield prefix
-    finally:
-        for key in client.scan_iter(match=f"*{prefix}*", count=1000):  # event keys start with a {hash tag}
-            client.delete(key)
-        client.close()
 
 
 def replica_env(services: dict[str, str], data_dir: Path, prefix: str) -> dict[str, str]:
