@@ -129,21 +129,42 @@ def _object(return_type: GraphQLObjectType, plan_for: PlanFor) -> Completion:
         if result is None or result is Undefined:
             return None
         if is_type_of is not None:
-            if type_of_needs_info:
-                info = info or executor.info_for(field, path)
-            matches = is_type_of(result, info)
-            if executor.is_awaitable(matches):
-                info = info or executor.info_for(field, path)
-                executor.track_async_work([matches])
-                return executor.complete_object_value(return_type, field.details, info, path, result, None)
-            if not matches:
-                raise invalid_return_type_error(return_type, result, field.details)
+            unmatched = _check_type_of(executor, return_type, type_of_needs_info, field, info, path, result)
+            if unmatched is not _MATCHES:
+                return unmatched
         plan = plans.get(0)
         if plan is None:
             plan = plans[0] = plan_for(executor, return_type, field)
         return executor.execute_plan(plan, result, path)
 
     return complete
+
+
+_MATCHES = object()  # _check_type_of's answer when the value is of the type and its plan may run
+
+
+def _check_type_of(
+    executor: CompiledExecutor,
+    object_type: GraphQLObjectType,
+    needs_info: bool,
+    field: FieldPlan,
+    info: Any,
+    path: Any,
+    result: Any,
+) -> Any:
+    """Ask the type's ``is_type_of`` about a value: ``_MATCHES``, graphql-core's completion when the answer is
+    awaitable, or the invalid-return-type error, as graphql-core raises it."""
+    assert object_type.is_type_of is not None
+    if needs_info:
+        info = info or executor.info_for(field, path)
+    matches = object_type.is_type_of(result, info)
+    if executor.is_awaitable(matches):
+        info = info or executor.info_for(field, path)
+        executor.track_async_work([matches])
+        return executor.complete_object_value(object_type, field.details, info, path, result, None)
+    if not matches:
+        raise invalid_return_type_error(object_type, result, field.details)
+    return _MATCHES
 
 
 def _abstract(return_type: GraphQLAbstractType, plan_for: PlanFor) -> Completion:
@@ -187,17 +208,10 @@ def _abstract(return_type: GraphQLAbstractType, plan_for: PlanFor) -> Completion
         runtime_type, plan = known
         is_type_of = runtime_type.is_type_of
         if is_type_of is not None:
-            if ignores_info(is_type_of):
-                matches = is_type_of(result, None)  # type: ignore[arg-type]  # it ignores info
-            else:
-                info = info or executor.info_for(field, path)
-                matches = is_type_of(result, info)
-            if executor.is_awaitable(matches):
-                info = info or executor.info_for(field, path)
-                executor.track_async_work([matches])
-                return executor.complete_object_value(runtime_type, field.details, info, path, result, None)
-            if not matches:
-                raise invalid_return_type_error(runtime_type, result, field.details)
+            needs_info = not ignores_info(is_type_of)
+            unmatched = _check_type_of(executor, runtime_type, needs_info, field, info, path, result)
+            if unmatched is not _MATCHES:
+                return unmatched
         return executor.execute_plan(plan, result, path)
 
     return complete
