@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+from graphql import GraphQLSchema
 
 from gateway.settings import Settings, SettingsError
 from parity import baseline as baselines
@@ -126,8 +127,10 @@ async def run_pass(
     baseline: baselines.Baseline | None = None,
     accept_reason: str | None = None,
     progress: bool = False,
+    schema: GraphQLSchema | None = None,
 ) -> Outcome:
-    """One pass over ``target``, judged against ``baseline`` (after accepting its gaps, with a reason)."""
+    """One pass over ``target``, judged against ``baseline`` (after accepting its gaps, with a reason).
+    ``schema``: the schema the responses are read with (default: the gateway's own, as it prints its SDL)."""
     from gateway.app import load_schema
 
     index = load_index()
@@ -140,7 +143,7 @@ async def run_pass(
     unknown = sorted(set(wanted) - known)
     if unknown:
         raise SettingsError(f"unknown persona(s) {', '.join(unknown)}; personas: {', '.join(sorted(known))}")
-    schema = load_schema(Settings().schema)._schema
+    schema = schema or load_schema(Settings().schema)._schema
     cells = sum(1 for r in chosen for p in wanted if p in r.personas)
     parity_pass = Pass(schema, index, target, rendered=manifest, progress=Progress(cells) if progress else None)
     result = await parity_pass.run(chosen, wanted)

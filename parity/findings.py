@@ -88,10 +88,6 @@ def from_states(route: str, persona: str, seen: Observation) -> tuple[list[Gap],
         if state.state == "EMPTY":
             reason = f"empty for this persona: {reason}"
         gaps.setdefault(state.path, Gap(route, persona, gap_class, state.path, reason, state.link))
-    for path, described in sorted(seen.role_conditions.items()):
-        if path in seen.objects_with_data:
-            continue  # the role held for some objects only: nothing is missing
-        conditions.setdefault(path, Condition(path, f"role condition, as the schema documents: {described}", None))
     return list(gaps.values()), list(conditions.values())
 
 
@@ -99,7 +95,7 @@ def seed_gaps(route: str, persona: str, seen: Observation) -> list[Gap]:
     """Lists and objects the page selects that never had data for the persona, with no typed state saying why;
     fragments on a concrete type no response matched; kinds of the opened object the data never offered."""
     gaps: list[Gap] = []
-    excused = seen.excused | seen.role_conditions.keys()
+    excused = seen.excused
     for path in sorted(seen.lists_empty - seen.lists_with_data - excused):
         gaps.append(Gap(route, persona, GapClass.SEED, path, "list is empty in every response, with no typed state"))
     for path in sorted(seen.objects_null - seen.objects_with_data - seen.lists_with_data - excused):
@@ -120,6 +116,49 @@ def seed_gaps(route: str, persona: str, seen: Observation) -> list[Gap]:
                 Gap(route, persona, GapClass.SEED, f"{where}={missing}", f"no object of kind {missing} to open")
             )
     return gaps
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    """A variant a persona never receives because a `@scopedTo` declaration of the schema keeps it from that
+    persona's role: not a gap. ``path`` is where the seed gap would have been."""
+
+    path: str
+    reason: str
+
+
+def _covers(scoped: str, path: str) -> bool:
+    """``path`` (a gap's path) is the scoped path, below it, or a fragment on it."""
+    return path == scoped or path.startswith((f"{scoped}.", f"{scoped} ... on "))
+
+
+def apart_not_applicable(gaps: list[Gap], seen: Observation) -> tuple[list[Gap], list[NotApplicable]]:
+    """Seed gaps a declaration explains for this persona, set apart as not applicable to it. A path that was
+    also null or empty where no declaration applied keeps its gap."""
+    kept: list[Gap] = []
+    apart: list[NotApplicable] = []
+    for gap in gaps:
+        rule = next(
+            (
+                d
+                for scoped, d in sorted(seen.not_applicable.items())
+                if _covers(scoped, gap.path) and scoped not in seen.unscoped
+            ),
+            None,
+        )
+        if gap.gap_class is GapClass.SEED and rule is not None:
+            apart.append(NotApplicable(gap.path, rule.words()))
+        else:
+            kept.append(gap)
+    return kept, apart
+
+
+def contradicted(route: str, persona: str, seen: Observation) -> list[Gap]:
+    """Responses that break a `@scopedTo` declaration: blocking, since a declaration that lies hides gaps."""
+    return [
+        Gap(route, persona, GapClass.BLOCKING, path, f"contradicts @scopedTo on {d.where} ({d.reason}): {what}")
+        for path, (d, what) in sorted(seen.contradicted.items())
+    ]
 
 
 def worst(gaps: list[Gap]) -> GapClass | None:

@@ -67,6 +67,10 @@ def _cell(outcome: Outcome, route: str, persona: str) -> str:
         for c in cell.conditions
     )
     items += "".join(
+        f"<li>not applicable to this persona <code>{escape(n.path)}</code>: {escape(n.reason)}</li>"
+        for n in cell.not_applicable
+    )
+    items += "".join(
         f"<li>navigation (not a gap) <code>{escape(n.path)}</code>: {escape(n.reason or '')}</li>"
         for n in cell.navigation
     )

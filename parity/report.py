@@ -57,6 +57,7 @@ def to_json(outcome: Outcome) -> dict[str, Any]:
                 "worst": (w.value if (w := findings.worst(cell.gaps)) else None),
                 "gaps": [_gap(g) for g in cell.gaps],
                 "runtimeConditions": [{"path": c.path, "reason": c.reason, "link": c.link} for c in cell.conditions],
+                "notApplicable": [{"path": n.path, "reason": n.reason} for n in cell.not_applicable],
                 "navigation": [{"path": n.path, "reason": n.reason, "link": n.link} for n in cell.navigation],
             }
         gaps = outcome.route_gaps(route.path)
@@ -160,9 +161,10 @@ def to_markdown(outcome: Outcome) -> str:
         gaps = outcome.route_gaps(route.path)
         route_cells = [c for c in run.cells.values() if c.route == route.path]
         conditions = [(c.persona, x) for c in route_cells for x in c.conditions]
+        scoped = [(c.persona, x) for c in route_cells for x in c.not_applicable]
         navigation = [(c.persona, x) for c in route_cells for x in c.navigation]
         candidates = run.candidates.get(route.path, [])
-        if not gaps and not conditions and not navigation and not candidates:
+        if not gaps and not conditions and not scoped and not navigation and not candidates:
             continue
         lines += [f"### `{route.path}` ({route.operation})", ""]
         for gap in sorted(gaps, key=lambda g: (findings.SEVERITY.index(g.gap_class), g.path, g.persona)):
@@ -173,6 +175,8 @@ def to_markdown(outcome: Outcome) -> str:
             lines.append(f"- {gap.gap_class.words} · {gap.persona} · `{gap.path}`: {gap.reason}{link}{status}")
         for persona, condition in conditions:
             lines.append(f"- runtime condition (not a gap) · {persona} · `{condition.path}`: {condition.reason}")
+        for persona, rule in scoped:
+            lines.append(f"- not applicable to this persona · {persona} · `{rule.path}`: {rule.reason}")
         for persona, note in navigation:
             lines.append(f"- navigation (not a gap) · {persona} · `{note.path}`: {note.reason}")
         if candidates:

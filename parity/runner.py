@@ -15,10 +15,11 @@ from graphql import GraphQLSchema, parse
 from gateway.errors import BadUserInput
 from gateway.ids import decode_global_id, encode_global_id
 from parity import findings
-from parity.findings import Condition, Gap, GapClass
+from parity.findings import Condition, Gap, GapClass, NotApplicable
 from parity.pickers import offered, picker_variants
 from parity.rendering import unrendered
 from parity.routes import Route, RouteIndex
+from parity.scoping import read
 from parity.targets import Answer, Target
 from parity.walk import Harvested, Observation, ResponseWalker
 
@@ -53,6 +54,7 @@ class Cell:
     runs: int = 0
     gaps: list[Gap] = field(default_factory=list)
     conditions: list[Condition] = field(default_factory=list)
+    not_applicable: list[NotApplicable] = field(default_factory=list)  # kept from the persona by `@scopedTo`
     # Links to a page outside the persona's navigation (operations/index.json): the API resolves them, but the
     # console would not open them for this persona. Reported for the page owners; not one of the gap classes.
     navigation: list[Condition] = field(default_factory=list)
@@ -97,7 +99,10 @@ class Pass:
         self.rendered = rendered
         self.progress = progress or (lambda cell: None)
         self.gate = asyncio.Semaphore(CONCURRENCY)
-        self.walkers = {path: ResponseWalker(schema, parse(r.document)) for path, r in index.routes.items()}
+        declarations = read(schema)
+        self.walkers = {
+            path: ResponseWalker(schema, parse(r.document), declarations) for path, r in index.routes.items()
+        }
         self.answers: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     async def run(self, routes: list[Route], personas: list[str]) -> PassRun:
@@ -195,12 +200,16 @@ class Pass:
                 )
             data = answer.body.get("data")
             if isinstance(data, dict):
-                walker.walk(data, cell.observation, opened=bool(route.variables))
+                walker.walk(data, cell.observation, opened=bool(route.variables), persona=persona)
                 self.answers.setdefault((route.path, persona), []).append(data)
         cell.runs = cell.observation.runs
         typed, cell.conditions = findings.from_states(route.path, persona, cell.observation)
         cell.gaps.extend(typed)
-        cell.gaps.extend(findings.seed_gaps(route.path, persona, cell.observation))
+        seed, cell.not_applicable = findings.apart_not_applicable(
+            findings.seed_gaps(route.path, persona, cell.observation), cell.observation
+        )
+        cell.gaps.extend(seed)
+        cell.gaps.extend(findings.contradicted(route.path, persona, cell.observation))
         if self.rendered is not None and route.path in self.rendered:
             cell.gaps.extend(unrendered(route.path, persona, cell.observation.received, self.rendered[route.path]))
         return cell

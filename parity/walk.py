@@ -4,7 +4,6 @@ every leaf path received."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,14 +28,12 @@ from graphql import (
 
 from gateway.errors import BadUserInput
 from gateway.ids import decode_global_id
+from parity.scoping import Declaration, Declarations, Evidence, at, contradiction, read, selects
 
 AVAILABILITY_TYPE = "Availability"
 # Field names whose values are console links the page renders as navigation.
 LINK_FIELDS = frozenset({"route", "link", "href", "launchRoute", "actionRoute"})
 NOT_AVAILABLE = frozenset({"EMPTY", "UNAVAILABLE", "FUTURE"})
-# A field the schema documents as "(null for the owner)" / "(null for platform operators)": null is a role
-# condition when a sibling enum value of the same object names that role (kind OWNER, persona OPERATOR).
-_NULL_FOR_ROLE = re.compile(r"\(null for (?:the |platform )?([a-z_]+?)s?\)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,12 @@ class Observation:
     objects_with_data: set[str] = field(default_factory=set)
     objects_null: set[str] = field(default_factory=set)
     excused: set[str] = field(default_factory=set)  # empty or null next to a non-available typed state
-    role_conditions: dict[str, str] = field(default_factory=dict)  # path -> the schema's words for the null
+    # `@scopedTo`: paths the persona does not receive by a declared access rule -> the rule; paths of declared
+    # fields that were null or empty where no rule applied; values that contradict a rule (path -> what).
+    not_applicable: dict[str, Declaration] = field(default_factory=dict)
+    unscoped: set[str] = field(default_factory=set)
+    contradicted: dict[str, tuple[Declaration, str]] = field(default_factory=dict)
+    evidence: dict[Declaration, Evidence] = field(default_factory=dict)
     states: list[TypedState] = field(default_factory=list)
     fragments_declared: set[tuple[str, str]] = field(default_factory=set)
     fragments_matched: set[tuple[str, str]] = field(default_factory=set)
@@ -89,14 +91,17 @@ def _unwrap(kind: Any) -> Any:
 class ResponseWalker:
     """Walks responses of one operation document."""
 
-    def __init__(self, schema: GraphQLSchema, document: DocumentNode) -> None:
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode, declarations: Declarations | None = None) -> None:
         self.schema = schema
+        self.declarations = read(schema) if declarations is None else declarations
+        self.persona = ""
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
 
-    def walk(self, data: dict[str, Any], into: Observation, *, opened: bool) -> None:
-        """Record one response's ``data``; ``opened``: the route opened an object by its variables."""
+    def walk(self, data: dict[str, Any], into: Observation, *, opened: bool, persona: str) -> None:
+        """Record one response's ``data`` for ``persona``; ``opened``: the route opened an object by its variables."""
         into.runs += 1
+        self.persona = persona
         root = self.schema.query_type
         assert root is not None
         self._object(self.operation.selection_set, root, data, (), into, depth=0, opened=opened)
@@ -140,7 +145,6 @@ class ResponseWalker:
         flat = self._selections(selections, parent)
         unconditional = {(n.alias or n.name).value for n, _, c in flat if c is None}
         excused = covered or any(_not_available(v) for v in value.values())
-        roles = self._enum_values(flat, value)
         self._harvest(parent, value, into)
         where = ".".join(path)
         for node, owner, condition in flat:
@@ -153,8 +157,7 @@ class ResponseWalker:
                 into.fragments_matched.add((where, condition))
             assert isinstance(owner, GraphQLObjectType | GraphQLInterfaceType)
             definition = owner.fields[node.name.value]
-            if value[key] is None and node.selection_set is not None and _null_for_role(definition.description, roles):
-                into.role_conditions[".".join((*path, key))] = definition.description or ""
+            self._scope(owner.name, node.name.value, value, key, (*path, key), into)
             # `network` next to a non-available `networkAvailability`: the state covers the whole subtree
             under = covered or _not_available(value.get(f"{key}Availability"))
             self._value(node, definition.type, value[key], (*path, key), into, excused, depth, opened, under)
@@ -226,17 +229,34 @@ class ResponseWalker:
         if name in LINK_FIELDS and isinstance(value, str) and value.startswith("/"):
             into.links.add((where, value))
 
-    @staticmethod
-    def _enum_values(flat: list[tuple[FieldNode, GraphQLNamedType, str | None]], value: dict[str, Any]) -> set[str]:
-        """The object's enum values (lower case): the roles a "(null for the ...)" description may name."""
-        found: set[str] = set()
-        for node, owner, _ in flat:
-            key = (node.alias or node.name).value
-            definition = getattr(owner, "fields", {}).get(node.name.value)
-            is_enum = definition is not None and isinstance(get_named_type(definition.type), GraphQLEnumType)
-            if is_enum and isinstance(value.get(key), str):
-                found.add(value[key].lower())
-        return found
+    def _scope(
+        self, type_name: str, name: str, parent: dict[str, Any], key: str, path: tuple[str, ...], into: Observation
+    ) -> None:
+        """Apply the field's `@scopedTo` declarations for the persona walked: what it does not receive is not
+        applicable to it; a value a declaration rules out is recorded as a contradiction."""
+        declared = self.declarations.get((type_name, name))
+        if not declared:
+            return
+        where, value = ".".join(path), parent[key]
+        applying = [d for d in declared if d.applies(self.persona, parent)]
+        if not applying and value in (None, []):
+            into.unscoped.add(where)
+        for declaration in declared:
+            evidence = into.evidence.setdefault(declaration, Evidence())
+            broken = contradiction(declaration, value)
+            if declaration not in applying:
+                evidence.others_set += broken is not None
+                continue
+            evidence.applied += 1
+            if declaration.held_by and isinstance(value, list):
+                held_by = declaration.held_by
+                evidence.holders.extend(at(item, held_by) for item in value if selects(item, held_by))
+            if broken is not None:
+                evidence.contradicted += 1
+                into.contradicted.setdefault(where, (declaration, broken))
+                continue
+            for unseen in declaration.unseen or ("",):
+                into.not_applicable.setdefault(f"{where}.{unseen}" if unseen else where, declaration)
 
     def _harvest(self, parent: GraphQLNamedType, value: dict[str, Any], into: Observation) -> None:
         variety = value.get("__typename") or value.get("kind") or value.get("provider") or value.get("status") or ""
@@ -257,9 +277,3 @@ class ResponseWalker:
 def _not_available(value: Any) -> bool:
     """A typed state (Availability) saying the data is not there, with its reason."""
     return isinstance(value, dict) and value.get("state") in NOT_AVAILABLE and "reason" in value
-
-
-def _null_for_role(description: str | None, roles: set[str]) -> bool:
-    """The field's description says it is null for a role one of its object's enum values names."""
-    match = _NULL_FOR_ROLE.search(description or "")
-    return match is not None and match.group(1).lower() in roles

@@ -12,6 +12,7 @@ from gateway.backends.access import models as models
 from gateway.ids import encode_global_id
 from resolvers.access import sections
 from resolvers.access.scope import AccessScope, access_scope
+from schema.access.scoping import Persona, no_items_for
 from schema.access.types import Project, ProjectRole, User
 from schema.shared.types import Info, Node
 
@@ -99,7 +100,15 @@ class ServiceAccount(Node):
         found = next((p for p in viewer.projects if p.id == self.model.project_id), None)
         return Project.of(found) if found else None
 
-    @strawberry.field(description="Its keys the viewer may see (metadata only).")
+    @strawberry.field(
+        description="Its keys the viewer may see (metadata only).",
+        directives=[
+            no_items_for(
+                Persona.MEMBER,
+                reason="A service account's keys go to those who manage its project; a member manages none.",
+            )
+        ],
+    )
     async def keys(self, info: Info) -> list[Credential]:
         scope = self.scope or await _default_scope(info)
         return [Credential.of(c, scope) for c in await sections.service_account_keys(info.context, scope, self.model)]

@@ -29,6 +29,7 @@ from schema.access.governance import (
     TenantPolicies,
 )
 from schema.access.members import AccessAdmin, Credential, Membership, ServiceAccount
+from schema.access.scoping import MEMBER_CREDENTIALS, Persona, no_items_for, own_items_for
 from schema.access.types import Tenant
 from schema.shared.attention import AttentionItem
 from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, Info, connection
@@ -92,7 +93,12 @@ class Access:
         scope = _scope(self.scope, project)
         return [AccessAdmin.of(a, scope) for a in await sections.admins(info.context, scope)]
 
-    @strawberry.field(description="Pending invites the viewer manages (operators: all in view), soonest expiry first.")
+    @strawberry.field(
+        description="Pending invites the viewer manages (operators: all in view), soonest expiry first.",
+        directives=[
+            no_items_for(Persona.MEMBER, reason="Invites are listed to those who manage them; a member manages none.")
+        ],
+    )
     async def invites(self, info: Info, project: ProjectArgument = None) -> list[PendingInvite] | None:
         scope = _scope(self.scope, project)
         return [PendingInvite.of(i, scope) for i in await sections.invites(info.context, scope)]
@@ -104,7 +110,15 @@ class Access:
 
     @strawberry.field(
         description="Credential metadata in view: the viewer's own, plus every credential of the projects they "
-        "manage (tenant admins and operators: all). Expiring soonest first. Never key material."
+        "manage (tenant admins and operators: all). Expiring soonest first. Never key material.",
+        directives=[
+            own_items_for(
+                Persona.MEMBER,
+                held_by="owner.user",
+                unseen=["owner.serviceAccount"],
+                reason=MEMBER_CREDENTIALS,
+            )
+        ],
     )
     async def credentials(self, info: Info, project: ProjectArgument = None) -> list[Credential] | None:
         scope = _scope(self.scope, project)

@@ -12,15 +12,8 @@ from gateway.ids import encode_global_id
 from gateway.viewer import Viewer as ViewerModel
 from resolvers.access import queries as resolve
 from resolvers.shared.scope import project_role
+from schema.access.scoping import OPERATOR_TENANT, Persona, null_for
 from schema.shared.types import Info, Node
-
-
-@strawberry.enum(description="The role a viewer acts in, which decides their landing page and scope.")
-class Persona(Enum):
-    MEMBER = strawberry.enum_value("member", description="Member of one or more projects.")
-    PROJECT_ADMIN = strawberry.enum_value("project_admin", description="Administers at least one project.")
-    TENANT_ADMIN = strawberry.enum_value("tenant_admin", description="Administers the whole tenant.")
-    OPERATOR = strawberry.enum_value("operator", description="Platform operator.")
 
 
 @strawberry.enum(description="A user's role in a project.")
@@ -100,7 +93,10 @@ class Viewer:
     def persona(self) -> Persona:
         return Persona(self.model.persona)
 
-    @strawberry.field(description="The viewer's tenant (null for platform operators).")
+    @strawberry.field(
+        description="The viewer's tenant (null for platform operators).",
+        directives=[null_for(Persona.OPERATOR, reason=OPERATOR_TENANT)],
+    )
     async def tenant(self, info: Info) -> Tenant | None:
         if self.model.tenant_id is None:
             return None

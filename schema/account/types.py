@@ -12,6 +12,7 @@ from gateway.backends.account import models as models
 from gateway.ids import encode_global_id
 from resolvers.account import queries as resolve
 from resolvers.shared import shapes
+from schema.access.scoping import OPERATOR_TENANT, null_for
 from schema.access.types import Persona, Project, Tenant
 from schema.shared.attention import AttentionItem
 from schema.shared.types import Availability, Info, Money
@@ -71,7 +72,10 @@ class AccountProfile:
     async def persona(self, info: Info) -> Persona:
         return Persona((await info.context.viewer()).persona)
 
-    @strawberry.field(description="The viewer's tenant (null for platform operators).")
+    @strawberry.field(
+        description="The viewer's tenant (null for platform operators).",
+        directives=[null_for(Persona.OPERATOR, reason=OPERATOR_TENANT)],
+    )
     async def tenant(self, info: Info) -> Tenant | None:
         found = await resolve.tenant(info.context)
         return Tenant.of(found) if found else None
@@ -132,7 +136,17 @@ class AccountBilling:
     spend_by_project: list[ProjectSpend] = strawberry.field(
         description="Month-to-date spend of the projects the viewer may see, highest first."
     )
-    payment_method: PaymentMethod | None = strawberry.field(description="Card on file (tenant admins only).")
+    payment_method: PaymentMethod | None = strawberry.field(
+        description="Card on file (tenant admins only).",
+        directives=[
+            null_for(
+                Persona.MEMBER,
+                Persona.PROJECT_ADMIN,
+                Persona.OPERATOR,
+                reason="The card on file is shown to tenant admins only.",
+            )
+        ],
+    )
     viewer_can_manage: bool = strawberry.field(description="True when the viewer may add funds (tenant admins).")
     updated_at: datetime | None = strawberry.field(description="When the billing figures were computed.")
 

@@ -16,6 +16,7 @@ from resolvers.shared import shapes
 from schema.access.evidence import AuditEvent
 from schema.access.governance import AccessCounts, Entitlement, PendingInvite, TenantPolicies
 from schema.access.members import AccessAdmin, Credential, Membership, ServiceAccount
+from schema.access.scoping import MEMBER_CREDENTIALS, Persona, own_items_for
 from schema.access.types import Project, Tenant
 from schema.account.types import ProjectSpend, Runway
 from schema.shared.attention import AttentionItem
@@ -82,7 +83,15 @@ class OverviewAccess:
     )
     expiring_credentials: list[Credential] = strawberry.field(
         description="Credentials in view that expire within 14 days or have expired without being revoked. "
-        "Metadata only."
+        "Metadata only.",
+        directives=[
+            own_items_for(
+                Persona.MEMBER,
+                held_by="owner.user",
+                unseen=["owner.serviceAccount"],
+                reason=MEMBER_CREDENTIALS,
+            )
+        ],
     )
 
 

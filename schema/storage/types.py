@@ -14,6 +14,7 @@ from resolvers.shared import shapes
 from resolvers.storage import queries as resolve
 from resolvers.storage.access import access_of
 from resolvers.storage.grants import grantee_project
+from schema.access.scoping import null_when
 from schema.access.types import Project
 from schema.shared.types import Availability, BigInt, Info, Node
 
@@ -89,15 +90,24 @@ class AudienceKind(Enum):
     GRANT = strawberry.enum_value("grant", description="The bucket is shared with the project by a grant.")
 
 
+# The owner reaches its bucket without a grant: the grant's fields are null where `kind` is OWNER.
+OWNER_AUDIENCE = null_when("kind", "OWNER", reason="The owning project reaches its bucket without a grant.")
+OWNER_VIEWER = null_when("kind", "OWNER", reason="The viewer's project owns the bucket: no grant is involved.")
+
+
 @strawberry.type(description="A project that can reach the bucket, and how.")
 class AccessAudience:
     kind: AudienceKind = strawberry.field(description="Owner or grantee.")
     project: Project | None = strawberry.field(description="The project (null if no longer visible).")
     permission: str = strawberry.field(description="read or read_write.")
     purpose: str | None = strawberry.field(description="What a grant shares: dataset, checkpoint or artifact.")
-    granted_at: datetime | None = strawberry.field(description="When the grant was made (null for the owner).")
+    granted_at: datetime | None = strawberry.field(
+        description="When the grant was made (null for the owner).", directives=[OWNER_AUDIENCE]
+    )
     grant: Annotated[StorageGrant, strawberry.lazy("schema.storage.grants")] | None = strawberry.field(
-        default=None, description="The grant itself (null for the owner): revoke it with revokeStorageGrant."
+        default=None,
+        description="The grant itself (null for the owner): revoke it with revokeStorageGrant.",
+        directives=[OWNER_AUDIENCE],
     )
 
 
@@ -105,12 +115,16 @@ class AccessAudience:
 class BucketViewerAccess:
     kind: AudienceKind = strawberry.field(description="OWNER: a project of the viewer owns it; GRANT: it is shared.")
     read_only: bool = strawberry.field(description="True when the viewer's projects may only read (a READ grant).")
-    purpose: str | None = strawberry.field(description="What the grant shares (null for the owner).")
+    purpose: str | None = strawberry.field(
+        description="What the grant shares (null for the owner).", directives=[OWNER_VIEWER]
+    )
     grantee_project: Project | None = strawberry.field(
-        description="The viewer's project the bucket is shared with (null for the owner)."
+        description="The viewer's project the bucket is shared with (null for the owner).", directives=[OWNER_VIEWER]
     )
     grant: Annotated[StorageGrant, strawberry.lazy("schema.storage.grants")] | None = strawberry.field(
-        default=None, description="The grant the viewer's project reaches the bucket through (null for the owner)."
+        default=None,
+        description="The grant the viewer's project reaches the bucket through (null for the owner).",
+        directives=[OWNER_VIEWER],
     )
 
 

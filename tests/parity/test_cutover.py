@@ -1,6 +1,6 @@
-"""The seed's cutover routes on the embedded default: no blocking gap, and no seed gap but the one access rule the
-schema cannot state; role conditions the schema documents and pickers on the page are followed, not reported as
-seed gaps."""
+"""The seed's cutover routes on the embedded default: no blocking gap and no seed gap; what the schema's
+`@scopedTo` declarations keep from a persona is "not applicable to this persona", and pickers on the page are
+followed."""
 
 from __future__ import annotations
 
@@ -15,33 +15,35 @@ from reference_services.embedded import create_services
 from tests.parity.support import gaps_of, stored, target_on, upsert
 
 BASELINE = Path(__file__).resolve().parents[2] / "parity-baseline.json"
-# A member's credential lists hold only their own keys, so no service-account key reaches their overview; the
-# schema has no words for it, so the pass keeps it as a seed gap the baseline accepts with that reason.
+# A member's credential lists hold only their own keys, so no service-account key reaches their overview: the
+# schema declares it (`@scopedTo(gets: OWN_ITEMS, personas: [MEMBER], unseen: ["owner.serviceAccount"])`).
 ACCESS_RULE = ("/project/overview", "member", "projectOverview.access.expiringCredentials.owner.serviceAccount")
 
 
-async def test_the_cutover_set_has_no_blocking_gap_and_no_unexplained_seed_gap() -> None:
+async def test_the_cutover_set_has_no_blocking_gap_and_no_seed_gap() -> None:
     target = await target_on(create_services())
     outcome = await run_pass(target, routes=["cutover"], baseline=baselines.load(BASELINE))
     await target.aclose()
     assert gaps_of(outcome, GapClass.BLOCKING) == []
-    seed = gaps_of(outcome, GapClass.SEED)
-    assert [(g.route, g.persona, g.path) for g in seed] == [ACCESS_RULE]
-    assert seed[0].accepted and "Access rule" in seed[0].accepted
-    assert outcome.new == [] and outcome.exit_code == 0
+    assert gaps_of(outcome, GapClass.SEED) == []
+    route, persona, path = ACCESS_RULE
+    scoped = outcome.run.cells[(route, persona)].not_applicable
+    assert [n.path for n in scoped] == [path]
+    assert "@scopedTo on OverviewAccess.expiringCredentials" in scoped[0].reason
+    assert outcome.new == [] and outcome.stale == [] and outcome.exit_code == 0
 
 
-async def test_a_null_the_schema_documents_for_the_viewers_role_is_a_condition_not_a_seed_gap() -> None:
+async def test_a_null_the_schema_declares_for_the_viewers_role_is_not_applicable_not_a_seed_gap() -> None:
     target = await target_on(create_services())
     outcome = await run_pass(target, routes=["/storage/{id}", "/account"], personas=["tenant_admin", "operator"])
     await target.aclose()
-    # A tenant admin's projects own every bucket they open (kind OWNER: grant "null for the owner");
-    # an operator belongs to no tenant (profile.tenant "null for platform operators").
+    # A tenant admin's projects own every bucket they open (grant: `@scopedTo(whenField: "kind", whenValues:
+    # ["OWNER"])`); an operator belongs to no tenant (profile.tenant: `@scopedTo(personas: [OPERATOR])`).
     assert gaps_of(outcome, GapClass.SEED) == []
     bucket = outcome.run.cells[("/storage/{id}", "tenant_admin")]
-    assert "bucket.viewerAccess.grant" in {c.path for c in bucket.conditions}
+    assert "bucket.viewerAccess.grant" in {n.path for n in bucket.not_applicable}
     account = outcome.run.cells[("/account", "operator")]
-    assert "account.overview.profile.tenant" in {c.path for c in account.conditions}
+    assert "account.overview.profile.tenant" in {n.path for n in account.not_applicable}
 
 
 async def test_a_role_the_response_does_not_name_keeps_the_seed_gap() -> None:
