@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
+    DefinitionNode,
     DocumentNode,
     GraphQLSchema,
     InterfaceTypeDefinitionNode,
@@ -94,8 +95,12 @@ def read(schema: GraphQLSchema) -> Declarations:
     printer = schema.extensions.get("strawberry-definition")
     if printer is not None and hasattr(printer, "as_str"):
         return from_sdl(printer.as_str())
-    nodes = [t.ast_node for t in schema.type_map.values() if getattr(t, "ast_node", None) is not None]
-    nodes += [n for t in schema.type_map.values() for n in getattr(t, "extension_ast_nodes", ()) or ()]
+    nodes: list[DefinitionNode] = []
+    for named in schema.type_map.values():
+        defined = getattr(named, "ast_node", None)
+        if defined is not None:
+            nodes.append(defined)
+        nodes.extend(getattr(named, "extension_ast_nodes", None) or ())
     return from_document(DocumentNode(definitions=tuple(nodes)))
 
 

@@ -12,7 +12,8 @@ from gateway.ids import encode_global_id
 from gateway.viewer import Viewer as ViewerModel
 from resolvers.access import queries as resolve
 from resolvers.shared.scope import project_role
-from schema.access.scoping import OPERATOR_TENANT, Persona, null_for
+from schema.access.scoping import OPERATOR_TENANT, null_for
+from schema.access.scoping import Persona as Persona  # its home before scoping.py; importers keep it
 from schema.shared.types import Info, Node
 
 
