@@ -89,8 +89,9 @@ async def test_an_action_the_status_forbids_is_a_user_error_that_says_why(gatewa
 @pytest.mark.parametrize(
     ("action", "local", "status", "primary"),
     [
-        ("start", "wl-0005", "PROVISIONING", "connect"),
-        ("restart", "wl-0042", "PROVISIONING", "connect"),
+        ("start", "wl-0005", "PENDING", "connect"),  # queued: the scheduler places it on a node with room
+        ("restart", "wl-0042", "PENDING", "connect"),  # failed: it holds no node, so it queues like a start
+        ("restart", "wl-0039", "PROVISIONING", "connect"),  # running: restarts on the node it holds
         ("terminate", "wl-0039", "TERMINATED", "launch_similar"),
     ],
 )
