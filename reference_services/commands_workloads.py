@@ -216,7 +216,8 @@ def _transition(action: str):
         workload["schedule"] = None
         if result == "provisioning":  # a restart on the node it holds
             workload["schedule"] = scheduler.restart_schedule(scheduler.parse(request.now))
-            workload["status_reason"] = f"Provisioning ({action} requested) on {workload['node_id']}: {workload['image']}"
+            node, image = workload["node_id"], workload["image"]
+            workload["status_reason"] = f"Provisioning ({action} requested) on {node}: {image}"
         elif result == "pending":
             workload["schedule"] = scheduler.start_schedule(scheduler.parse(request.now))
             workload["status_reason"] = scheduler.queued_reason(workload["gpu"])

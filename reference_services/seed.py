@@ -375,9 +375,7 @@ def _seed_one_workload(
     node_id = placed.get(workload_id) or nodes[number % len(nodes)]["id"]
     created = world.now - timedelta(hours=3 + number * 7 % 400, minutes=number % 60)
     launcher = "sa-vision-ci" if project["id"] == "p-vision" and number % 3 == 0 else _owner_for(project["id"])
-    steps = timeline.workload_timeline(
-        number, state, created, world.now, _owner_for(project["id"]), launcher, node_id
-    )
+    steps = timeline.workload_timeline(number, state, created, world.now, _owner_for(project["id"]), launcher, node_id)
     path = [step.status for step in steps]
     started = created + timedelta(minutes=4) if "running" in path else None
     run_hours = (number * 13 % 90) + 1

@@ -322,7 +322,8 @@ def lifecycle_nodes(world: World) -> list[dict[str, Any]]:
         status = "decommissioned" if stage == "done" else "decommissioning"
         found.append(_new_node(world, number, site_id, model, status, 700))
     for number, site_id, model, stage, _progress, _failure, hours in ONBOARDINGS:
-        found.append(_new_node(world, number, site_id, model, "ready" if stage == "ready" else "onboarding", hours // 24))
+        status = "ready" if stage == "ready" else "onboarding"
+        found.append(_new_node(world, number, site_id, model, status, hours // 24))
     return found
 
 
