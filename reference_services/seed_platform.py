@@ -1,9 +1,10 @@
 """The operator side of the platform seed: sites, MAAS hubs, images, profiles, lifecycle tasks,
 node activity, ops signals, finance and operator IAM.
 
-``seed.build_world`` calls ``seed_platform`` after ``seed._seed_platform`` made the twelve fleet
-nodes; this module enriches those nodes (serial, rack, profile) and adds the nodes being onboarded
-or decommissioned, so every Platform section and detail page has data. Deterministic: no random
+``seed.build_world`` makes the twelve fleet nodes and the nodes being onboarded or decommissioned
+(``lifecycle_nodes``) before the workloads, which ``seed_capacity`` places on them (adding ready nodes
+through ``new_fleet_node``); ``seed_platform`` then enriches the fleet nodes (serial, rack, profile) and
+adds everything else, so every Platform section and detail page has data. Deterministic: no random
 numbers, every timestamp relative to ``world.now``. Secret-bearing fields use ``seed.secret``.
 """
 

@@ -70,7 +70,7 @@ async def launch_app(harness: GatewayHarness, slug: str, name: str) -> dict[str,
         access = {"serviceAccountId": gid("ServiceAccount", "sa-llm-eval")}
     storage = {"mounts": [{"bucketId": gid("Bucket", "bk-0005"), "mountPath": "/mnt/checkpoints"}]}
     given = {"basics": {"projectId": LLM, "name": name}, "app": {"appSlug": slug}, "access": access}
-    if slug in {"vllm", "training", "pytorch-ddp", "ray"}:  # LLM Serving holds 14 of its 16 A100s: one H100 fits
+    if slug in {"vllm", "training", "pytorch-ddp", "ray"}:  # LLM Serving holds 18 of 20 A100s, 9 of 10 H100s
         given["hardware"] = {"gpuModel": "NVIDIA H100 80GB", "gpuCount": 1}
     if slug in {"training", "pytorch-ddp"}:
         given["storage"] = storage
