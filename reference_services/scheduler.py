@@ -120,7 +120,7 @@ class WorkloadScheduler:
     def _place(
         self, workload: Document, nodes: list[Document], free: dict[str, int], now: datetime
     ) -> list[tuple[str, str]]:
-        schedule = workload.setdefault("schedule", {})
+        schedule = workload["schedule"] = workload.get("schedule") or {}
         node = capacity.best_fit(nodes, free, workload["gpu"])
         if node is None:
             reason = capacity.waiting_reason(workload["gpu"])
