@@ -25,10 +25,11 @@ PRICES = {g["model"]: g for g in GPU_MODELS}
 COMPUTE_STEPS = ("basics", "hardware", "image", "access", "storage", "network", "review")
 APP_STEPS = ("basics", "app", "hardware", "access", "storage", "network", "review")
 
-# action -> (statuses that allow it, status passed through, resulting status)
+# action -> (statuses that allow it, status passed through, resulting status). A start, or a restart of a
+# workload holding no node, queues it (pending) for the scheduler to place; a running one restarts on its node.
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None, str]] = {
     "stop": (frozenset({"running", "provisioning"}), "stopping", "stopped"),
-    "start": (frozenset({"stopped", "failed"}), None, "provisioning"),
+    "start": (frozenset({"stopped", "failed"}), None, "pending"),
     "restart": (frozenset({"running", "failed"}), None, "provisioning"),
     "terminate": (
         frozenset({"pending", "provisioning", "running", "stopping", "stopped", "failed"}),
@@ -207,17 +208,23 @@ def _transition(action: str):
             raise Rejected(409, "invalid_transition", f"Cannot {action}: {WHY_NOT[status]}.", "status")
         if status in BILLING:
             workload["completed_run_seconds"] += _seconds_between(workload.get("started_at"), request.now)
-        workload["started_at"] = request.now if target in BILLING else None
-        if target not in BILLING:
-            workload["node_id"] = None
+        result = target if target != "provisioning" or (status in BILLING and workload.get("node_id")) else "pending"
+        workload["started_at"] = request.now if result in BILLING else None
+        if result not in BILLING:
+            workload["node_id"] = None  # its GPUs are free for the next placement
         workload["status_reason"] = None
-        workload["schedule"] = scheduler.restart_schedule(scheduler.parse(request.now)) if target in BILLING else None
-        if target == "provisioning":
-            workload["status_reason"] = f"Provisioning ({action} requested): starting {workload['image']}"
-        workload["status"] = target
+        workload["schedule"] = None
+        if result == "provisioning":  # a restart on the node it holds
+            workload["schedule"] = scheduler.restart_schedule(scheduler.parse(request.now))
+            node, image = workload["node_id"], workload["image"]
+            workload["status_reason"] = f"Provisioning ({action} requested) on {node}: {image}"
+        elif result == "pending":
+            workload["schedule"] = scheduler.start_schedule(scheduler.parse(request.now))
+            workload["status_reason"] = scheduler.queued_reason(workload["gpu"])
+        workload["status"] = result
         request.save("workloads", workload)
         previous = status
-        for order, step in enumerate((via, target)):
+        for order, step in enumerate((via, result)):
             if step is not None and step != previous:
                 _event(request, workload["id"], previous, step, f"Status changed to {step} ({action} requested)", order)
                 previous = step

@@ -555,11 +555,14 @@ PLATFORM_OPERATIONS = (
     ),
     Resource(
         "gpu-economics",
-        "Per GPU model and month: GPU-hours available and sold, revenue and cost per GPU-hour.",
+        "Per GPU model and month: GPUs in service and held, GPU-hours available and sold, revenue and cost per "
+        "GPU-hour (all but the cost derived from the fleet and the usage when read).",
         {
             "id": S,
             "gpu_model": S,
             "period": S,
+            "gpus_in_fleet": I,
+            "gpus_held": I,
             "gpu_hours_available": N,
             "gpu_hours_sold": N,
             "revenue_cents": I,

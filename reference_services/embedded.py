@@ -62,7 +62,7 @@ def create_services(
         if domain == "access":
             audit.bind(store)
         if domain == "workloads":  # moves launches along; tests call its tick, servers start its loop
-            app.state.scheduler = WorkloadScheduler(store, clock=clock.now)
+            app.state.scheduler = WorkloadScheduler(store, fleet=ledger.fleet, clock=clock.now)
         for resource in resources:
             table = resource.name.replace("-", "_")
             if store.is_empty(table):

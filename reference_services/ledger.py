@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from reference_services import billing, quotas
+from reference_services import billing, capacity, quotas
 from reference_services._store import DocumentStore
 from reference_services.clock import Clock
 
@@ -45,6 +45,10 @@ class Ledger:
                 return items
             after = page.next_cursor
 
+    def fleet(self) -> list[Document]:
+        """The platform's GPU nodes as they are now (what the scheduler places workloads on)."""
+        return self.every("platform", "nodes", {})
+
     def runs(self, workload_ids: Sequence[str]) -> dict[str, list[billing.Run]]:
         """The runs of these workloads, from their status timelines, up to now."""
         events = self.every(
@@ -62,7 +66,7 @@ class Ledger:
             "workloads": {"workloads": self._workloads},
             "account": {"billing_accounts": self._billing_accounts, "notifications": self._notifications},
             "access": {"entitlements": self._entitlements},
-            "platform": {"tenant_revenue": self._tenant_revenue},
+            "platform": {"tenant_revenue": self._tenant_revenue, "gpu_economics": self._gpu_economics},
         }.get(domain, {})
 
     def _workloads(self, docs: list[Document]) -> list[Document]:
@@ -94,6 +98,15 @@ class Ledger:
         now = self.clock.now()
         facts = self._tenant_facts({d["tenant_id"] for d in docs})
         return [billing.revenue_figures(d, *facts[d["tenant_id"]], now) for d in docs]
+
+    def _gpu_economics(self, docs: list[Document]) -> list[Document]:
+        if not docs:
+            return docs
+        now = self.clock.now()
+        nodes = self.fleet()
+        workloads = self.every("workloads", "workloads", {})
+        runs = self.runs([w["id"] for w in workloads])
+        return [capacity.economics_figures(d, nodes, workloads, runs, now) for d in docs]
 
     def _tenant_facts(self, tenant_ids: set[str]) -> dict[str, tuple[list[Document], dict[str, list[billing.Run]]]]:
         """Each tenant's workloads and their runs, read once per response."""

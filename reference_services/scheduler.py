@@ -1,15 +1,20 @@
-"""The workloads service's scheduler: launched workloads move pending -> provisioning -> running on its clock.
+"""The workloads service's scheduler: pending workloads are placed on a GPU node with room, then provision and run.
 
-A launch (and a start or restart) writes a ``schedule`` onto the workload: when it will be placed and when it
-will be running. ``tick(now)`` applies every transition that is due by ``now``, each at its own due time, with
-its ``status_changed`` event (the event stream publishes the change, as for any write), and records metric
-samples for the running workloads it scheduled (GPU figures, serving figures for vLLM, progress and loss for
-training). The loop calls ``tick`` with the service clock every ``interval`` seconds; tests call ``tick``
-directly with the times they choose, so nothing depends on wall-clock sleeps.
+A launch (and a start) leaves the workload ``pending`` with a ``schedule``: from when it may be placed
+(``place_at``). ``tick(now)`` places due pending workloads in the order they became due, each on the ready
+node of its GPU model with the fewest free GPUs that fit (``capacity.best_fit``; the free GPUs are the
+platform's nodes less what provisioning, running and stopping workloads hold). A placed workload holds the
+node's GPUs (``node_id``) and runs ``PROVISIONING_TIME`` later. One that finds no room stays pending with the
+numbers in its reason ("Waiting for capacity: 4x NVIDIA A100 80GB not free on any ready node") and is placed
+at the first tick that finds room: a stop or terminate frees its node's GPUs at once. A restart keeps its node.
 
-Seeded running workloads carry ``running_since`` and ``sampled_at`` only, so their metrics go on as time
-advances. Seeded pending and provisioning workloads carry no schedule: they wait for capacity the reference
-services do not model, and their status reason says so. Placement on a particular node is not modelled either.
+Each transition is written at its own time with its ``status_changed`` event (the event stream publishes
+it, as any write): a workload no tick has seen waiting is placed at ``place_at``, so a late tick catches up;
+one that waited is placed at the tick that found room. ``tick`` also records metric samples of running
+workloads (GPU figures, serving figures for vLLM, progress and loss for training). The loop calls ``tick``
+with the service clock every ``interval`` seconds; tests call ``tick`` with the times they choose, so nothing
+depends on wall-clock sleeps. Seeded pending workloads carry a schedule too; seeded provisioning ones do not
+(they stay pulling their image) and seeded running ones carry ``running_since`` and ``sampled_at``.
 """
 
 from __future__ import annotations
@@ -21,15 +26,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from reference_services import timeline
+from reference_services import capacity, timeline
 from reference_services._events import _now as service_clock  # the one clock of the services (settable later)
 from reference_services._store import DocumentStore
 
 PLACEMENT_DELAY = timedelta(seconds=30)  # pending until placed
 PROVISIONING_TIME = timedelta(seconds=90)  # image pull and start-up
 MAX_SAMPLES_PER_TICK = 48  # a long pause catches up on at most this many samples per workload
-MAX_WORKLOADS_PER_TICK = 500
+PAGE = 1000
 Document = dict[str, Any]
+Fleet = Callable[[], list[Document]]  # the platform's GPU nodes as they are now
 
 
 def parse(text: str) -> datetime:
@@ -43,28 +49,37 @@ def stamp(moment: datetime) -> str:
 
 
 def launch_schedule(now: datetime) -> Document:
-    """The schedule of a new launch: placed after ``PLACEMENT_DELAY``, running ``PROVISIONING_TIME`` later."""
-    placed = now + PLACEMENT_DELAY
-    return {"place_at": stamp(placed), "ready_at": stamp(placed + PROVISIONING_TIME)}
+    """The schedule of a new launch: placeable after ``PLACEMENT_DELAY``."""
+    return {"place_at": stamp(now + PLACEMENT_DELAY)}
+
+
+def start_schedule(now: datetime) -> Document:
+    """The schedule of a start: placeable at once (it waits like a launch when no node has room)."""
+    return {"place_at": stamp(now)}
 
 
 def restart_schedule(now: datetime) -> Document:
-    """The schedule of a start or restart: provisioning now, running ``PROVISIONING_TIME`` later."""
+    """The schedule of a restart on the node the workload holds: provisioning now, running later."""
     return {"place_at": stamp(now), "ready_at": stamp(now + PROVISIONING_TIME)}
 
 
 def queued_reason(gpu: Document) -> str:
     """The status reason of a launch waiting to be placed."""
-    return f"Waiting for capacity: queued for {gpu['count']}x {gpu['model']}"
+    return capacity.queued_reason(gpu)
 
 
 class WorkloadScheduler:
     """Moves scheduled workloads along; ``tick`` does one pass, ``start``/``stop`` run it as a loop."""
 
     def __init__(
-        self, store: DocumentStore, clock: Callable[[], datetime] = service_clock, interval: float = 1.0
+        self,
+        store: DocumentStore,
+        fleet: Fleet,
+        clock: Callable[[], datetime] = service_clock,
+        interval: float = 1.0,
     ) -> None:
         self.store = store
+        self.fleet = fleet
         self.clock = clock
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
@@ -74,42 +89,71 @@ class WorkloadScheduler:
         now = now or self.clock()
         moved: list[tuple[str, str]] = []
         with self.store.write_transaction():
-            for workload in self._scheduled():
-                moved.extend(self._advance(workload, now))
+            active, nodes = self._active(), self.fleet()
+            free = capacity.free_by_node(nodes, active)
+            due = [w for w in active if w["status"] == "pending" and self._due(w) <= now]
+            for workload in sorted(due, key=lambda w: (self._due(w), w["id"])):  # first come, first placed
+                moved.extend(self._place(workload, nodes, free, now))
+            for workload in active:
+                if workload["status"] in {"provisioning", "running"} and workload.get("schedule"):
+                    moved.extend(self._advance(workload, now))
         return moved
 
-    def _scheduled(self) -> list[Document]:
-        page = self.store.query(
-            "workloads", {"status": ["pending", "provisioning", "running"]}, limit=MAX_WORKLOADS_PER_TICK
-        )
-        return [w for w in page.items if w.get("schedule")]
+    def _active(self) -> list[Document]:
+        """Every workload waiting for or holding GPUs."""
+        found: list[Document] = []
+        after = None
+        while True:
+            page = self.store.query(
+                "workloads", {"status": ["pending", *sorted(capacity.HOLDING_STATES)]}, limit=PAGE, after=after
+            )
+            found.extend(page.items)
+            if page.next_cursor is None:
+                return found
+            after = page.next_cursor
+
+    @staticmethod
+    def _due(workload: Document) -> datetime:
+        schedule = workload.get("schedule") or {}
+        return parse(schedule.get("place_at") or workload["created_at"])
+
+    def _place(
+        self, workload: Document, nodes: list[Document], free: dict[str, int], now: datetime
+    ) -> list[tuple[str, str]]:
+        schedule = workload["schedule"] = workload.get("schedule") or {}
+        node = capacity.best_fit(nodes, free, workload["gpu"])
+        if node is None:
+            reason = capacity.waiting_reason(workload["gpu"])
+            if not schedule.get("waiting_since") or workload.get("status_reason") != reason:
+                schedule.setdefault("waiting_since", stamp(now))
+                workload["status_reason"] = reason
+                self.store.upsert("workloads", workload)
+            return []
+        placed = now if schedule.get("waiting_since") else self._due(workload)
+        free[node["id"]] -= workload["gpu"]["count"]
+        schedule.update(ready_at=stamp(placed + PROVISIONING_TIME))
+        schedule.pop("waiting_since", None)
+        reason = timeline.waiting_reason("provisioning", workload["gpu"], node["id"], workload["image"])
+        workload.update(status="provisioning", node_id=node["id"], started_at=stamp(placed), status_reason=reason)
+        self._event(workload["id"], "pending", "provisioning", placed, f"Placed on {node['id']}; provisioning")
+        self.store.upsert("workloads", workload)
+        return [(workload["id"], "provisioning")]
 
     def _advance(self, workload: Document, now: datetime) -> list[tuple[str, str]]:
         schedule = workload["schedule"]
-        moved: list[tuple[str, str]] = []
         if workload["status"] == "running":  # a run under way (launched here or seeded): its metrics go on
             if schedule.get("running_since"):
                 self._sample(workload, parse(schedule["running_since"]), now)
-            return moved
-        if not (schedule.get("place_at") and schedule.get("ready_at")):
-            return moved
-        place_at, ready_at = parse(schedule["place_at"]), parse(schedule["ready_at"])
-        if workload["status"] == "pending" and now >= place_at:
-            workload.update(status="provisioning", started_at=stamp(place_at))
-            reason = timeline.waiting_reason("provisioning", workload["gpu"], None, workload["image"])
-            workload["status_reason"] = reason
-            self._event(workload["id"], "pending", "provisioning", place_at, "Placed on a GPU node; provisioning")
-            moved.append((workload["id"], "provisioning"))
-        if workload["status"] == "provisioning" and now >= ready_at:
-            workload.update(status="running", status_reason=None)
-            schedule["running_since"] = stamp(ready_at)
-            self._event(workload["id"], "provisioning", "running", ready_at, "Running")
-            moved.append((workload["id"], "running"))
-        if moved:
-            self.store.upsert("workloads", workload)
-        if workload["status"] == "running":
-            self._sample(workload, ready_at, now)
-        return moved
+            return []
+        if not schedule.get("ready_at") or now < parse(schedule["ready_at"]):
+            return []
+        ready_at = parse(schedule["ready_at"])
+        workload.update(status="running", status_reason=None)
+        schedule["running_since"] = stamp(ready_at)
+        self._event(workload["id"], "provisioning", "running", ready_at, "Running")
+        self.store.upsert("workloads", workload)
+        self._sample(workload, ready_at, now)
+        return [(workload["id"], "running")]
 
     def _event(self, workload_id: str, old: str, new: str, at: datetime, message: str) -> None:
         self.store.upsert(

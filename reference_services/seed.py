@@ -51,7 +51,13 @@ SITES = (
     {"id": "site-ash1", "name": "Ashburn 1", "region": "us-east-1"},
     {"id": "site-dub1", "name": "Dublin 1", "region": "eu-west-1"},
 )
-NODE_STATES = ("ready", "ready", "ready", "cordoned", "draining", "maintenance")
+# Status of the twelve fleet nodes in order (GPU models cycle H100, A100, L40S): every model has a node in
+# service that takes no new work (cordoned or draining), where workloads placed before stay.
+NODE_STATES = (
+    *("ready", "ready", "ready", "cordoned", "draining", "maintenance"),
+    *("ready", "ready", "ready", "cordoned", "draining", "draining"),
+)
+PENDING_MIN_GPUS = 4  # seeded pending workloads ask for at least this many GPUs: more than any ready node has free
 RUNNING_STATES = {"provisioning", "running", "stopping"}
 SEEDED_APPS = {"jupyter": "jupyter", "vllm": "vllm", "training": "training"}  # kind -> catalog app it came from
 
@@ -119,14 +125,15 @@ def build_world(scale: int = 1, now: datetime | None = None) -> World:
     rng = random.Random(20261127)
     _seed_access(world)
     nodes = _seed_platform(world)
+    from reference_services.seed_platform import lifecycle_nodes, seed_platform  # imports this module: import late
+
+    fleet = [*nodes, *lifecycle_nodes(world)]
     buckets = _seed_buckets(world, rng, scale)
-    _seed_workloads(world, rng, scale, nodes, buckets)
+    added = _seed_workloads(world, rng, scale, nodes, fleet, buckets)
     from reference_services.seed_billing import settle_workloads  # imports this module: import late
 
     settle_workloads(world)  # run fields follow the timelines
-    from reference_services.seed_platform import seed_platform  # imports this module: import late
-
-    seed_platform(world, nodes)
+    seed_platform(world, nodes, added)
     from reference_services.seed_catalog import seed_catalog  # imports this module: import late
 
     seed_catalog(world, scale)
@@ -189,7 +196,7 @@ def _seed_platform(world: World) -> list[dict[str, Any]]:
                     "gpu_model": gpu["model"],
                     "gpu_count": 8,
                     "gpu_memory_gib": gpu["memory_gib"],
-                    "status": NODE_STATES[index % len(NODE_STATES)],
+                    "status": NODE_STATES[index],
                     "created_at": _iso(world.now - timedelta(days=500 - index)),
                     "bmc_endpoint": f"https://10.20.{index}.5/{secret('bmc', index)}",
                     "bmc_password": secret("bmcpw", index),
@@ -305,8 +312,15 @@ def _seed_bucket_children(world: World, rng: random.Random, bucket: dict[str, An
 
 
 def _seed_workloads(
-    world: World, rng: random.Random, scale: int, nodes: list[dict[str, Any]], buckets: list[dict[str, Any]]
-) -> None:
+    world: World,
+    rng: random.Random,
+    scale: int,
+    nodes: list[dict[str, Any]],
+    fleet: list[dict[str, Any]],
+    buckets: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Seed the workloads, placed on ``fleet`` (the GPU model of each follows the ready ``nodes`` in turn); returns
+    the ready nodes added to hold them."""
     acme = [p for p in PROJECTS if p["tenant_id"] == "t-acme"]
     globex = [p for p in PROJECTS if p["tenant_id"] == "t-globex"]
     plan: list[tuple[dict[str, Any], str, str]] = []
@@ -317,8 +331,22 @@ def _seed_workloads(
         for k_index, kind in enumerate(KINDS):
             plan.append((globex[(round_index + k_index) % len(globex)], kind, STATES[(round_index * 3 + k_index) % 8]))
     ready_nodes = [n for n in nodes if n["status"] == "ready"]
+    from reference_services.seed_capacity import seed_placement  # imports this module: import late
+
+    shapes = [(f"wl-{n:04d}", state, _gpu_of(n, state, ready_nodes)) for n, (_, _, state) in enumerate(plan, 1)]
+    placed, waiting, added = seed_placement(world, fleet, shapes)
     for number, (project, kind, state) in enumerate(plan, start=1):
-        _seed_one_workload(world, rng, number, project, kind, state, ready_nodes, buckets)
+        _seed_one_workload(world, rng, number, project, kind, state, ready_nodes, buckets, placed, waiting)
+    return added
+
+
+def _gpu_of(number: int, state: str, nodes: list[dict[str, Any]]) -> dict[str, Any]:
+    """A seeded workload's GPUs: the model of the ready nodes in turn; pending ones ask for more than fits."""
+    gpu = next(g for g in GPU_MODELS if g["model"] == nodes[number % len(nodes)]["gpu_model"])
+    count = (1, 2, 4, 8)[number % 4]
+    if state == "pending":
+        count = max(count, PENDING_MIN_GPUS)
+    return {"model": gpu["model"], "count": count, "memory_gib": gpu["memory_gib"], "hourly_cents": gpu["hourly_cents"]}
 
 
 def _owner_for(project_id: str) -> str:
@@ -337,16 +365,17 @@ def _seed_one_workload(
     state: str,
     nodes: list[dict[str, Any]],
     buckets: list[dict[str, Any]],
+    placed: dict[str, str],
+    waiting: set[str],
 ) -> None:
     workload_id = f"wl-{number:04d}"
-    node = nodes[number % len(nodes)]
-    gpu = next(g for g in GPU_MODELS if g["model"] == node["gpu_model"])
-    gpu_count = (1, 2, 4, 8)[number % 4]
+    gpu = _gpu_of(number, state, nodes)
+    gpu_count = gpu["count"]
+    # Where it holds GPUs now, else where it ran before (the round-robin node of its model)
+    node_id = placed.get(workload_id) or nodes[number % len(nodes)]["id"]
     created = world.now - timedelta(hours=3 + number * 7 % 400, minutes=number % 60)
     launcher = "sa-vision-ci" if project["id"] == "p-vision" and number % 3 == 0 else _owner_for(project["id"])
-    steps = timeline.workload_timeline(
-        number, state, created, world.now, _owner_for(project["id"]), launcher, node["id"]
-    )
+    steps = timeline.workload_timeline(number, state, created, world.now, _owner_for(project["id"]), launcher, node_id)
     path = [step.status for step in steps]
     started = created + timedelta(minutes=4) if "running" in path else None
     run_hours = (number * 13 % 90) + 1
@@ -361,7 +390,7 @@ def _seed_one_workload(
         "name": f"{project['slug']}-{name_stem}-{number:02d}",
         "status": state,
         "status_reason": timeline.failure_reason(number) if state == "failed" else None,
-        "node_id": node["id"] if state in RUNNING_STATES else None,
+        "node_id": node_id if state in RUNNING_STATES else None,
         "gpu": {"model": gpu["model"], "count": gpu_count, "memory_gib": gpu["memory_gib"]},
         "hourly_rate_cents": gpu["hourly_cents"] * gpu_count,
         "created_at": _iso(created),
@@ -424,7 +453,11 @@ def _seed_one_workload(
             "wandb_api_key": secret("wandb", workload_id),
         }
     if state in {"pending", "provisioning"}:
-        doc["status_reason"] = timeline.waiting_reason(state, doc["gpu"], node["id"], doc["image"])
+        doc["status_reason"] = timeline.waiting_reason(state, doc["gpu"], node_id, doc["image"])
+    if state == "pending":  # the scheduler places it when a ready node has its GPUs free
+        from reference_services.seed_capacity import pending_schedule  # imports this module: import late
+
+        doc["schedule"], doc["status_reason"] = pending_schedule(doc, created, workload_id in waiting)
     world.add("workloads", "workloads", doc)
     _seed_workload_children(world, rng, doc, steps, project_buckets)
 

@@ -1,9 +1,10 @@
 """The operator side of the platform seed: sites, MAAS hubs, images, profiles, lifecycle tasks,
 node activity, ops signals, finance and operator IAM.
 
-``seed.build_world`` calls ``seed_platform`` after ``seed._seed_platform`` made the twelve fleet
-nodes; this module enriches those nodes (serial, rack, profile) and adds the nodes being onboarded
-or decommissioned, so every Platform section and detail page has data. Deterministic: no random
+``seed.build_world`` makes the twelve fleet nodes and the nodes being onboarded or decommissioned
+(``lifecycle_nodes``) before the workloads, which ``seed_capacity`` places on them (adding ready nodes
+through ``new_fleet_node``); ``seed_platform`` then enriches the fleet nodes (serial, rack, profile) and
+adds everything else, so every Platform section and detail page has data. Deterministic: no random
 numbers, every timestamp relative to ``world.now``. Secret-bearing fields use ``seed.secret``.
 """
 
@@ -134,10 +135,11 @@ ONBOARDINGS = (
     (17, "site-ash2", 0, "discovered", 0.05, None, 1),
     (18, "site-ash2", 0, "commissioning", 0.35, None, 4),
     (19, "site-ash2", 0, "burn_in", 0.72, None, 20),
-    (20, "site-dub1", 2, "ready", 1.0, None, 70),
+    (20, "site-dub1", 2, "ready", 1.0, None, 24 * 40),  # in service since long before any seeded workload
     (21, "site-ash2", 0, "failed", 0.6, "GPU 3 reported 14 uncorrectable ECC errors during burn-in", 26),
 )
 ONBOARDING_STAGES = ("discovered", "commissioning", "burn_in", "ready")
+ONBOARDING_HOURS = 68  # discovery to ready of a node that finished onboarding
 # (id, kind, severity, status, title, summary, node, site, hub, opened h ago, acked h ago, acked by, resolved h ago)
 SIGNALS = (
     (
@@ -296,69 +298,41 @@ ACCOUNTS = (
     ("opa-maas-sync", "automation", "MAAS sync", None, None, ["role-sre"], False, "active", 0.1, 420),
     ("opa-health", "automation", "Node health checker", None, None, ["role-sre"], False, "active", 0.05, 420),
 )
-UTILISATION = {"NVIDIA H100 80GB": (0.81, 0.77), "NVIDIA A100 80GB": (0.64, 0.69), "NVIDIA L40S 48GB": (0.43, 0.38)}
 COST_PER_GPU_HOUR_CENTS = {"NVIDIA H100 80GB": 142.0, "NVIDIA A100 80GB": 88.5, "NVIDIA L40S 48GB": 41.0}
 
 
-def seed_platform(world: World, nodes: list[dict[str, Any]]) -> None:
-    """Add the operator-side platform documents; ``nodes`` are the fleet nodes already seeded."""
+def seed_platform(world: World, nodes: list[dict[str, Any]], added: list[dict[str, Any]]) -> None:
+    """Add the operator-side platform documents; ``nodes`` are the twelve fleet nodes, ``added`` the ready nodes
+    the workload seed added to hold its workloads (``seed_capacity``)."""
     _seed_sites_and_hubs(world)
     _seed_images_and_profiles(world)
     for index, node in enumerate(nodes):
         node.update(_inventory(node["id"], node["site_id"], index, node["gpu_model"], world.now))
-    fleet = [*nodes, *_place_workloads(world, nodes)]
+    fleet = [*nodes, *added]
     _seed_activity(world, fleet)
     _seed_lifecycle(world)
     _seed_signals(world)
-    _seed_finance(world, fleet)
+    _seed_finance(world)
     _seed_iam(world)
 
 
-def _place_workloads(world: World, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep every node's allocation within its GPUs; return the ready nodes added for that.
-
-    The workload seed places workloads round-robin on the ready nodes, far past their eight GPUs. Each
-    placed workload stays where it fits, else moves (first fit, largest first) to a ready node of its
-    GPU model with room, else to a new ready node; its GPU model and count, hence its cost, never change.
-    """
-    ready = [n for n in nodes if n["status"] == "ready"]
-    free = {n["id"]: n["gpu_count"] for n in ready}
-    placed = [w for w in world.domains.get("workloads", {}).get("workloads", []) if w["node_id"]]
-    moving = []
-    for workload in placed:
-        if free.get(workload["node_id"], 0) >= workload["gpu"]["count"]:
-            free[workload["node_id"]] -= workload["gpu"]["count"]
-        else:
-            moving.append(workload)
-    added: list[dict[str, Any]] = []
-    for workload in sorted(moving, key=lambda w: (-w["gpu"]["count"], w["id"])):
-        need, model = workload["gpu"]["count"], workload["gpu"]["model"]
-        target = next((n for n in ready if n["gpu_model"] == model and free[n["id"]] >= need), None)
-        if target is None:
-            number = 22 + len(added)
-            target = _new_node(
-                world,
-                number,
-                SITES[number % 2]["id"],
-                next(i for i, g in enumerate(GPU_MODELS) if g["model"] == model),
-                "ready",
-                120,
-            )
-            added.append(target)
-            ready.append(target)
-            free[target["id"]] = target["gpu_count"]
-        free[target["id"]] -= need
-        _move(world, workload, target["id"])
-    return added
+def lifecycle_nodes(world: World) -> list[dict[str, Any]]:
+    """The nodes being decommissioned or onboarded (their tasks come later, in ``seed_platform``)."""
+    found = []
+    for number, site_id, model, stage, *_rest in DECOMMISSIONS:
+        status = "decommissioned" if stage == "done" else "decommissioning"
+        found.append(_new_node(world, number, site_id, model, status, 700))
+    for number, site_id, model, stage, _progress, _failure, hours in ONBOARDINGS:
+        status = "ready" if stage == "ready" else "onboarding"
+        found.append(_new_node(world, number, site_id, model, status, hours // 24))
+    return found
 
 
-def _move(world: World, workload: dict[str, Any], node_id: str) -> None:
-    old = workload["node_id"]
-    workload["node_id"] = node_id
-    for sample in world.domains.get("workloads", {}).get("workload-metrics", []):
-        if sample["workload_id"] == workload["id"]:
-            for source in sample["sources"]:
-                source["href"] = source["href"].replace(f"/nodes/{old}", f"/nodes/{node_id}")
+def new_fleet_node(world: World, model: str) -> dict[str, Any]:
+    """One more ready node of a GPU model, numbered after every other node (in service for 120 days)."""
+    number = max(int(n["id"][5:]) for n in world.domains["platform"]["nodes"]) + 1
+    index = next(i for i, g in enumerate(GPU_MODELS) if g["model"] == model)
+    return _new_node(world, number, SITES[number % 2]["id"], index, "ready", 120)
 
 
 def _site(site_id: str) -> dict[str, Any]:
@@ -540,9 +514,9 @@ def _task_activity(world: World, node: dict[str, Any], steps: list[dict[str, Any
 
 
 def _seed_lifecycle(world: World) -> None:
-    for number, site_id, model, stage, reason, requested_by, hours in DECOMMISSIONS:
-        status = "decommissioned" if stage == "done" else "decommissioning"
-        node = _new_node(world, number, site_id, model, status, 700)
+    nodes = {n["id"]: n for n in world.domains["platform"]["nodes"]}
+    for number, site_id, _model, stage, reason, requested_by, hours in DECOMMISSIONS:
+        node = nodes[f"node-{number:03d}"]
         started = world.now - timedelta(hours=hours)
         task = world.add(
             "platform",
@@ -564,10 +538,10 @@ def _seed_lifecycle(world: World) -> None:
             },
         )
         _task_activity(world, node, task["steps"], "decommission", requested_by)
-    for number, site_id, model, stage, progress, failure, hours in ONBOARDINGS:
-        node = _new_node(world, number, site_id, model, "ready" if stage == "ready" else "onboarding", hours // 24)
+    for number, site_id, _model, stage, progress, failure, hours in ONBOARDINGS:
+        node = nodes[f"node-{number:03d}"]
         started = world.now - timedelta(hours=hours)
-        finished = started + timedelta(hours=hours - 2) if stage == "ready" else world.now
+        finished = started + timedelta(hours=ONBOARDING_HOURS) if stage == "ready" else world.now
         task = world.add(
             "platform",
             "onboarding-tasks",
@@ -665,21 +639,13 @@ def _seed_signals(world: World) -> None:
         )
 
 
-def _seed_finance(world: World, fleet: list[dict[str, Any]]) -> None:
+def _seed_finance(world: World) -> None:
+    """Finance rows per month: the figures of each (revenue, GPU-hours, fleet use) are derived when read
+    (``economics``, ``billing``); stored are the keys and the cost of a GPU-hour, a fact of the platform."""
     month_start = world.now.replace(day=1, hour=0, minute=0, second=0)
     previous_start = (month_start - timedelta(days=1)).replace(day=1)
-    periods = (
-        (previous_start.strftime("%Y-%m"), (month_start - previous_start).total_seconds() / 3600, 1),
-        (month_start.strftime("%Y-%m"), max(1.0, (world.now - month_start).total_seconds() / 3600), 0),
-    )
-    in_service = [n for n in fleet if n["status"] in {"ready", "cordoned", "draining"}]
-    for period, hours, which in periods:
-        by_model: dict[str, tuple[float, float]] = {}
+    for period in (previous_start.strftime("%Y-%m"), month_start.strftime("%Y-%m")):
         for gpu in GPU_MODELS:
-            gpus = sum(n["gpu_count"] for n in in_service if n["gpu_model"] == gpu["model"])
-            available = round(gpus * hours, 1)
-            sold = round(available * UTILISATION[gpu["model"]][which], 1)
-            by_model[gpu["model"]] = (available, sold)
             world.add(
                 "platform",
                 "gpu-economics",
@@ -687,11 +653,7 @@ def _seed_finance(world: World, fleet: list[dict[str, Any]]) -> None:
                     "id": f"eco-{gpu['model'].split()[1].lower()}-{period}",
                     "gpu_model": gpu["model"],
                     "period": period,
-                    "gpu_hours_available": available,
-                    "gpu_hours_sold": sold,
-                    "revenue_cents": round(sold * gpu["hourly_cents"]),
                     "cost_per_gpu_hour_cents": COST_PER_GPU_HOUR_CENTS[gpu["model"]],
-                    "as_of": _iso(world.now if which == 0 else month_start),
                 },
             )
         for tenant in TENANTS:  # revenue and GPU-hours are the tenant's own usage, derived when read (billing)

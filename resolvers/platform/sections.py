@@ -118,14 +118,14 @@ class EvidenceSection:
 
 @dataclass(frozen=True)
 class ModelEconomics:
-    """One GPU model's month: hours available and sold, revenue and cost per GPU-hour."""
+    """One GPU model's month: GPUs in service and held, hours available and sold, revenue and cost per GPU-hour."""
 
     row: GpuEconomics
 
     @property
     def utilisation(self) -> float:
-        """Sold share of the hours available."""
-        return self.row.gpu_hours_sold / self.row.gpu_hours_available if self.row.gpu_hours_available else 0.0
+        """Held share of the model's GPUs in service (a node never holds more than it has, so at most 1)."""
+        return self.row.gpus_held / self.row.gpus_in_fleet if self.row.gpus_in_fleet else 0.0
 
     @property
     def revenue_per_sold_hour_cents(self) -> float:

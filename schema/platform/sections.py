@@ -153,12 +153,23 @@ class PlatformTenantRevenue:
         return Tenant.of(found) if found else None
 
 
-@strawberry.type(description="One GPU model's period: hours available and sold, revenue and cost per GPU-hour.")
+@strawberry.type(
+    description="One GPU model's period, derived from the fleet and the usage records: GPUs in service and held, "
+    "hours available and sold, revenue and cost per GPU-hour. Revenue and hours sold come from the same usage as "
+    "the tenants' month to date, so the models add up to the platform's totals."
+)
 class PlatformGpuEconomics:
     gpu_model: str = strawberry.field(description="GPU model.")
+    gpus_in_fleet: int = strawberry.field(
+        description="GPUs of this model on nodes in service (ready, cordoned, draining)."
+    )
+    gpus_held: int = strawberry.field(
+        description="GPUs of this model held by provisioning, running and stopping workloads (now for the "
+        "current month, at its end for a closed one)."
+    )
     gpu_hours_available: float = strawberry.field(description="GPU-hours the fleet could sell.")
     gpu_hours_sold: float = strawberry.field(description="GPU-hours sold.")
-    utilisation: float = strawberry.field(description="Sold over available, 0 to 1.")
+    utilisation: float = strawberry.field(description="GPUs held over GPUs in the fleet, 0 to 1.")
     revenue: shapes.Money = strawberry.field(description="Revenue.", graphql_type=Money)
     cost_per_gpu_hour: shapes.Money = strawberry.field(
         description="Cost of one GPU-hour (hardware, power, site).", graphql_type=Money
@@ -211,6 +222,8 @@ class PlatformFinance:
             gpu_models=[
                 PlatformGpuEconomics(
                     gpu_model=m.row.gpu_model,
+                    gpus_in_fleet=m.row.gpus_in_fleet,
+                    gpus_held=m.row.gpus_held,
                     gpu_hours_available=m.row.gpu_hours_available,
                     gpu_hours_sold=m.row.gpu_hours_sold,
                     utilisation=m.utilisation,

@@ -63,6 +63,11 @@ BUCKETS = """query Buckets($after: String) { buckets(first: 100, after: $after) 
   pageInfo { hasNextPage endCursor } nodes { project { id } usage { usedBytes } } } }"""
 
 
+def _due(workload: dict[str, Any]) -> datetime:
+    """When a pending workload may be placed (its schedule's ``place_at``)."""
+    return datetime.fromisoformat(workload["schedule"]["place_at"].replace("Z", "+00:00"))
+
+
 def _local(global_id: str) -> str:
     return decode_global_id(global_id)[1]
 
@@ -194,7 +199,26 @@ class FiguresMachine(RuleBasedStateMachine):
         step = timedelta(minutes=minutes)
         if self.clock.now() + step < month_end:  # within the month: month to date keeps adding up
             self.clock.advance(step)
+        self._tick()  # the scheduler's loop runs as time passes
         self._count("advance", True)
+
+    @rule()
+    def schedule(self) -> None:
+        """The workloads service's scheduler runs at the clock: due launches and starts are placed where they fit,
+        and what it leaves pending has no room on any ready node of its model."""
+        self._tick()
+        self._count("tick", True)
+
+    def _tick(self) -> None:
+        moved = self.harness.services["workloads"].state.scheduler.tick(self.clock.now())
+        EXPLORED["placed"] += sum(1 for _, status in moved if status == "provisioning")
+        workloads, nodes, held = self._placement()
+        free = {i: n["gpu_count"] - held.get(i, 0) for i, n in nodes.items() if n["status"] == "ready"}
+        for workload in workloads:
+            if workload["status"] == "pending" and self.clock.now() >= _due(workload):
+                fits = [i for i in free if nodes[i]["gpu_model"] == workload["gpu"]["model"]]
+                assert all(free[i] < workload["gpu"]["count"] for i in fits), (workload["id"], free)
+                assert workload["status_reason"].endswith("not free on any ready node"), workload
 
     def _count(self, action: str, done: bool) -> None:
         EXPLORED["steps"] += 1
@@ -202,11 +226,39 @@ class FiguresMachine(RuleBasedStateMachine):
 
     # --- invariants -------------------------------------------------------------------------------------------
 
+    def _placement(self) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], dict[str, int]]:
+        """The workloads, the nodes and the GPUs held on each node (read from the services' stores)."""
+        workloads = self.harness.services["workloads"].state.store.query("workloads", {}, limit=100000).items
+        nodes = {n["id"]: n for n in self.harness.services["platform"].state.store.query("nodes", {}, limit=1000).items}
+        held: dict[str, int] = defaultdict(int)
+        for workload in workloads:
+            if workload["status"] in {s.lower() for s in BILLING}:
+                held[workload["node_id"]] += workload["gpu"]["count"]
+        return workloads, nodes, held
+
+    @invariant()
+    def no_node_is_over_committed(self) -> None:
+        """Every workload holding GPUs holds them on an in-service node of its model; no node gives out more GPUs
+        than it has."""
+        workloads, nodes, held = self._placement()
+        for workload in workloads:
+            if workload["status"] in {s.lower() for s in BILLING}:
+                node = nodes[workload["node_id"]]
+                assert node["gpu_model"] == workload["gpu"]["model"], workload
+                assert node["status"] in {"ready", "cordoned", "draining"}, (workload["id"], node)
+        for node_id, count in held.items():
+            assert count <= nodes[node_id]["gpu_count"], (node_id, count)
+
     @invariant()
     def figures_agree(self) -> None:
         finance = self._run(FINANCE_PAGE, "u-olivia")["platform"]["finance"]
         revenue = {t["tenant"]["id"]: money(t["revenue"]) for t in finance["tenants"]}
         assert money(finance["revenueMonthToDate"]) == sum(revenue.values(), Decimal(0))
+        # Per GPU model: held within the fleet, and the models' revenue is the tenants' revenue.
+        for row in finance["gpuModels"]:
+            assert row["gpusHeld"] <= row["gpusInFleet"] and row["utilisation"] <= 1, row
+        by_model = sum((money(m["revenue"]) for m in finance["gpuModels"]), Decimal(0))
+        assert by_model == money(finance["revenueMonthToDate"])
         for tenant, admin in ADMINS.items():
             self._check_tenant(tenant, admin, revenue[encode_global_id("Tenant", tenant)])
 

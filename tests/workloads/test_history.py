@@ -70,7 +70,7 @@ async def launch_app(harness: GatewayHarness, slug: str, name: str) -> dict[str,
         access = {"serviceAccountId": gid("ServiceAccount", "sa-llm-eval")}
     storage = {"mounts": [{"bucketId": gid("Bucket", "bk-0005"), "mountPath": "/mnt/checkpoints"}]}
     given = {"basics": {"projectId": LLM, "name": name}, "app": {"appSlug": slug}, "access": access}
-    if slug in {"vllm", "training", "pytorch-ddp", "ray"}:  # LLM Serving holds 14 of its 16 A100s: one H100 fits
+    if slug in {"vllm", "training", "pytorch-ddp", "ray"}:  # LLM Serving holds 18 of 20 A100s, 9 of 10 H100s
         given["hardware"] = {"gpuModel": "NVIDIA H100 80GB", "gpuCount": 1}
     if slug in {"training", "pytorch-ddp"}:
         given["storage"] = storage
@@ -245,7 +245,8 @@ async def test_seeded_app_workloads_name_their_app_and_plain_compute_names_none(
 async def test_the_loop_ticks_on_its_clock_and_stops_when_cancelled(harness: GatewayHarness) -> None:
     launched = await launch_app(harness, "vscode-server", "code-loop")
     later = datetime.now(UTC) + PLACEMENT_DELAY + PROVISIONING_TIME
-    loop = WorkloadScheduler(harness.services["workloads"].state.store, clock=lambda: later, interval=0)
+    fleet = scheduler(harness).fleet  # the platform's nodes, as the services' own scheduler reads them
+    loop = WorkloadScheduler(harness.services["workloads"].state.store, fleet, clock=lambda: later, interval=0)
     await loop.run(max_ticks=2)  # bounded: two passes, then it returns
     assert (await detail(harness, launched["id"]))["status"] == "RUNNING"
     loop.start()

@@ -89,8 +89,9 @@ async def test_an_action_the_status_forbids_is_a_user_error_that_says_why(gatewa
 @pytest.mark.parametrize(
     ("action", "local", "status", "primary"),
     [
-        ("start", "wl-0005", "PROVISIONING", "connect"),
-        ("restart", "wl-0042", "PROVISIONING", "connect"),
+        ("start", "wl-0005", "PENDING", "connect"),  # queued: the scheduler places it on a node with room
+        ("restart", "wl-0042", "PENDING", "connect"),  # failed: it holds no node, so it queues like a start
+        ("restart", "wl-0039", "PROVISIONING", "connect"),  # running: restarts on the node it holds
         ("terminate", "wl-0039", "TERMINATED", "launch_similar"),
     ],
 )
@@ -167,7 +168,7 @@ async def test_launch_app_needs_its_dependencies_and_creates_a_service_account_i
     base = {
         "basics": {"projectId": LLM, "name": "serve-llama"},
         "app": {"appSlug": "vllm", "modelName": "meta-llama/Llama-3.1-8B-Instruct", "maxModelLength": 8192},
-        # LLM Serving holds 14 of its 16 A100s (the app's default is 4): one H100 of its 8 is left.
+        # LLM Serving holds 18 of its 20 A100s (the app's default is 4) and 9 of its 10 H100s: one H100 fits.
         "hardware": {"gpuModel": "NVIDIA H100 80GB", "gpuCount": 1},
     }
     inline = {"newServiceAccount": {"name": "serve-clients", "description": "API keys of the endpoint's clients"}}

@@ -201,11 +201,13 @@ class TenantRevenue(AllowListModel):
 
 
 class GpuEconomics(AllowListModel):
-    """GPU-hours, revenue and cost of one GPU model for a month."""
+    """GPUs in service and held, GPU-hours, revenue and cost of one GPU model for a month."""
 
     id: str
     gpu_model: str
     period: str
+    gpus_in_fleet: int
+    gpus_held: int
     gpu_hours_available: float
     gpu_hours_sold: float
     revenue_cents: int
