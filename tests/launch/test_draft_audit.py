@@ -113,3 +113,25 @@ async def test_a_service_accounts_draft_names_the_service_account() -> None:
         "llm-eval",
     )
     assert newest["at"] == service_time(clock_of(harness))
+
+
+async def test_a_submitted_draft_is_audited_with_what_it_launched() -> None:
+    harness = fixed_harness()
+    saved = await act(
+        harness,
+        SAVE,
+        {
+            "kind": "STORAGE",
+            "basics": {"projectId": LLM, "name": "audited-evals"},
+            "bucket": {"purpose": "artifact", "provider": "VAST", "region": "us-east-1", "quotaBytes": 1024**4},
+        },
+        "project-admin",
+    )
+    clock_of(harness).advance(timedelta(minutes=1))
+    await act(harness, mutation("launch/SubmitLaunchDraft"), {"draftId": saved["draft"]["id"]}, "project-admin")
+    newest = [e for e in await audit_page(harness, "project-admin") if e["at"] == service_time(clock_of(harness))]
+    assert sorted((e["action"], e["target"]["label"]) for e in newest) == [
+        ("bucket.created", "audited-evals"),
+        ("launch_draft.submitted", "audited-evals (storage launch draft)"),
+    ]
+    assert {e["actor"]["displayName"] for e in newest} == {"Priya Shah"}
