@@ -8,8 +8,10 @@ read), after the command's own transaction:
 - who: the ``X-Actor-Id`` the gateway sends (the viewer's id: a person's user id or, for an integrator,
   its service account's id). The actor is a ``service_account`` when the access service knows the id
   as one, else a ``user`` (no actor: ``system``);
-- what: ``AUDITED`` maps a command (resource, action) to its audit action and target type; commands not
-  listed there (drafts, notifications) are not audited; a mount is audited on the bucket it mounts;
+- what: ``AUDITED`` maps a command (resource, action) to its audit action and target type; a mount is
+  audited on the bucket it mounts. ``PERSONAL`` actions (launch drafts, the actor's own inbox) change nothing
+  others share: they are recorded with scope ``user`` (in the actor's tenant, and a draft's project), so they
+  are on the audit pages but never in an overview's recent changes;
 - outcome: ``success`` for a command that succeeded, ``failure`` for a business refusal (409/422, with
   the refusal's code in ``details.error``). Malformed requests and unknown ids (400/404) and replays of a
   recorded outcome add nothing.
@@ -42,7 +44,14 @@ AUDITED: Mapping[tuple[str, str | None], tuple[str, str]] = {
     ("nodes", "uncordon"): ("node.uncordoned", "node"),
     ("nodes", "drain"): ("node.drained", "node"),
     ("nodes", "decommission"): ("node.decommission_started", "node"),
+    ("launch-drafts", None): ("launch_draft.started", "launch_draft"),
+    ("launch-drafts", "save"): ("launch_draft.saved", "launch_draft"),
+    ("launch-drafts", "discard"): ("launch_draft.discarded", "launch_draft"),
+    ("launch-drafts", "submit"): ("launch_draft.submitted", "launch_draft"),
+    ("notifications", None): ("notification.sent", "notification"),
+    ("notifications", "mark-read"): ("notifications.marked_read", "notification"),
 }
+PERSONAL = frozenset({"launch-drafts", "notifications"})
 # Detail keys copied from the target (the gateway shows only its own allow-list of them).
 DETAIL_KEYS = ("kind", "provider", "region", "permission", "reason")
 REFUSALS = frozenset({409, 422})
@@ -81,6 +90,12 @@ class AuditTrail:
             details["error"] = error.get("code") if isinstance(error, dict) else None
         target_label = _text(subject, "name") or _text(subject, "hostname") or _text(subject, "id")
         target_id = _text(subject, "id") or request.target_id
+        if command.resource in PERSONAL:
+            answer = subject if command.returns_resource or outcome != "success" else document
+            target_label = _personal_label(command.resource, answer, request.body) or target_label
+            tenant_id = tenant_id or self._tenant_of(request.actor_id)
+            if command.resource == "launch-drafts":
+                details["app"] = _text(subject, "app_slug")
         if command.resource == "mounts":  # the target is the bucket; the mount says where it went
             bucket = self._bucket(request, _text(subject, "bucket_id") or _text(request.body, "bucket_id"))
             target_id, target_label = _text(bucket, "id"), _text(bucket, "name")
@@ -101,7 +116,13 @@ class AuditTrail:
                 "id": f"aud-{secrets.token_hex(6)}",
                 "tenant_id": tenant_id,
                 "project_id": project_id,
-                "scope": "project" if project_id else "user" if tenant_id else "platform",
+                "scope": "user"
+                if command.resource in PERSONAL
+                else "project"
+                if project_id
+                else "user"
+                if tenant_id
+                else "platform",
                 "actor_type": self._actor_type(request.actor_id),
                 "actor_id": request.actor_id,
                 "action": action,
@@ -136,6 +157,11 @@ class AuditTrail:
         found = self.store.get_many("projects", [project_id])
         return str(found[0]["name"]) if found else project_id
 
+    def _tenant_of(self, actor_id: str | None) -> str | None:
+        assert self.store is not None
+        found = self.store.get_many("users", [actor_id]) or self.store.get_many("service_accounts", [actor_id])
+        return _text(found[0], "tenant_id") if actor_id and found else None
+
     def _actor_type(self, actor_id: str | None) -> str:
         if not actor_id:
             return "system"
@@ -147,6 +173,22 @@ def grant_label(bucket_name: str, grantee_name: str, permission: object) -> str:
     """How a grant is named in the audit trail: what is shared, with whom, how."""
     suffix = f" ({permission})" if isinstance(permission, str) else ""
     return f"{bucket_name} shared with {grantee_name}{suffix}"
+
+
+def _personal_label(resource: str, subject: Document, body: Document) -> str | None:
+    """A draft by its name and wizard, a sent notification by its title, a read mark by how many it marked."""
+    if resource == "launch-drafts":
+        inputs = subject.get("inputs")
+        basics = inputs.get("basics") if isinstance(inputs, dict) else None
+        name = _text(basics, "name") if isinstance(basics, dict) else None
+        kind = _text(subject, "kind")
+        return f"{name or 'Untitled'} ({kind} launch draft)" if kind else None
+    if resource == "notifications":
+        marked = subject.get("marked_ids")
+        if isinstance(marked, list):
+            return "all notifications" if body.get("all") is True else f"{len(marked)} notification(s)"
+        return _text(subject, "title")
+    return None
 
 
 def _text(document: Mapping[str, Any], name: str) -> str | None:

@@ -59,7 +59,12 @@ TARGET_ROUTES = {
     "project": "/project/overview?project={id}",
     "tenant": "/tenant/overview",
     "user": "/access/memberships",
+    "notification": "/notifications",
 }
+# A launch draft's page is its wizard's.
+DRAFT_ROUTES = {"compute": "/launch/compute", "storage": "/launch/storage", "app": "/launch/app/{slug}"}
+# Overviews list changes to what others share; personal actions (drafts, the inbox) are on the audit pages only.
+SHARED_SCOPES = ["project", "tenant", "platform"]
 
 
 class EvidenceScope(Enum):
@@ -226,7 +231,7 @@ async def recent_changes(ctx: RequestContext, scope: AccessScope, limit: int = 5
     if not next(iter(window.values())):
         return []
     # Changes only: a refused or denied attempt stays on the audit page (with its outcome), it changed nothing.
-    return (await _page(ctx, _Window({**window, "outcome": ["success"]}), limit, None)).items
+    return (await _page(ctx, _Window({**window, "outcome": ["success"], "scope": SHARED_SCOPES}), limit, None)).items
 
 
 def can_see_event(viewer: Viewer, event: AuditEvent) -> bool:
@@ -301,6 +306,11 @@ async def actor(ctx: RequestContext, event: AuditEvent) -> Actor:
 
 def target_route(event: AuditEvent) -> str | None:
     """Console route of the event's target, when it has one."""
+    if event.target_type == "launch_draft":
+        wizard = DRAFT_ROUTES.get(event.details.kind or "")
+        if wizard is None or ("{slug}" in wizard and not event.details.app):
+            return None
+        return console_path(wizard.replace("{slug}", event.details.app or ""))
     template = TARGET_ROUTES.get(event.target_type)
     if template is None or ("{id}" in template and not event.target_id):
         return None

@@ -7,9 +7,10 @@ sent so a draft replays exactly what the user chose.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 LaunchKind = Literal["compute", "app", "storage"]
 STEPS: dict[str, tuple[str, ...]] = {
@@ -37,6 +38,12 @@ class StepModel(BaseModel):
     """Base of every step's inputs: unknown fields are refused, values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _enum_as_wire_value(cls, value: Any) -> Any:
+        """GraphQL enums (provider, permission) arrive as members; drafts store their wire value."""
+        return value.value if isinstance(value, Enum) else value
 
 
 class EnvVar(StepModel):
@@ -145,7 +152,7 @@ class NewBucket(StepModel):
     purpose: str | None = Field(default=None, description="dataset, checkpoint or artifact.")
     provider: str | None = Field(
         default=None,
-        description="Storage provider id (weka, vast); its capabilities decide what is possible.",
+        description="Storage provider (WEKA, VAST); its capabilities decide what is possible.",
     )
     region: str | None = Field(default=None, description="Region of the bucket.")
     quota_bytes: int | None = Field(default=None, description="Quota in bytes (1 GiB to 100 TiB).")
@@ -194,7 +201,7 @@ class BucketStep(StepModel):
     purpose: str | None = Field(default=None, description="dataset, checkpoint or artifact.")
     provider: str | None = Field(
         default=None,
-        description="Storage provider id (weka, vast); its capabilities decide what is possible.",
+        description="Storage provider (WEKA, VAST); its capabilities decide what is possible.",
     )
     region: str | None = Field(default=None, description="Region of the bucket.")
     quota_bytes: int | None = Field(default=None, description="Quota in bytes (1 GiB to 100 TiB).")
@@ -204,7 +211,7 @@ class GrantChoice(StepModel):
     """Share the new bucket with a project at a permission level."""
 
     project_id: str | None = Field(default=None, description="Global id of the project to share with (same tenant).")
-    permission: str | None = Field(default=None, description="read or read_write.")
+    permission: str | None = Field(default=None, description="READ or READ_WRITE.")
 
 
 class SharingStep(StepModel):

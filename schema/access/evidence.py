@@ -26,6 +26,8 @@ TARGET_NODE_TYPES = {
     "service_account": "ServiceAccount",
     "credential": "Credential",
     "identity_provider": "SsoIntegration",
+    "launch_draft": "LaunchDraft",
+    "notification": "Notification",
 }
 
 

@@ -10,6 +10,8 @@ from strawberry.experimental import pydantic as from_model
 
 from resolvers.launch import inputs as steps
 from schema.shared.types import BigInt
+from schema.storage.grants import GrantPermission
+from schema.storage.types import StorageProviderKind
 
 # ---- step inputs (mutations) ----
 
@@ -89,7 +91,7 @@ class LaunchMountInput:
 class LaunchNewBucketInput:
     name: strawberry.auto
     purpose: strawberry.auto
-    provider: strawberry.auto
+    provider: StorageProviderKind | None = None
     region: strawberry.auto
     quota_bytes: BigInt | None = None
     mount_path: strawberry.auto
@@ -126,7 +128,7 @@ class LaunchNetworkInput:
 @from_model.input(model=steps.BucketStep, name="LaunchBucketInput", description="The storage wizard's bucket.")
 class LaunchBucketInput:
     purpose: strawberry.auto
-    provider: strawberry.auto
+    provider: StorageProviderKind | None = None
     region: strawberry.auto
     quota_bytes: BigInt | None = None
 
@@ -134,7 +136,7 @@ class LaunchBucketInput:
 @from_model.input(model=steps.GrantChoice, name="LaunchGrantInput", description="Share the new bucket with a project.")
 class LaunchGrantInput:
     project_id: strawberry.ID | None = None
-    permission: strawberry.auto
+    permission: GrantPermission | None = None
 
 
 @from_model.input(model=steps.SharingStep, name="LaunchSharingInput", description="Projects to share the bucket with.")
@@ -214,7 +216,7 @@ class LaunchMount:
 class LaunchNewBucket:
     name: strawberry.auto
     purpose: strawberry.auto
-    provider: strawberry.auto
+    provider: StorageProviderKind | None
     region: strawberry.auto
     quota_bytes: BigInt | None
     mount_path: strawberry.auto
@@ -243,7 +245,7 @@ class LaunchNetwork:
 @from_model.type(model=steps.BucketStep, name="LaunchBucket", description="The storage wizard's bucket, as saved.")
 class LaunchBucket:
     purpose: strawberry.auto
-    provider: strawberry.auto
+    provider: StorageProviderKind | None
     region: strawberry.auto
     quota_bytes: BigInt | None
 
@@ -251,7 +253,7 @@ class LaunchBucket:
 @from_model.type(model=steps.GrantChoice, name="LaunchGrant", description="A project to share with, as saved.")
 class LaunchGrant:
     project_id: strawberry.ID | None
-    permission: strawberry.auto
+    permission: GrantPermission | None
 
 
 @from_model.type(model=steps.SharingStep, name="LaunchSharing", description="Projects to share with, as saved.")

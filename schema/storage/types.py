@@ -19,7 +19,7 @@ from schema.access.types import Project
 from schema.shared.types import Availability, BigInt, Info, Node
 
 if TYPE_CHECKING:
-    from schema.storage.grants import StorageGrant
+    from schema.storage.grants import GrantPermission, StorageGrant
     from schema.workloads.types import Workload
 
 
@@ -99,7 +99,9 @@ OWNER_VIEWER = null_when("kind", "OWNER", reason="The viewer's project owns the 
 class AccessAudience:
     kind: AudienceKind = strawberry.field(description="Owner or grantee.")
     project: Project | None = strawberry.field(description="The project (null if no longer visible).")
-    permission: str = strawberry.field(description="read or read_write.")
+    permission: Annotated[GrantPermission, strawberry.lazy("schema.storage.grants")] = strawberry.field(
+        description="What the project may do: the same enum a storage grant answers with."
+    )
     purpose: str | None = strawberry.field(description="What a grant shares: dataset, checkpoint or artifact.")
     granted_at: datetime | None = strawberry.field(
         description="When the grant was made (null for the owner).", directives=[OWNER_AUDIENCE]
@@ -185,7 +187,7 @@ class BucketTabs:
             AccessAudience(
                 kind=AudienceKind(a.kind),
                 project=Project.of(a.project) if a.project else None,
-                permission=a.permission,
+                permission=_permission(a.permission),
                 purpose=a.purpose,
                 granted_at=a.grant.created_at if a.grant else None,
                 grant=_grant(a.grant),
@@ -287,6 +289,12 @@ class Bucket(Node):
 class BucketFilter:
     project_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Only these projects.")
     providers: list[StorageProviderKind] | None = strawberry.field(default=None, description="Only these providers.")
+
+
+def _permission(wire_value: str) -> GrantPermission:
+    from schema.storage.grants import GrantPermission
+
+    return GrantPermission(wire_value)
 
 
 def _grant(model: backend.Grant | None) -> StorageGrant | None:

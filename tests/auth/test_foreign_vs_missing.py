@@ -150,7 +150,7 @@ VIEWPOINTS: dict[str, Viewpoint] = {
 # A list element made to hold an id: the other fields it needs.
 ELEMENTS: dict[str, dict[str, Any]] = {
     "mounts": {"mountPath": "/mnt/data", "readOnly": False},
-    "grants": {"permission": "read"},
+    "grants": {"permission": "READ"},
 }
 
 

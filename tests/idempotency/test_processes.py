@@ -143,7 +143,7 @@ async def test_a_replica_killed_after_its_backend_calls_leaves_nothing_to_create
                 "newBucket": {
                     "name": bucket_name,
                     "purpose": "dataset",
-                    "provider": "weka",
+                    "provider": "WEKA",
                     "region": "us-east-1",
                     "quotaBytes": 1024**4,
                     "mountPath": "/mnt/data",

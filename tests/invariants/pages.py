@@ -82,3 +82,16 @@ def project_entitlement(overview: dict[str, Any], project_id: str) -> dict[str, 
         for e in overview["governance"]["entitlements"]
         if e["project"] and decode_global_id(e["project"]["id"])[1] == project_id
     )
+
+
+EVIDENCE_PAGE = ops.document(ops.ROUTES["/evidence"])
+
+
+async def audit_page(harness: GatewayHarness, persona: str, scope: str = "USER", **variables: Any) -> list[Any]:
+    """The first page of the audit page (/evidence) as the persona opens it, newest first."""
+    return list((await data(harness, EVIDENCE_PAGE, persona, scope=scope, **variables))["evidence"]["nodes"])
+
+
+def service_time(clock: Clock) -> str:
+    """The service clock's time as audit events carry it (whole seconds, UTC)."""
+    return clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")

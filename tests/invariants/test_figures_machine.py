@@ -1,6 +1,7 @@
 """Stateful property test: random launches, stops, starts, restarts, terminations and bucket creations by
 several people and a service account, with the services' clock moving, and after every step the money and
-quota figures agree on every page that shows them and with the facts behind them.
+quota figures agree on every page that shows them and with the facts behind them, and every link on those
+pages resolves (``tests.invariants.links``).
 
 ``make test`` runs a short, derandomised profile; ``GATEWAY_INVARIANT_EXAMPLES`` (sequences) and
 ``GATEWAY_INVARIANT_STEPS`` (steps per sequence) run a longer, random one. Each run prints how many sequences,
@@ -22,12 +23,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from gateway.ids import decode_global_id, encode_global_id
 from tests.idempotency_support import key
+from tests.invariants.links import LinkCheck
 from tests.invariants.pages import (
-    BILLING_PAGE,
-    FINANCE_PAGE,
     FIXED_NOW,
-    PROJECT_PAGE,
-    TENANT_PAGE,
     clock_of,
     fixed_harness,
     money,
@@ -82,6 +80,7 @@ class FiguresMachine(RuleBasedStateMachine):
         self.clock = clock_of(self.harness)
         self.names = 0
         self.last: dict[str, tuple[Decimal, Decimal]] = {}  # tenant -> (month to date, balance) at the last check
+        self.links = LinkCheck(self._body, recheck=LONG, explored=EXPLORED)
         EXPLORED["sequences"] += 1
 
     def teardown(self) -> None:
@@ -90,6 +89,12 @@ class FiguresMachine(RuleBasedStateMachine):
     # --- talking to the gateway ------------------------------------------------------------------------------
 
     def _run(self, query: str, actor: str, **variables: Any) -> dict[str, Any]:
+        body = self._body(query, actor, variables)
+        assert "errors" not in body, (actor, body["errors"])
+        found: dict[str, Any] = body["data"]
+        return found
+
+    def _body(self, query: str, actor: str, variables: dict[str, Any]) -> dict[str, Any]:
         headers = None
         persona: str | None = actor
         if actor == SERVICE_ACCOUNT:
@@ -99,10 +104,10 @@ class FiguresMachine(RuleBasedStateMachine):
                 actor, audience=security.jwt_audience, tenant="t-acme", roles=[], principal_type="service_account"
             )
             headers, persona = {"authorization": f"Bearer {token}"}, None
-        body = self.loop.run_until_complete(self.harness.query(query, variables, persona=persona, headers=headers))
-        assert "errors" not in body, (actor, body["errors"])
-        found: dict[str, Any] = body["data"]
-        return found
+        body: dict[str, Any] = self.loop.run_until_complete(
+            self.harness.query(query, variables, persona=persona, headers=headers)
+        )
+        return body
 
     def _all(self, query: str, field: str, actor: str) -> list[dict[str, Any]]:
         nodes: list[dict[str, Any]] = []
@@ -115,8 +120,8 @@ class FiguresMachine(RuleBasedStateMachine):
             after = page["pageInfo"]["endCursor"]
 
     def _quotas(self, actor: str, project: str) -> dict[str, Any]:
-        overview = self._run(PROJECT_PAGE, actor, project=encode_global_id("Project", project))["projectOverview"]
-        return project_entitlement(overview, project)
+        overview = self.links.page(actor, "/project/overview", project=encode_global_id("Project", project))
+        return project_entitlement(overview["projectOverview"], project)
 
     # --- rules ----------------------------------------------------------------------------------------------
 
@@ -170,7 +175,7 @@ class FiguresMachine(RuleBasedStateMachine):
             assert not takes or quota["used"] + workload["gpu"]["count"] <= quota["limit"], (workload, quota)
         else:
             assert codes == ["INVALID_STATE"], payload["userErrors"]
-        self._count(action, codes == [])
+        self._count(action, codes == [], variables["workloadId"])
 
     @rule(actor=st.sampled_from(sorted(ACTORS)), size=st.sampled_from((1, 5, 10, 40)), data=st.data())
     def create_bucket(self, actor: str, size: int, data: st.DataObject) -> None:
@@ -220,7 +225,8 @@ class FiguresMachine(RuleBasedStateMachine):
                 assert all(free[i] < workload["gpu"]["count"] for i in fits), (workload["id"], free)
                 assert workload["status_reason"].endswith("not free on any ready node"), workload
 
-    def _count(self, action: str, done: bool) -> None:
+    def _count(self, action: str, done: bool, *acted_on: str) -> None:
+        self.links.changed(*acted_on)  # links read before the step are read again, in the new state, by the invariant
         EXPLORED["steps"] += 1
         EXPLORED[f"{action} {'done' if done else 'refused'}"] += 1
 
@@ -251,7 +257,7 @@ class FiguresMachine(RuleBasedStateMachine):
 
     @invariant()
     def figures_agree(self) -> None:
-        finance = self._run(FINANCE_PAGE, "u-olivia")["platform"]["finance"]
+        finance = self.links.page("u-olivia", "/platform/finance")["platform"]["finance"]
         revenue = {t["tenant"]["id"]: money(t["revenue"]) for t in finance["tenants"]}
         assert money(finance["revenueMonthToDate"]) == sum(revenue.values(), Decimal(0))
         # Per GPU model: held within the fleet, and the models' revenue is the tenants' revenue.
@@ -261,10 +267,11 @@ class FiguresMachine(RuleBasedStateMachine):
         assert by_model == money(finance["revenueMonthToDate"])
         for tenant, admin in ADMINS.items():
             self._check_tenant(tenant, admin, revenue[encode_global_id("Tenant", tenant)])
+        self.links.check()
 
     def _check_tenant(self, tenant: str, admin: str, revenue: Decimal) -> None:
-        billing = self._run(BILLING_PAGE, admin)["account"]["billing"]
-        overview = self._run(TENANT_PAGE, admin)["tenantOverview"]
+        billing = self.links.page(admin, "/account/billing")["account"]["billing"]
+        overview = self.links.page(admin, "/tenant/overview")["tenantOverview"]
         rows = self._all(ROWS, "workloads", admin)
         buckets = self._all(BUCKETS, "buckets", admin)
         month_to_date, balance, burn = (
@@ -319,7 +326,9 @@ class FiguresMachine(RuleBasedStateMachine):
         lines = {_local(p["project"]["id"]): money(p["spend"]) for p in billing["spendByProject"]}
         projects = ACTORS[admin][1]
         for project in projects if LONG else projects[EXPLORED["checks"] % len(projects) :][:1]:  # short: one in turn
-            page = self._run(PROJECT_PAGE, admin, project=encode_global_id("Project", project))["projectOverview"]
+            page = self.links.page(admin, "/project/overview", project=encode_global_id("Project", project))[
+                "projectOverview"
+            ]
             assert money(page["spend"]["monthToDate"]) == lines[project]
             assert money(page["spend"]["tenantMonthToDate"]) == month_to_date
             quotas = project_entitlement(page, project)["gpuQuotas"]

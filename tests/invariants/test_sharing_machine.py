@@ -1,8 +1,9 @@
 """Stateful property test of sharing: owners and admins grant and revoke buckets between Acme's projects while
 the clock moves, and after every step each project (read as its service account) reaches exactly what is granted
 to it (in its storage list and by id, read-only for READ) and nothing else, the audit page and the tenant's
-recent changes list exactly the actions the machine took (actor and kind), and every link on the storage pages
-the projects read opens its route.
+recent changes list exactly the actions the machine took (actor and kind), and every link on every page the
+machine reads (the projects' storage pages, the tenant overview) resolves through its route
+(``tests.invariants.links``).
 
 ``make test`` runs a short, derandomised profile; ``GATEWAY_INVARIANT_EXAMPLES`` and ``GATEWAY_INVARIANT_STEPS``
 run a longer, random one (the same variables as the figures machine). Each run prints what it explored.
@@ -20,11 +21,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from gateway.ids import decode_global_id, encode_global_id
-from tests import route_operations as ops
 from tests.idempotency_support import key
+from tests.invariants.links import LinkCheck
 from tests.invariants.pages import clock_of, fixed_harness, mutation
 from tests.invariants.test_figures_machine import EXAMPLES, LONG, STEPS
-from tests.operations.test_route_links import NOT_CONSOLE_ROUTES, links_in, variables_of
 from tests.support import GatewayHarness
 
 TENANT = "t-acme"
@@ -70,6 +70,9 @@ class SharingMachine(RuleBasedStateMachine):
         # (action, actor name, grant id or None, outcome) of every action taken, oldest first
         self.log: list[tuple[str, str, str | None, str]] = []
         self.audited_before = {e["id"] for e in self._audit()}
+        self.links = LinkCheck(
+            lambda query, who, given: self._ask(query, who, **given), recheck=LONG, explored=EXPLORED
+        )
         EXPLORED["sequences"] += 1
 
     def teardown(self) -> None:
@@ -105,7 +108,10 @@ class SharingMachine(RuleBasedStateMachine):
                 return found
             after = page["pageInfo"]["endCursor"]
 
-    def _acted(self, action: str, actor: str, grant_id: str | None, outcome: str = "SUCCESS") -> None:
+    def _acted(
+        self, action: str, actor: str, grant_id: str | None, outcome: str = "SUCCESS", bucket: str | None = None
+    ) -> None:
+        self.links.changed(*([encode_global_id("Bucket", bucket)] if bucket else []))
         self.log.append((action, NAMES[actor], grant_id, outcome))
         self.clock.advance(timedelta(minutes=1))  # each action at its own minute: newest first is well defined
         EXPLORED["steps"] += 1
@@ -142,11 +148,11 @@ class SharingMachine(RuleBasedStateMachine):
                 given,
                 payload["userErrors"],
             )
-            self._acted("grant.created", actor, None, "FAILURE")  # audited as a failed attempt
+            self._acted("grant.created", actor, None, "FAILURE", bucket)  # audited as a failed attempt
             return
         grant_id = _local(payload["grant"]["id"])
         self.active[grant_id] = (bucket, grantee, "read" if read_only else "read_write")
-        self._acted("grant.created", actor, grant_id)
+        self._acted("grant.created", actor, grant_id, bucket=bucket)
 
     @rule(actor=st.sampled_from(sorted(SHARERS)), data=st.data())
     def revoke(self, actor: str, data: st.DataObject) -> None:
@@ -158,12 +164,13 @@ class SharingMachine(RuleBasedStateMachine):
         given = {"grantId": encode_global_id("StorageGrant", grant_id), "idempotencyKey": key("unshare")}
         payload = self._data(mutation("storage/RevokeStorageGrant"), actor, input=given)["revokeStorageGrant"]
         assert payload["userErrors"] == [] and payload["grant"]["active"] is False, payload
-        del self.active[grant_id]
-        self._acted("grant.revoked", actor, grant_id)
+        bucket = self.active.pop(grant_id)[0]
+        self._acted("grant.revoked", actor, grant_id, bucket=bucket)
 
     @rule(minutes=st.integers(min_value=1, max_value=24 * 60))
     def advance(self, minutes: int) -> None:
         self.clock.advance(timedelta(minutes=minutes))
+        self.links.changed()
         EXPLORED["steps"] += 1
         EXPLORED["advance"] += 1
 
@@ -196,35 +203,24 @@ class SharingMachine(RuleBasedStateMachine):
         found = [(e["action"], e["actor"]["displayName"], e["target"]["localId"], e["outcome"]) for e in new]
         assert found == list(reversed(self.log)), (found, self.log)  # newest first, nothing more, nothing less
         # Recent changes: the changes only (a refused attempt changed nothing), newest first.
-        recent = self._data(ops.document(ops.ROUTES["/tenant/overview"]), "u-tara")["tenantOverview"]
+        recent = self.links.page("u-tara", "/tenant/overview")["tenantOverview"]
         changes = [(c["title"], c["actor"]["displayName"]) for c in recent["recentChanges"]]
         expected = [(TITLES[action], name) for action, name, _, outcome in reversed(self.log) if outcome == "SUCCESS"]
         shown = min(len(changes), len(expected))
         assert changes[:shown] == expected[:shown], (changes, expected)
+        self.links.check()
 
     @invariant()
-    def every_link_on_the_storage_pages_opens(self) -> None:
-        # One project in turn in the short profile, every project in the long one. Links found are opened as the
-        # reader through their route's operation (the route-links test's helpers).
+    def every_link_on_the_storage_pages_resolves(self) -> None:
+        # One project in turn in the short profile, every project in the long one: its storage list and the
+        # detail pages of the buckets shared with it (every listed bucket in the long profile).
         turn = EXPLORED["link checks"] % len(READERS)
         readers = list(READERS.values()) if LONG else [list(READERS.values())[turn]]
         for reader in readers:
-            page = self._data(ops.document(ops.ROUTES["/storage"]), reader)
-            links = {text for text in links_in(page) if not any(text.startswith(p) for p in NOT_CONSOLE_ROUTES)}
-            listed = [n["node"] for n in page["buckets"]["edges"]]
-            # The detail pages of the buckets shared with the project (every listed bucket in the long profile).
-            for bucket in sorted(_local(n["id"]) for n in listed if LONG or n["viewerAccess"]["kind"] == "GRANT"):
-                detail = ops.document(ops.ROUTES["/storage/{id}"])
-                links |= set(links_in(self._data(detail, reader, id=encode_global_id("Bucket", bucket))))
-            opened: set[str] = set()
-            for link in sorted(links):
-                if any(link.startswith(p) for p in NOT_CONSOLE_ROUTES) or link in opened:
-                    continue
-                template, variables = variables_of(link)
-                body = self._ask(ops.document(ops.ROUTES[template]), reader, **variables)
-                assert "errors" not in body and all(v is not None for v in body["data"].values()), (link, body)
-                opened.add(link)
-            EXPLORED["links opened"] += len(opened)
+            listed = [n["node"] for n in self.links.page(reader, "/storage")["buckets"]["edges"]]
+            for bucket in sorted(n["id"] for n in listed if LONG or n["viewerAccess"]["kind"] == "GRANT"):
+                self.links.page(reader, "/storage/{id}", id=bucket)
+        self.links.check()
         EXPLORED["link checks"] += 1
 
 

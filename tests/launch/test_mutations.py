@@ -186,7 +186,7 @@ async def test_submit_creates_the_ssh_key_bucket_and_workload_under_one_key(gate
                 "newBucket": {
                     "name": "full-box-data",
                     "purpose": "dataset",
-                    "provider": "weka",
+                    "provider": "WEKA",
                     "region": "us-east-1",
                     "quotaBytes": 1024**4,
                     "mountPath": "/mnt/data",
@@ -235,8 +235,8 @@ async def test_the_storage_wizard_creates_and_shares_a_bucket(gateway: tuple[Gat
             kind="STORAGE",
             basics={"projectId": LLM, "name": "llm-evals"},
             # LLM Serving stores 21.2 of its 23 TiB: a 1 TiB bucket fits.
-            bucket={"purpose": "artifact", "provider": "vast", "region": "us-east-1", "quotaBytes": 1024**4},
-            sharing={"grants": [{"projectId": VISION, "permission": "read"}]},
+            bucket={"purpose": "artifact", "provider": "VAST", "region": "us-east-1", "quotaBytes": 1024**4},
+            sharing={"grants": [{"projectId": VISION, "permission": "READ"}]},
         )
         done = await mutate(client, SUBMIT, {"id": saved["draft"]["id"]}, user="u-priya")
     payload = done["data"]["submitLaunchDraft"]

@@ -54,8 +54,8 @@ async def start_drafts(harness: GatewayHarness, persona: str) -> None:
             "kind": "STORAGE",
             "currentStep": "SHARING",
             "basics": basics,
-            "bucket": {"purpose": "dataset", "provider": "weka", "region": "us-east-1"},
-            "sharing": {"grants": [{"projectId": encode_global_id("Project", project), "permission": "read"}]},
+            "bucket": {"purpose": "dataset", "provider": "WEKA", "region": "us-east-1"},
+            "sharing": {"grants": [{"projectId": encode_global_id("Project", project), "permission": "READ"}]},
         },
     ]
     for number, draft in enumerate(drafts):

@@ -125,7 +125,7 @@ async def test_grants_share_list_and_revoke(gateway: tuple[GatewayHarness, Comma
     audiences = shared["data"]["bucket"]["tabs"]["accessAudiences"]
     assert {
         "kind": "GRANT",
-        "permission": "read_write",
+        "permission": "READ_WRITE",
         "project": {"name": "Research Sandbox"},
         "grant": {"id": grant["id"]},
     } in audiences

@@ -405,7 +405,7 @@ async def test_access_audiences_are_the_owner_then_the_grants(harness: GatewayHa
     owner, *grants = audiences
     assert owner == {
         "kind": "OWNER",
-        "permission": "read_write",
+        "permission": "READ_WRITE",
         "purpose": None,
         "grantedAt": None,
         "project": {"id": gid("Project", "p-vision"), "name": "Vision Models"},
@@ -413,7 +413,7 @@ async def test_access_audiences_are_the_owner_then_the_grants(harness: GatewayHa
     }
     [grant] = grants
     assert grant["kind"] == "GRANT" and grant["project"]["name"] == "Research Sandbox"
-    assert (grant["permission"], grant["purpose"]) == ("read", "dataset")
+    assert (grant["permission"], grant["purpose"]) == ("READ", "dataset")
     assert grant["grant"]["id"] == gid("StorageGrant", "gr-0001") and grant["grant"]["active"] is True
     assert grant["grant"]["permission"] == "READ" and grant["grant"]["revokedAt"] is None
     assert grant["grant"]["bucket"]["id"] == gid("Bucket", WEKA_BUCKET)
@@ -421,8 +421,8 @@ async def test_access_audiences_are_the_owner_then_the_grants(harness: GatewayHa
     assert grant["grantedAt"] is not None
     checkpoints = (await bucket_detail(harness, VAST_BUCKET))["tabs"]["accessAudiences"]
     assert [(a["kind"], a["project"]["name"], a["permission"]) for a in checkpoints] == [
-        ("OWNER", "Vision Models", "read_write"),
-        ("GRANT", "LLM Serving", "read_write"),
+        ("OWNER", "Vision Models", "READ_WRITE"),
+        ("GRANT", "LLM Serving", "READ_WRITE"),
     ]
 
 

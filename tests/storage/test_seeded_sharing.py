@@ -95,7 +95,7 @@ async def test_seeded_drafts_are_part_way_and_one_mounts_the_shared_bucket(
     storage_step = next(s for s in app["steps"] if s["step"] == "STORAGE")
     assert storage_step["userErrors"] == [], "the grantee project may mount the shared bucket read-only"
     bucket = next(d for d in drafts if d["kind"] == "STORAGE")
-    assert bucket["sharing"]["grants"] == [{"projectId": encode_global_id("Project", "p-vision"), "permission": "read"}]
+    assert bucket["sharing"]["grants"] == [{"projectId": encode_global_id("Project", "p-vision"), "permission": "READ"}]
 
 
 async def test_the_seed_holds_expiring_and_expired_credentials(harness: GatewayHarness) -> None:

@@ -208,6 +208,7 @@ class AuditDetails(AllowListModel):
     permission: str | None = None
     region: str | None = None
     grantee_project: str | None = None
+    app: str | None = None
 
 
 class AuditEvent(AllowListModel):
