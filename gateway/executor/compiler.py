@@ -26,6 +26,7 @@ from graphql.execution.collect_fields import GroupedFieldSet, collect_fields, co
 from graphql.execution.values import get_argument_values
 
 from gateway.executor import completion
+from gateway.executor.direct import direct_call
 from gateway.executor.plan import (
     DocumentPlans,
     FieldPlan,
@@ -196,14 +197,17 @@ def _object_plan(executor: CompiledExecutor, object_type: GraphQLObjectType, gro
                     )
                 except Exception:  # read per request, so the error is the field's, with its path
                     plan.literal_arguments = None
+            if plan.attribute is None:
+                plan.direct = direct_call(executor, plan)
         plan.complete, plan.completion_may_await = completion.build(definition.type, plan_subfields_for)
         fields.append(plan)
     return ObjectPlan(object_type, fields)
 
 
 def plan_subfields_for(executor: Any, object_type: GraphQLObjectType, field: FieldPlan) -> ObjectPlan:
-    """``completion.PlanFor``: sub-selections planned on first use."""
-    return plan_subfields(executor, object_type, field)
+    """``completion.PlanFor``: sub-selections planned on first use (kept on the field for ``census``)."""
+    plan = field.subplans[object_type.name] = plan_subfields(executor, object_type, field)
+    return plan
 
 
 def _attribute_of(definition: Any, resolve: Any) -> str | None:

@@ -55,10 +55,13 @@ class FieldPlan:
     constant: Any = None
     attribute: str | None = None
     resolve: Callable[..., Any] | None = None
+    # The resolver's function called without Strawberry's wrapper (``gateway.executor.direct``), when it may be.
+    direct: Callable[..., Any] | None = None
     literal_arguments: dict[str, Any] | None = None  # None: read the arguments per request (variables)
     has_arguments: bool = False
     complete: Completion | None = None  # set by the compiler once the return type's completion is built
     completion_may_await: bool = True
+    subplans: dict[str, ObjectPlan] = field(default_factory=dict)  # by concrete type, as completion plans them
 
     @property
     def return_type(self) -> GraphQLOutputType:

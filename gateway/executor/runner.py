@@ -6,7 +6,7 @@ usual, so parsing, validation, every extension hook and error formatting are unc
 mirroring graphql-core's ``execute_fields``/``execute_field``/``complete_*`` step for step (one coroutine per
 field that awaits, the same gathers, the same error collection and null propagation), minus the work a plan
 already did. A field without resolver is an attribute read: no ResolveInfo, no awaitable probe when its type is
-a leaf. Operations the compiler does not plan, and every request whose context asks for
+a leaf; a plain resolver is called directly, with a ResolveInfo only if it reads ``info``. Operations the compiler does not plan, and every request whose context asks for
 ``GATEWAY_EXECUTOR=standard``, run on graphql-core's own path.
 """
 
@@ -162,23 +162,16 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         return completed
 
     def execute_field_plan(self, field: FieldPlan, source: Any, path: Path) -> Any:
-        """graphql-core's ``execute_field`` for a field with a resolver: ResolveInfo, arguments, call, complete."""
-        info = self.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
+        """graphql-core's ``execute_field`` for a field with a resolver: the function called directly when the plan
+        allows (``gateway.executor.direct``), else ResolveInfo, arguments and Strawberry's wrapper; then complete."""
+        info: Any = None
         try:
-            if field.literal_arguments is not None:
-                arguments = field.literal_arguments
-            elif field.has_arguments:
-                first = field.details[0]
-                arguments = get_argument_values(
-                    field.definition,
-                    first.node,
-                    self.variable_values,
-                    first.fragment_variable_values,
-                    self.hide_suggestions,
-                )
+            direct = field.direct
+            if direct is not None:
+                result = direct(self, field, source, path)
             else:
-                arguments = {}
-            result = field.resolve(source, info, **arguments)  # type: ignore[misc]
+                info = self.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
+                result = field.resolve(source, info, **self.arguments_of(field))  # type: ignore[misc]
             if self.is_awaitable(result):
                 return self._complete_awaitable(field, info, path, result)
             completed = field.complete(self, field, info, path, result)  # type: ignore[misc]
@@ -188,6 +181,17 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, field.return_type, field.details, path)
             return None
         return completed
+
+    def arguments_of(self, field: FieldPlan) -> dict[str, Any]:
+        """The field's argument values as graphql-core passes them to a resolve function."""
+        if field.literal_arguments is not None:
+            return field.literal_arguments
+        if not field.has_arguments:
+            return {}
+        first = field.details[0]
+        return get_argument_values(
+            field.definition, first.node, self.variable_values, first.fragment_variable_values, self.hide_suggestions
+        )
 
     async def _complete_awaitable(self, field: FieldPlan, info: Any, path: Path, result: Any) -> Any:
         try:
