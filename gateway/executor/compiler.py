@@ -77,6 +77,11 @@ class PlanCache:
             self._items.popitem(last=False)
         PLAN_CACHE_SIZE.set(len(self._items))
 
+    def find(self, schema: Any, text: str, operation_name: str | None) -> DocumentPlans | None:
+        """The plans of a document already compiled for ``schema`` (a GraphQLSchema), if any."""
+        with self._lock:
+            return self._items.get((id(schema), text, operation_name))
+
     def clear(self) -> None:
         """Forget every plan."""
         with self._lock:

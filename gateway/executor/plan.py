@@ -124,3 +124,22 @@ def condition_variables(operation: OperationDefinitionNode, fragments: dict[str,
 
     walk(operation.selection_set)
     return list(found)
+
+
+def census(plan: ObjectPlan) -> dict[str, int]:
+    """How the planned fields find their values, over every (sub)plan built so far: ``constant`` (``__typename``),
+    ``attribute`` (no resolver), ``direct`` (resolver called directly) and ``wrapper`` (Strawberry's wrapper)."""
+    counts = {"constant": 0, "attribute": 0, "direct": 0, "wrapper": 0}
+    stack = [plan]
+    while stack:
+        for field_plan in stack.pop().fields:
+            if field_plan.constant is not None:
+                counts["constant"] += 1
+            elif field_plan.attribute is not None:
+                counts["attribute"] += 1
+            elif field_plan.direct is not None:
+                counts["direct"] += 1
+            else:
+                counts["wrapper"] += 1
+            stack.extend(field_plan.subplans.values())
+    return counts
