@@ -50,7 +50,7 @@ DirectCall = Callable[["CompiledExecutor", FieldPlan, Any, "Path"], Any]
 _IMMUTABLE = (str, int, float, bool, type(None), enum.Enum, UnsetType, decimal.Decimal, datetime.date, datetime.time)
 
 
-class PlannedInfo(Info):  # type: ignore[type-arg]
+class PlannedInfo(Info):
     """The ``strawberry.Info`` of a directly called resolver: context and path at hand, the rest built on demand."""
 
     def __init__(self, executor: CompiledExecutor, field: FieldPlan, path: Path, strawberry_field: Any) -> None:
@@ -96,8 +96,9 @@ def direct_call(executor: CompiledExecutor, field: FieldPlan) -> DirectCall | No
     is_async = resolver.is_async
     if is_async and not iscoroutinefunction(function):
         return None  # an async generator, or a wrapped coroutine function: the wrapper keeps its timing
-    arguments = _arguments(executor, field, strawberry_field, converter, is_async)
-    if arguments is _KEEP_WRAPPER:
+    try:
+        arguments = _arguments(field, strawberry_field, converter, is_async)
+    except _KeepWrapper:
         return None
     return _call(function, resolver, strawberry_field, arguments)
 
@@ -134,18 +135,20 @@ def _builds_own_input(type_: Any, seen: set[int]) -> bool:
     return any(_builds_own_input(item.resolve_type(type_definition=definition), seen) for item in definition.fields)
 
 
-_KEEP_WRAPPER: Any = object()
+class _KeepWrapper(Exception):
+    """The arguments cannot be prepared ahead: the field keeps Strawberry's wrapper."""
+
+
 ArgumentsOf = Callable[["CompiledExecutor", FieldPlan], Any]  # a fresh kwargs dict, or an awaitable that raises
 
 
 def _arguments(
-    executor: CompiledExecutor,
     field: FieldPlan,
     strawberry_field: StrawberryField,
     converter: GraphQLCoreConverter,
     is_async: bool,
 ) -> dict[str, Any] | ArgumentsOf | None:
-    """Fixed converted kwargs (a dict, or None when there are none), a per-call converter, or ``_KEEP_WRAPPER``."""
+    """Fixed converted kwargs (a dict, or None when there are none) or a per-call converter; raises ``_KeepWrapper``."""
     declared = strawberry_field.arguments
     registry, config = converter.scalar_registry, converter.config
     if not field.has_arguments:
@@ -154,8 +157,8 @@ def _arguments(
         literal = field.literal_arguments
         try:
             converted = convert_arguments(literal, declared, scalar_registry=registry, config=config, info=None)
-        except Exception:
-            return _KEEP_WRAPPER  # the wrapper raises it per call, as it always has
+        except Exception as error:
+            raise _KeepWrapper from error  # the wrapper raises it per call, as it always has
         if all(isinstance(value, _IMMUTABLE) for value in converted.values()):
             return converted
         return lambda _executor, _field: convert_arguments(literal, declared, registry, config, None)
@@ -163,7 +166,11 @@ def _arguments(
     def per_request(executor: CompiledExecutor, field: FieldPlan) -> Any:
         first = field.details[0]
         values = get_argument_values(
-            field.definition, first.node, executor.variable_values, first.fragment_variable_values, executor.hide_suggestions
+            field.definition,
+            first.node,
+            executor.variable_values,
+            first.fragment_variable_values,
+            executor.hide_suggestions,
         )
         try:
             return convert_arguments(values, declared, registry, config, None)

@@ -6,8 +6,9 @@ usual, so parsing, validation, every extension hook and error formatting are unc
 mirroring graphql-core's ``execute_fields``/``execute_field``/``complete_*`` step for step (one coroutine per
 field that awaits, the same gathers, the same error collection and null propagation), minus the work a plan
 already did. A field without resolver is an attribute read: no ResolveInfo, no awaitable probe when its type is
-a leaf; a plain resolver is called directly, with a ResolveInfo only if it reads ``info``. Operations the compiler does not plan, and every request whose context asks for
-``GATEWAY_EXECUTOR=standard``, run on graphql-core's own path.
+a leaf; a plain resolver is called directly (``gateway.executor.direct``), with an ``Info`` only if it takes one.
+Operations the compiler does not plan, and every request whose context asks for ``GATEWAY_EXECUTOR=standard``,
+run on graphql-core's own path.
 """
 
 from __future__ import annotations
