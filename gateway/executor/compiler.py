@@ -205,6 +205,7 @@ def _object_plan(executor: CompiledExecutor, object_type: GraphQLObjectType, gro
             if plan.attribute is None:
                 plan.direct = direct_call(executor, plan)
         plan.complete, plan.completion_may_await = completion.build(definition.type, plan_subfields_for)
+        plan.passthrough = completion.passthrough_type(definition.type)
         fields.append(plan)
     return ObjectPlan(object_type, fields)
 

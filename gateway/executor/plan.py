@@ -61,6 +61,7 @@ class FieldPlan:
     has_arguments: bool = False
     complete: Completion | None = None  # set by the compiler once the return type's completion is built
     completion_may_await: bool = True
+    passthrough: type | None = None  # a leaf's values of exactly this type are their own serialisation
     subplans: dict[str, ObjectPlan] = field(default_factory=dict)  # by concrete type, as completion plans them
 
     @property

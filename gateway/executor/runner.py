@@ -81,9 +81,14 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
                     continue
                 attribute = field.attribute
                 if attribute is not None and not field.completion_may_await:
-                    # A leaf without resolver: no path, no info, no awaitable probe unless it fails.
+                    # A leaf without resolver: no path, no info, no awaitable probe unless it fails; a string or
+                    # boolean of a String/ID/Boolean field is its own serialisation, so no completion call either.
                     try:
-                        results[key] = field.complete(self, field, None, None, getattr(source, attribute))  # type: ignore[misc]
+                        value = getattr(source, attribute)
+                        if type(value) is field.passthrough:
+                            results[key] = value
+                            continue
+                        results[key] = field.complete(self, field, None, None, value)  # type: ignore[misc]
                     except Exception as raw_error:
                         failed_path = Path(path, key, type_name)
                         self.handle_field_error(raw_error, field.return_type, field.details, failed_path)

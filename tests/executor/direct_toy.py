@@ -89,12 +89,31 @@ class Box:
         return self.name
 
 
+@strawberry.type(description="Leaf values of the right and of the wrong Python type, for the leaf fast paths.")
+class Leaves:
+    small: int = strawberry.field(default=7, description="An Int in range.")
+    big: int | None = strawberry.field(default=2**40, description="An Int out of 32-bit range: an error.")
+    truth_as_int: int = strawberry.field(default=True, description="A bool for an Int: serialised as 1.")
+    ratio: float = strawberry.field(default=0.5, description="A finite Float.")
+    infinite: float | None = strawberry.field(default=float("inf"), description="An infinite Float: an error.")
+    whole_as_float: float = strawberry.field(default=3, description="An int for a Float.")
+    number_as_text: str = strawberry.field(default=5, description="An int for a String: serialised as text.")
+    number_as_id: strawberry.ID = strawberry.field(default=9, description="An int for an ID.")
+    flag: bool = strawberry.field(default=False, description="A Boolean.")
+    size: Size = strawberry.field(default=Size.LARGE, description="An enum member.")
+    size_name: Size | None = strawberry.field(default="SMALL", description="Not a member: an error.")
+
+
 @strawberry.type(description="The root.")
 class Query:
     @strawberry.field(description="Boxes, the first `count`.")
     async def boxes(self, count: int = 3) -> list[Box] | None:
         boxes = [Box(name="ant", size=Size.SMALL), Box(name="bear", size=Size.LARGE), Box(name="cat", size=Size.SMALL)]
         return boxes[:count]
+
+    @strawberry.field(description="Leaves of every built-in scalar and an enum.")
+    def leaves(self) -> Leaves:
+        return Leaves()
 
     @strawberry.field(description="One box, looked up by a variable with a default.")
     def box(self, info: Info, name: str = "bear") -> Box | None:

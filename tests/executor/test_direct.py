@@ -36,6 +36,11 @@ QUERIES = [
     pytest.param("{ boxes { name required } }", None, id="async-raise-nulls-the-list"),
     pytest.param("{ boxes { name required(fail: false) broken } }", None, id="mixed"),
     pytest.param("{ boxes(count: 2) { guarded shouted seen } }", None, id="wrapped-fields-beside-direct"),
+    pytest.param(
+        "{ leaves { small big truthAsInt ratio infinite wholeAsFloat numberAsText numberAsId flag size sizeName } }",
+        None,
+        id="leaf-fast-paths-and-their-errors",
+    ),
 ]
 
 
