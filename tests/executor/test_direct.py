@@ -86,7 +86,7 @@ async def test_which_fields_are_called_directly() -> None:
     assert counts == {"constant": 1, "attribute": 3, "direct": 7, "wrapper": 2}
 
 
-async def test_workloads_document_fields_by_path() -> None:
+async def test_workloads_document_calls_41_resolvers_directly() -> None:
     from gateway.settings import Settings
     from schema import schema
     from tests import route_operations as ops
