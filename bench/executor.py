@@ -22,10 +22,14 @@ import json
 import time
 from typing import Any
 
+from graphql import OperationDefinitionNode, parse
+
 from bench.pages import PAGES
 from bench.profile import TIMED_ROW
 from gateway.app import GatewayGraphQL
 from gateway.context import RequestContext
+from gateway.executor import plans
+from gateway.executor.plan import census
 from gateway.settings import Settings
 from schema import schema
 from tests.support import GatewayHarness, build_harness
@@ -120,6 +124,20 @@ async def measure(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     return figures
 
 
+def planned_fields(query: str) -> str:
+    """How the compiled plan of the page's document finds its fields (after the runs compiled it)."""
+    operation = parse(query).definitions[0]
+    name = operation.name.value if isinstance(operation, OperationDefinitionNode) and operation.name else None
+    document = plans.find(schema._schema, query, name)
+    if document is None or not document.variants:
+        return "planned fields: no plan"
+    counts = census(next(iter(document.variants.values())).root)
+    return (
+        f"planned fields: {counts['attribute']} attribute reads, {counts['direct']} resolvers called directly, "
+        f"{counts['wrapper']} through Strawberry's wrapper, {counts['constant']} __typename"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=50, help="executions and requests measured per executor")
@@ -131,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     figures = loop.run_until_complete(measure(args))
     print(f"workloads page, first={args.first}: {int(figures['compiled']['fields'])} fields, {args.runs} runs each")
+    print(planned_fields(PAGES["workloads"][0]))
     print(f"{'executor':<10} {'execution µs':>13} {'µs/field':>9} {'request µs':>11} {'µs/field':>9}")
     for executor in EXECUTORS:
         f = figures[executor]

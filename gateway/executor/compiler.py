@@ -26,6 +26,7 @@ from graphql.execution.collect_fields import GroupedFieldSet, collect_fields, co
 from graphql.execution.values import get_argument_values
 
 from gateway.executor import completion
+from gateway.executor.direct import direct_call
 from gateway.executor.plan import (
     DocumentPlans,
     FieldPlan,
@@ -75,6 +76,11 @@ class PlanCache:
         while len(self._items) > self.maxsize:
             self._items.popitem(last=False)
         PLAN_CACHE_SIZE.set(len(self._items))
+
+    def find(self, schema: Any, text: str, operation_name: str | None) -> DocumentPlans | None:
+        """The plans of a document already compiled for ``schema`` (a GraphQLSchema), if any."""
+        with self._lock:
+            return self._items.get((id(schema), text, operation_name))
 
     def clear(self) -> None:
         """Forget every plan."""
@@ -196,14 +202,18 @@ def _object_plan(executor: CompiledExecutor, object_type: GraphQLObjectType, gro
                     )
                 except Exception:  # read per request, so the error is the field's, with its path
                     plan.literal_arguments = None
+            if plan.attribute is None:
+                plan.direct = direct_call(executor, plan)
         plan.complete, plan.completion_may_await = completion.build(definition.type, plan_subfields_for)
+        plan.passthrough = completion.passthrough_type(definition.type)
         fields.append(plan)
     return ObjectPlan(object_type, fields)
 
 
 def plan_subfields_for(executor: Any, object_type: GraphQLObjectType, field: FieldPlan) -> ObjectPlan:
-    """``completion.PlanFor``: sub-selections planned on first use."""
-    return plan_subfields(executor, object_type, field)
+    """``completion.PlanFor``: sub-selections planned on first use (kept on the field for ``census``)."""
+    plan = field.subplans[object_type.name] = plan_subfields(executor, object_type, field)
+    return plan
 
 
 def _attribute_of(definition: Any, resolve: Any) -> str | None:

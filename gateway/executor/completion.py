@@ -17,15 +17,23 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from enum import Enum
 from functools import cache
+from math import isfinite
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
     GraphQLAbstractType,
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     Undefined,
     is_abstract_type,
     is_leaf_type,
@@ -35,6 +43,8 @@ from graphql import (
 )
 from graphql.execution.executor import Executor, default_type_resolver, get_typename, invalid_return_type_error
 from graphql.pyutils import is_iterable
+from graphql.type.scalars import GRAPHQL_MAX_INT as MAX_INT
+from graphql.type.scalars import GRAPHQL_MIN_INT as MIN_INT
 
 from gateway.executor.plan import Completion, FieldPlan, ObjectPlan
 
@@ -86,10 +96,55 @@ def _non_null(inner: Completion) -> Completion:
     return complete
 
 
+def passthrough_type(return_type: GraphQLOutputType) -> type | None:
+    """The Python type whose values the (non-null) leaf type serialises as themselves: ``str`` for String and ID,
+    ``bool`` for Boolean (graphql-core's ``serialize_string``/``serialize_id``/``serialize_boolean`` return them
+    unchanged); None for every other type."""
+    named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+    if named is GraphQLString or named is GraphQLID:
+        return str
+    if named is GraphQLBoolean:
+        return bool
+    return None
+
+
+def _enum_names(return_type: Any) -> dict[int, str]:
+    """For an enum backed by a Python enum (Strawberry's), each member's serialised name by the member's id,
+    worked out once with the type's own ``coerce_output_value`` (members are singletons, so ids are stable)."""
+    wrapped = getattr(return_type, "wrapped_cls", None)
+    if not isinstance(return_type, GraphQLEnumType) or not isinstance(wrapped, type) or not issubclass(wrapped, Enum):
+        return {}
+    names: dict[int, str] = {}
+    for member in wrapped:
+        try:
+            names[id(member)] = return_type.coerce_output_value(member)
+        except Exception:  # left to the per-value path, which raises it in place
+            continue
+    return names
+
+
 def _leaf(return_type: Any) -> Completion:
     coerce = return_type.coerce_output_value
+    same = passthrough_type(return_type)
+    enum_names = _enum_names(return_type)
+    enum_type = getattr(return_type, "wrapped_cls", None) if enum_names else None
+    # serialize_int/serialize_float return an int in 32-bit range / a finite float unchanged
+    bounded_int = int if return_type is GraphQLInt else None
+    finite_float = float if return_type is GraphQLFloat else None
 
     def complete(executor: CompiledExecutor, field: FieldPlan, info: Any, path: Any, result: Any) -> Any:
+        kind = type(result)
+        if kind is same:
+            return result
+        if kind is enum_type:
+            name = enum_names.get(id(result))
+            if name is not None:
+                return name
+        elif kind is bounded_int:
+            if MIN_INT <= result <= MAX_INT:
+                return result
+        elif kind is finite_float and isfinite(result):
+            return result
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:

@@ -55,10 +55,14 @@ class FieldPlan:
     constant: Any = None
     attribute: str | None = None
     resolve: Callable[..., Any] | None = None
+    # The resolver's function called without Strawberry's wrapper (``gateway.executor.direct``), when it may be.
+    direct: Callable[..., Any] | None = None
     literal_arguments: dict[str, Any] | None = None  # None: read the arguments per request (variables)
     has_arguments: bool = False
     complete: Completion | None = None  # set by the compiler once the return type's completion is built
     completion_may_await: bool = True
+    passthrough: type | None = None  # a leaf's values of exactly this type are their own serialisation
+    subplans: dict[str, ObjectPlan] = field(default_factory=dict)  # by concrete type, as completion plans them
 
     @property
     def return_type(self) -> GraphQLOutputType:
@@ -121,3 +125,22 @@ def condition_variables(operation: OperationDefinitionNode, fragments: dict[str,
 
     walk(operation.selection_set)
     return list(found)
+
+
+def census(plan: ObjectPlan) -> dict[str, int]:
+    """How the planned fields find their values, over every (sub)plan built so far: ``constant`` (``__typename``),
+    ``attribute`` (no resolver), ``direct`` (resolver called directly) and ``wrapper`` (Strawberry's wrapper)."""
+    counts = {"constant": 0, "attribute": 0, "direct": 0, "wrapper": 0}
+    stack = [plan]
+    while stack:
+        for field_plan in stack.pop().fields:
+            if field_plan.constant is not None:
+                counts["constant"] += 1
+            elif field_plan.attribute is not None:
+                counts["attribute"] += 1
+            elif field_plan.direct is not None:
+                counts["direct"] += 1
+            else:
+                counts["wrapper"] += 1
+            stack.extend(field_plan.subplans.values())
+    return counts

@@ -6,8 +6,9 @@ usual, so parsing, validation, every extension hook and error formatting are unc
 mirroring graphql-core's ``execute_fields``/``execute_field``/``complete_*`` step for step (one coroutine per
 field that awaits, the same gathers, the same error collection and null propagation), minus the work a plan
 already did. A field without resolver is an attribute read: no ResolveInfo, no awaitable probe when its type is
-a leaf. Operations the compiler does not plan, and every request whose context asks for
-``GATEWAY_EXECUTOR=standard``, run on graphql-core's own path.
+a leaf; a plain resolver is called directly (``gateway.executor.direct``), with an ``Info`` only if it takes one.
+Operations the compiler does not plan, and every request whose context asks for ``GATEWAY_EXECUTOR=standard``,
+run on graphql-core's own path.
 """
 
 from __future__ import annotations
@@ -80,9 +81,14 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
                     continue
                 attribute = field.attribute
                 if attribute is not None and not field.completion_may_await:
-                    # A leaf without resolver: no path, no info, no awaitable probe unless it fails.
+                    # A leaf without resolver: no path, no info, no awaitable probe unless it fails; a string or
+                    # boolean of a String/ID/Boolean field is its own serialisation, so no completion call either.
                     try:
-                        results[key] = field.complete(self, field, None, None, getattr(source, attribute))  # type: ignore[misc]
+                        value = getattr(source, attribute)
+                        if type(value) is field.passthrough:
+                            results[key] = value
+                            continue
+                        results[key] = field.complete(self, field, None, None, value)  # type: ignore[misc]
                     except Exception as raw_error:
                         failed_path = Path(path, key, type_name)
                         self.handle_field_error(raw_error, field.return_type, field.details, failed_path)
@@ -162,23 +168,16 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         return completed
 
     def execute_field_plan(self, field: FieldPlan, source: Any, path: Path) -> Any:
-        """graphql-core's ``execute_field`` for a field with a resolver: ResolveInfo, arguments, call, complete."""
-        info = self.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
+        """graphql-core's ``execute_field`` for a field with a resolver: the function called directly when the plan
+        allows (``gateway.executor.direct``), else ResolveInfo, arguments and Strawberry's wrapper; then complete."""
+        info: Any = None
         try:
-            if field.literal_arguments is not None:
-                arguments = field.literal_arguments
-            elif field.has_arguments:
-                first = field.details[0]
-                arguments = get_argument_values(
-                    field.definition,
-                    first.node,
-                    self.variable_values,
-                    first.fragment_variable_values,
-                    self.hide_suggestions,
-                )
+            direct = field.direct
+            if direct is not None:
+                result = direct(self, field, source, path)
             else:
-                arguments = {}
-            result = field.resolve(source, info, **arguments)  # type: ignore[misc]
+                info = self.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
+                result = field.resolve(source, info, **self.arguments_of(field))  # type: ignore[misc]
             if self.is_awaitable(result):
                 return self._complete_awaitable(field, info, path, result)
             completed = field.complete(self, field, info, path, result)  # type: ignore[misc]
@@ -188,6 +187,17 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, field.return_type, field.details, path)
             return None
         return completed
+
+    def arguments_of(self, field: FieldPlan) -> dict[str, Any]:
+        """The field's argument values as graphql-core passes them to a resolve function."""
+        if field.literal_arguments is not None:
+            return field.literal_arguments
+        if not field.has_arguments:
+            return {}
+        first = field.details[0]
+        return get_argument_values(
+            field.definition, first.node, self.variable_values, first.fragment_variable_values, self.hide_suggestions
+        )
 
     async def _complete_awaitable(self, field: FieldPlan, info: Any, path: Path, result: Any) -> Any:
         try:
