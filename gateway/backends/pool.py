@@ -42,14 +42,17 @@ class LinearConnectionPool(httpcore.AsyncConnectionPool):
         """Drop closed connections, close expired and surplus idle ones, then give each queued request
         (oldest first) an available connection, a new one, or a new one in place of an idle one."""
         self.passes += 1
+        now = time.monotonic()
+        sweep = now >= self._next_sweep
+        queued = [r for r in self._requests if r.is_queued()]
+        if not queued and not sweep and len(self._connections) <= self._max_keepalive_connections:
+            return []  # a request ended and none waits: closed connections are dropped by the next full pass
+        if sweep:
+            self._next_sweep = now + self._probe_interval
         closing: list[AsyncConnectionInterface] = []
         # An idle connection already handed to a request that has not started on it is spoken for: it is
         # neither closed nor handed out again (httpcore would, then retry the request that loses it).
         reserved = {id(r.connection) for r in self._requests if r.connection is not None}
-        now = time.monotonic()
-        sweep = now >= self._next_sweep
-        if sweep:
-            self._next_sweep = now + self._probe_interval
         kept: list[AsyncConnectionInterface] = []
         spare: list[AsyncConnectionInterface] = []  # idle and not spoken for, oldest first
         for connection in self._connections:
@@ -68,7 +71,6 @@ class LinearConnectionPool(httpcore.AsyncConnectionPool):
             kept = [c for c in kept if id(c) not in gone]
             spare = spare[surplus:]
 
-        queued = [r for r in self._requests if r.is_queued()]
         if queued:
             # HTTP/2 connections take many requests at once; an HTTP/1.1 one is handed to one request per pass.
             available = [c for c in kept if c.is_available() and (self._http2 or id(c) not in reserved)]

@@ -181,3 +181,13 @@ async def test_a_connection_the_server_closed_while_idle_is_replaced_without_an_
             assert (await client.get("/")).text == "ok"
             await asyncio.sleep(0.05)  # the server's close reaches the idle socket
     assert server.accepted == 3
+
+
+async def test_a_request_ending_with_none_waiting_asks_the_connections_nothing_between_sweeps() -> None:
+    connections = [FakeConnection() for _ in range(50)]
+    pool = pool_of(connections, max_connections=60)
+    pool._assign_requests_to_connections()  # the sweep
+    for connection in connections:
+        connection.asked.clear()
+    assert pool._assign_requests_to_connections() == []
+    assert sum(sum(c.asked.values()) for c in connections) == 0
