@@ -3,11 +3,11 @@
 httpcore 1.0's pool re-plans every pooled connection whenever a request starts or ends: its keep-alive
 check counts the connections once per idle connection (quadratic), it rebuilds the available and idle lists
 per queued request, and it polls every idle socket for a server-side close (httpcore#1035, httpx#3215).
-A page that fans out ten calls to one service keeps about ten per concurrent page connections per pool, so the pool's
-bookkeeping cost more gateway CPU than the page's GraphQL execution. ``LinearConnectionPool`` plans in one
-pass over the connections and the requests, and probes an idle socket when it hands it out (plus a sweep
-of the idle ones at most once per ``probe_interval``), so a pass costs the same whatever the pool's size.
-It is the stock pool otherwise: same connections, same limits, same errors.
+The overview pages send ten calls at once to the access service, so its pool holds about ten connections per
+page in flight, and that bookkeeping cost more gateway CPU than executing the page. ``LinearConnectionPool``
+plans in one pass over the connections and the requests (none when a request ends and nothing waits), probes
+an idle socket when it hands it out, and sweeps the idle ones at most once per ``probe_interval``. It is the
+stock pool otherwise: same connections, same limits, same errors.
 """
 
 from __future__ import annotations
@@ -31,17 +31,10 @@ class LinearConnectionPool(httpcore.AsyncConnectionPool):
         super().__init__(*args, **kwargs)
         self._probe_interval = probe_interval
         self._next_sweep = 0.0
-        self.passes = 0  # planning passes run (tests: one per request start and end)
-        self.probes = 0  # idle sockets probed for expiry
-
-    def _expired(self, connection: AsyncConnectionInterface) -> bool:
-        self.probes += 1
-        return connection.has_expired()
 
     def _assign_requests_to_connections(self) -> list[AsyncConnectionInterface]:
         """Drop closed connections, close expired and surplus idle ones, then give each queued request
         (oldest first) an available connection, a new one, or a new one in place of an idle one."""
-        self.passes += 1
         now = time.monotonic()
         sweep = now >= self._next_sweep
         queued = [r for r in self._requests if r.is_queued()]
@@ -59,7 +52,7 @@ class LinearConnectionPool(httpcore.AsyncConnectionPool):
             if connection.is_closed():
                 continue
             if id(connection) not in reserved and connection.is_idle():
-                if sweep and self._expired(connection):
+                if sweep and connection.has_expired():
                     closing.append(connection)
                     continue
                 spare.append(connection)
@@ -104,7 +97,7 @@ class LinearConnectionPool(httpcore.AsyncConnectionPool):
             if not connection.can_handle_request(origin):
                 index += 1
                 continue
-            stale = connection.is_idle() and self._expired(connection)
+            stale = connection.is_idle() and connection.has_expired()
             if stale or not self._http2:
                 del available[index]
                 _discard(spare, connection)
