@@ -29,6 +29,7 @@ class HopCounter:
 
     def __init__(self) -> None:
         self.waves: list[list[str]] = []
+        self.answer_bytes: Counter[str] = Counter()  # bytes of the backends' answers, per 'domain path'
         self._held: list[str] = []
         self._released: asyncio.Event | None = None
         self._arrivals = 0
@@ -39,8 +40,9 @@ class HopCounter:
         return _WaveTransport(self, domain, inner)
 
     def reset(self) -> None:
-        """Forget the waves seen so far (between a warm-up and the measured request)."""
+        """Forget the waves and answers seen so far (between a warm-up and the measured request)."""
         self.waves.clear()
+        self.answer_bytes.clear()
 
     @property
     def hops(self) -> int:
@@ -83,7 +85,8 @@ class HopCounter:
         self._in_flight += 1
         try:
             response = await inner.handle_async_request(request)
-            await response.aread()  # the whole answer is back before anything that depends on it can start
+            # the whole answer is back before anything that depends on it can start
+            self.answer_bytes[name] += len(await response.aread())
             return response
         finally:
             self._in_flight -= 1
@@ -117,6 +120,7 @@ class PageShape:
     encode_us: dict[str, float] = field(default_factory=dict)  # the response body's encoding, per encoder
     waves: list[list[str]] = field(default_factory=list)
     errors: list[Any] = field(default_factory=list)
+    backend_bytes: dict[str, int] = field(default_factory=dict)  # answer bytes per 'domain path' the gateway read
 
     @property
     def total_calls(self) -> int:
@@ -172,6 +176,7 @@ class InProcessGateway:
             encode_us=encoding_cost(body),
             waves=[list(wave) for wave in self.counter.waves],
             errors=list(body.get("errors") or []),
+            backend_bytes=dict(self.counter.answer_bytes),
         )
 
 

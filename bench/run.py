@@ -283,6 +283,8 @@ async def page_shapes(options: Options, executor: str) -> dict[str, dict[str, An
             "errors": len(shape.errors),
             "tasks": shape.tasks,
             "encode_us": shape.encode_us,
+            "backend_bytes": sum(shape.backend_bytes.values()),
+            "backend_bytes_per_call": shape.backend_bytes,
         }
     return shapes
 
@@ -397,6 +399,18 @@ def _row(label: str, values: list[str], width: int = 28) -> str:
     return f"  {label:<42}" + "".join(f"  {value:>{width}}" for value in values)
 
 
+def _kib(count: int | None) -> str:
+    return "n/a" if count is None else f"{count / 1024:.1f} KiB"
+
+
+def _largest(shape: dict[str, Any]) -> str:
+    answers = shape.get("backend_bytes_per_call") or {}
+    if not answers:
+        return "n/a"
+    name = max(answers, key=answers.__getitem__)
+    return f"{name} {_kib(answers[name])}"
+
+
 def page_report(name: str, page: dict[str, Any], results: dict[str, Any]) -> list[str]:
     """One page: its shape (counted), then every executor's figures in a column of its own."""
     options, targets = results["options"], results["targets"]
@@ -408,6 +422,7 @@ def page_report(name: str, page: dict[str, Any], results: dict[str, Any]) -> lis
     lines = [
         f"[{name}] {shape['fields']} fields returned; {shape['backend_calls']} backend calls in {shape['hops']} hop(s) "
         f"(target <= {targets['hops_max']}: {_verdict(shape['hops'] <= targets['hops_max'])}): {waves}",
+        f"  backend answers read per request: {_kib(shape.get('backend_bytes'))}; largest: {_largest(shape)}",
         f"  asyncio tasks per request (in-process): {shape['tasks']}; encoding the response body: "
         + ", ".join(f"{encoder} {us:g} us" for encoder, us in shape["encode_us"].items()),
         _row("", [f"GATEWAY_EXECUTOR={e}" for e in executors]),

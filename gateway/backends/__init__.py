@@ -17,6 +17,7 @@ from gateway.backends.access.client import AccessClient
 from gateway.backends.account.client import AccountClient
 from gateway.backends.identity import forward_identity
 from gateway.backends.platform.client import PlatformClient
+from gateway.backends.pool import pooled_transport
 from gateway.backends.storage.client import StorageClient
 from gateway.backends.workloads.client import WorkloadsClient
 from gateway.resilience.policy import BackendPolicy
@@ -73,11 +74,5 @@ class Backends:
 
 
 def socket_transports(settings: Settings) -> dict[str, httpx.AsyncBaseTransport]:
-    """Pooled HTTP transports to the configured backend URLs."""
-    return {
-        domain: httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=b.max_connections, max_keepalive_connections=b.max_connections),
-            retries=0,
-        )
-        for domain, b in settings.backends.items()
-    }
+    """Pooled HTTP transports to the configured backend URLs (``pool``: bookkeeping linear in the pool's size)."""
+    return {domain: pooled_transport(b.max_connections) for domain, b in settings.backends.items()}

@@ -14,6 +14,7 @@ documents spend under ten, and a document the shape walk did not foresee is refu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,6 +45,14 @@ VALIDATION_BUDGET = 10_000
 _shapes: document_cache.LruCache[int, tuple[DocumentNode, Shape]] = document_cache.LruCache(
     document_cache.MAX_DOCUMENTS
 )
+
+# Reports of the operations of cached documents: (ids of the document and schema, operation, variables as JSON,
+# default list size) -> that document, that schema and the report. Variables matter (list sizes); larger variables
+# are analysed every time.
+_reports: document_cache.LruCache[
+    tuple[int, int, str | None, str, int], tuple[DocumentNode, object, DocumentReport | None]
+] = document_cache.LruCache(4 * document_cache.MAX_DOCUMENTS)
+MAX_CACHED_VARIABLES_CHARS = 2_000
 
 
 class BoundedOverlappingFields(OverlappingFieldsCanBeMergedRule):
@@ -82,13 +91,7 @@ class OperationLimits(SchemaExtension):
         context = self.execution_context
         security = _security(context.context)
         if context.graphql_document is not None and context.pre_execution_errors is None:
-            self.report = analyse(
-                context.graphql_document,
-                schema=context.schema._schema,
-                operation_name=context.operation_name,
-                variables=context.variables,
-                default_list_size=security.cost_default_list_size,
-            )
+            self.report = _report(context, security.cost_default_list_size)
             violation = _violation(self.report, security) if self.report is not None else None
             if violation is None:
                 violation = _shape_violation(_shape(context))
@@ -126,6 +129,33 @@ def _violation(report: DocumentReport, security: SecuritySettings) -> GraphQLErr
         if found > limit:
             return _limit_error(code, what, found, limit)
     return None
+
+
+def _report(context: Any, default_list_size: int) -> DocumentReport | None:
+    """The operation's report; remembered for a cached document with the same operation and variables (a page
+    sends the same document and variables on every load, and the walk costs milliseconds for a large page)."""
+    document, schema = context.graphql_document, context.schema._schema
+    key = None
+    if document_cache.is_cached(context):
+        try:
+            variables = json.dumps(context.variables or {}, sort_keys=True)
+        except (TypeError, ValueError):
+            variables = None
+        if variables is not None and len(variables) <= MAX_CACHED_VARIABLES_CHARS:
+            key = (id(document), id(schema), context.operation_name, variables, default_list_size)
+            found = _reports.get(key)
+            if found is not None and found[0] is document and found[1] is schema:
+                return found[2]
+    report = analyse(
+        document,
+        schema=schema,
+        operation_name=context.operation_name,
+        variables=context.variables,
+        default_list_size=default_list_size,
+    )
+    if key is not None:
+        _reports.put(key, (document, schema, report))
+    return report
 
 
 def _shape(context: Any) -> Shape:

@@ -68,3 +68,27 @@ def test_the_caches_keep_only_the_most_recently_used_documents() -> None:
     assert cache.get("B") is None
     assert cache.get("A") is documents["A"] and cache.get("C") is documents["C"]
     assert len(cache) == 2
+
+
+async def test_an_operation_is_analysed_once_per_document_and_variables(
+    harness: GatewayHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gateway.limits import extension
+
+    monkeypatch.setattr(extension, "_reports", LruCache(document_cache.MAX_DOCUMENTS))
+    walks: list[object] = []
+    analyse = extension.analyse
+
+    def counted(*args: object, **kwargs: object) -> object:
+        walks.append(kwargs.get("variables"))
+        return analyse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(extension, "analyse", counted)
+    page = "query CacheWorkloads($first: Int!) { workloads(first: $first) { edges { node { id } } } }"
+    costs = []
+    for first in (5, 5, 50, 5):
+        body = await harness.query(page, {"first": first})
+        assert "errors" not in body
+        costs.append(body["extensions"]["cost"]["requestedQueryCost"])
+    assert walks == [{"first": 5}, {"first": 50}]  # the list size is a variable: a new one is analysed
+    assert costs[0] == costs[1] == costs[3] < costs[2]
