@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-fast lint bench bench-balancer schema graphiql-assets services clean
+.PHONY: run test test-fast lint bench bench-node bench-balancer schema graphiql-assets services clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -50,6 +50,11 @@ lint: $(DEV_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.mutations
+
+## The workloads page side by side with Hive Gateway + GraphQL Mesh (Node, OpenAPI sources) on the same services
+## and 50 rows; npm ci's the pinned bench/node packages once (exit 3 with the reason when that fails).
+bench-node: $(TEST_STAMP)
+	$(BIN)/python -m bench.node_gateway
 
 ## Requests per second of a page through HAProxy with 1, 2 and 3 replicas (needs Debian's haproxy package).
 bench-balancer: $(TEST_STAMP)
