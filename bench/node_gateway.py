@@ -145,6 +145,10 @@ def backend_calls(bodies: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _say(started: float, what: str) -> None:
+    print(f"[{time.monotonic() - started:5.1f} s] {what}", file=sys.stderr, flush=True)
+
+
 def _cpu(pids: list[int]) -> float:
     return sum(cpu_seconds(pid) or 0.0 for pid in pids)
 
@@ -210,7 +214,9 @@ async def run(options: Options) -> dict[str, Any]:
             pids=[stack.gateway.pid, *descendants(stack.gateway.pid)],
             balancer=Balancer(workers=workers, owners=lambda: connection_owners(workers, port)),
         )
+        _say(started, "services and gateway up; measuring the gateway")
         results["sides"]["gateway"] = await measure(ours, options)
+        _say(started, "composing with Mesh and starting Hive Gateway")
         with NodeGateway(tools, stack.backend_urls, options.workers, RESULTS_DIR) as node:
             theirs = Side(
                 name="mesh",
@@ -222,8 +228,10 @@ async def run(options: Options) -> dict[str, Any]:
                 ),
                 pids=node.pids(),
             )
+            _say(started, "Hive Gateway up; measuring it")
             results["sides"]["mesh"] = await measure(theirs, options)
             results["pids"] = {"gateway": ours.pids, "mesh": theirs.pids}
+    _say(started, "every process stopped")
     ids = [results["sides"][name]["workload_ids"] for name in ("gateway", "mesh")]
     results["same_rows"] = ids[0] == ids[1]
     results["wall_seconds"] = round(time.monotonic() - started, 1)
