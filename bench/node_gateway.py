@@ -38,7 +38,7 @@ NOT_COMPUTED_BY_MESH = (
     "cost (hourly, accrued, billing: money objects from cents)",
     "runway (balance, hoursRemaining, runsOutAt, state)",
     "primaryAction, actions, suggestedNextSteps (per kind and status)",
-    "status and kind as enums, statusReason wording",
+    "status and kind as enums",
     "project name per row (the client joins project_id with the projects list)",
     "relay ids, cursors per edge, pageInfo",
     "authentication, permissions and the secret-field allow-list (the Mesh schema exposes every field)",

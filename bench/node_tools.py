@@ -69,7 +69,8 @@ def _install(cache: Path) -> None:
     except subprocess.TimeoutExpired as error:
         raise NodeToolsError(f"npm ci for bench/node took over {INSTALL_TIMEOUT:.0f}s") from error
     if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        tail = "\n".join(([line for line in lines if line.startswith("npm error")] or lines)[-15:])
         raise NodeToolsError(f"npm ci for bench/node failed (exit {done.returncode}):\n{tail}")
     (cache / ".installed").touch()
 

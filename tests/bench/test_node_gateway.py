@@ -73,3 +73,21 @@ def _gone(pid: int) -> bool:
     except OSError:
         return True
     return "State:\tZ" in status
+
+
+def test_a_failed_install_says_why_and_the_command_exits_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import bench.node_gateway
+    import bench.node_tools
+
+    node_dir = tmp_path / "node"  # a copy of bench/node with nothing installed, and no npm to install with
+    node_dir.mkdir()
+    for name in ("package.json", "package-lock.json"):
+        (node_dir / name).write_bytes((bench.node_tools.NODE_DIR / name).read_bytes())
+    monkeypatch.setattr(bench.node_tools, "NODE_DIR", node_dir)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(bench.node_tools.shutil, "which", lambda _name: None)
+
+    with pytest.raises(NodeToolsError, match="npm is not installed"):
+        node_tools()
+    assert bench.node_gateway.main(["--output", str(tmp_path / "out.json")]) == 3
+    assert not (tmp_path / "out.json").exists()
