@@ -335,9 +335,46 @@ def _seed_workloads(
 
     shapes = [(f"wl-{n:04d}", state, _gpu_of(n, state, ready_nodes)) for n, (_, _, state) in enumerate(plan, 1)]
     placed, waiting, added = seed_placement(world, fleet, shapes)
+    timelines = _timelines(world, plan, ready_nodes, placed, [*fleet, *added])
     for number, (project, kind, state) in enumerate(plan, start=1):
-        _seed_one_workload(world, rng, number, project, kind, state, ready_nodes, buckets, placed, waiting)
+        steps, node_id = timelines[f"wl-{number:04d}"]
+        _seed_one_workload(world, rng, number, (project, kind, state), steps, node_id, ready_nodes, buckets, waiting)
     return added
+
+
+def _created(world: World, number: int) -> datetime:
+    return world.now - timedelta(hours=3 + number * 7 % 400, minutes=number % 60)
+
+
+def _timelines(
+    world: World,
+    plan: list[tuple[dict[str, Any], str, str]],
+    ready_nodes: list[dict[str, Any]],
+    placed: dict[str, str],
+    nodes: list[dict[str, Any]],
+) -> dict[str, tuple[list[timeline.Step], str]]:
+    """Each workload's timeline and node: those holding GPUs now on the node they hold, the past runs placed
+    around them (``seed_history``) so no node ever held more GPUs than it has."""
+    from reference_services.seed_history import Past, place_history  # imports this module: import late
+
+    found: dict[str, tuple[list[timeline.Step], str]] = {}
+    current, past = [], []
+    for number, (project, _, state) in enumerate(plan, start=1):
+        workload_id = f"wl-{number:04d}"
+        node_id = placed.get(workload_id) or ready_nodes[number % len(ready_nodes)]["id"]
+        owner = _owner_for(project["id"])
+        launcher = "sa-vision-ci" if project["id"] == "p-vision" and number % 3 == 0 else owner
+        steps = timeline.workload_timeline(number, state, _created(world, number), world.now, owner, launcher, node_id)
+        found[workload_id] = (steps, node_id)
+        gpu = _gpu_of(number, state, ready_nodes)
+        if workload_id in placed:
+            current.append((node_id, gpu["count"], steps))
+        elif state != "pending":
+            past.append(Past(workload_id, gpu["model"], gpu["count"], steps, node_id))
+    for workload_id, (node_id, start, end) in place_history(nodes, world.now, current, past).items():
+        steps = timeline.retimed(found[workload_id][0], start, end, world.now, node_id)
+        found[workload_id] = (steps, node_id)
+    return found
 
 
 def _gpu_of(number: int, state: str, nodes: list[dict[str, Any]]) -> dict[str, Any]:
@@ -360,22 +397,18 @@ def _seed_one_workload(
     world: World,
     rng: random.Random,
     number: int,
-    project: dict[str, Any],
-    kind: str,
-    state: str,
+    shape: tuple[dict[str, Any], str, str],
+    steps: list[timeline.Step],
+    node_id: str,
     nodes: list[dict[str, Any]],
     buckets: list[dict[str, Any]],
-    placed: dict[str, str],
     waiting: set[str],
 ) -> None:
+    project, kind, state = shape
     workload_id = f"wl-{number:04d}"
     gpu = _gpu_of(number, state, nodes)
     gpu_count = gpu["count"]
-    # Where it holds GPUs now, else where it ran before (the round-robin node of its model)
-    node_id = placed.get(workload_id) or nodes[number % len(nodes)]["id"]
-    created = world.now - timedelta(hours=3 + number * 7 % 400, minutes=number % 60)
-    launcher = "sa-vision-ci" if project["id"] == "p-vision" and number % 3 == 0 else _owner_for(project["id"])
-    steps = timeline.workload_timeline(number, state, created, world.now, _owner_for(project["id"]), launcher, node_id)
+    created = _created(world, number)
     path = [step.status for step in steps]
     started = created + timedelta(minutes=4) if "running" in path else None
     run_hours = (number * 13 % 90) + 1
@@ -454,6 +487,11 @@ def _seed_one_workload(
         }
     if state in {"pending", "provisioning"}:
         doc["status_reason"] = timeline.waiting_reason(state, doc["gpu"], node_id, doc["image"])
+    if state == "provisioning":  # the scheduler has it running once provisioned, as a launch
+        from reference_services.scheduler import restart_schedule, stamp  # imports this module: import late
+
+        placed_at = next(step.at for step in steps if step.status == "provisioning")
+        doc["schedule"] = {**restart_schedule(placed_at), "place_at": stamp(placed_at)}
     if state == "pending":  # the scheduler places it when a ready node has its GPUs free
         from reference_services.seed_capacity import pending_schedule  # imports this module: import late
 
