@@ -226,7 +226,7 @@ async def test_a_launched_comfyui_keeps_its_ui_port(harness: GatewayHarness) -> 
         "kind": "open_app",
         "label": "Open ui (port 8188)",
         "enabled": True,
-        "route": f"/workloads/{launched['id']}?tab=connect",  # console links carry global ids
+        "route": f"/workloads/{launched['id']}#tab=connect",  # console links carry global ids
     }
     terminate = (
         "mutation($id: ID!) { terminateWorkload(input: {workloadId: $id}) { workload { primaryAction { route } } } }"
