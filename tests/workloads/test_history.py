@@ -192,7 +192,9 @@ async def test_a_running_workload_stopped_leaves_the_schedule(harness: GatewayHa
         stop, {"id": launched["id"]}, persona="project-admin", headers={"Idempotency-Key": f"stop-{uuid.uuid4()}"}
     )
     assert body["data"]["stopWorkload"]["workload"]["status"] == "STOPPED"
-    assert of(decode_global_id(launched["id"])[1], scheduler(harness).tick(datetime.now(UTC) + timedelta(hours=1))) == []
+    assert (
+        of(decode_global_id(launched["id"])[1], scheduler(harness).tick(datetime.now(UTC) + timedelta(hours=1))) == []
+    )
 
 
 @pytest.mark.parametrize("app", [a[0] for a in APPS])
@@ -277,7 +279,9 @@ async def test_seeded_provisioning_workloads_run_once_provisioned_with_their_eve
     assert seeded
     clock = scheduler(harness)
     found = {w["id"]: await detail(harness, w["id"], persona="operator") for w in seeded}
-    placed = {i: next(s for s in f["tabs"]["overview"]["timeline"] if s["status"] == "provisioning") for i, f in found.items()}
+    placed = {
+        i: next(s for s in f["tabs"]["overview"]["timeline"] if s["status"] == "provisioning") for i, f in found.items()
+    }
     # Placed moments ago (still pulling its image, as its reason says), running once provisioned.
     assert all(datetime.now(UTC) - datetime.fromisoformat(s["at"]) < PROVISIONING_TIME for s in placed.values())
     moved = clock.tick(datetime.now(UTC) + PROVISIONING_TIME)
