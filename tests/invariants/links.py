@@ -100,9 +100,10 @@ class LinkCheck:
 
 
 def _named_nodes(link: str) -> list[str]:
-    """The global ids of ``Node`` objects a link's query string names."""
+    """The global ids of ``Node`` objects a link's query string or fragment (the row a page selects) names."""
     found = []
-    for _, value in parse_qsl(urlsplit(link).query):
+    split = urlsplit(link)
+    for _, value in [*parse_qsl(split.query), *parse_qsl(split.fragment)]:
         try:
             type_name, _local = decode_global_id(value)
         except BadUserInput:

@@ -157,7 +157,7 @@ async def test_workload_links_carry_the_global_id_the_route_takes(harness: Gatew
     nodes = body["data"]["workloads"]["nodes"]
     assert nodes
     for node in nodes:
-        assert node["primaryAction"]["route"].split("?")[0] == f"/workloads/{node['id']}"
+        assert node["primaryAction"]["route"].split("#")[0] == f"/workloads/{node['id']}"
     local = decode_global_id(nodes[0]["id"])[1]
     plain = await harness.query("query($id: ID!) { workload(id: $id) { id } }", {"id": local}, persona="member")
     assert plain["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", "ids in links are global, not plain"
