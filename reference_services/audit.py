@@ -170,8 +170,9 @@ class AuditTrail:
 
 
 def grant_label(bucket_name: str, grantee_name: str, permission: object) -> str:
-    """How a grant is named in the audit trail: what is shared, with whom, how."""
-    suffix = f" ({permission})" if isinstance(permission, str) else ""
+    """How a grant is named in the audit trail: what is shared, with whom, how (the permission spelled as the
+    API's ``StorageGrantPermission`` and the storage pages show it: READ, READ_WRITE)."""
+    suffix = f" ({permission.upper()})" if isinstance(permission, str) else ""
     return f"{bucket_name} shared with {grantee_name}{suffix}"
 
 

@@ -12,7 +12,8 @@ import re
 
 from reference_services._commands import Command, CommandRequest, Document, Rejected
 from reference_services.commands_drafts import draft_commands
-from reference_services.seed import bucket_summary, secret
+from reference_services.seed import secret
+from reference_services.seed_storage import bucket_summary
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{2,62}$")
 MOUNT_PATH = re.compile(r"^/mnt/[A-Za-z0-9._-][A-Za-z0-9._/-]{0,100}$")

@@ -13,8 +13,9 @@ it, as any write): a workload no tick has seen waiting is placed at ``place_at``
 one that waited is placed at the tick that found room. ``tick`` also records metric samples of running
 workloads (GPU figures, serving figures for vLLM, progress and loss for training). The loop calls ``tick``
 with the service clock every ``interval`` seconds; tests call ``tick`` with the times they choose, so nothing
-depends on wall-clock sleeps. Seeded pending workloads carry a schedule too; seeded provisioning ones do not
-(they stay pulling their image) and seeded running ones carry ``running_since`` and ``sampled_at``.
+depends on wall-clock sleeps. Seeded pending workloads carry a schedule too; seeded provisioning ones were
+placed moments before the seed's clock and carry ``ready_at`` (they run once provisioned, as a launch does), and
+seeded running ones carry ``running_since`` and ``sampled_at``.
 """
 
 from __future__ import annotations

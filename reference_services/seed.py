@@ -5,6 +5,10 @@ workloads of all four kinds in every lifecycle state, buckets on WEKA and VAST w
 grants, objects and events, and GPU nodes in two regions. ``scale`` multiplies workloads and
 buckets for benchmarks. Secret-bearing fields carry values containing ``SECRET_MARKER`` so tests
 can prove that none of them ever leaves the gateway.
+
+This module holds the seed's constants, the ``World`` and the access and node seeds; the storage
+(``seed_storage``), the workloads (``seed_workloads``, placed by ``seed_capacity`` and ``seed_history``), the
+platform, catalog, billing, audit and sharing seeds live in their own modules.
 """
 
 from __future__ import annotations
@@ -14,8 +18,6 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from reference_services import timeline
 
 SECRET_MARKER = "SEEDSECRET"
 
@@ -81,38 +83,6 @@ class World:
         return doc
 
 
-# What a mount carries of its bucket, so a reader needs no second call: the public fields, never endpoints or keys.
-BUCKET_SUMMARY_FIELDS = (
-    "id",
-    "tenant_id",
-    "project_id",
-    "name",
-    "purpose",
-    "provider",
-    "region",
-    "status",
-    "used_bytes",
-    "quota_bytes",
-    "object_count",
-    "created_at",
-    "lifecycle_rules",
-)
-
-
-def bucket_summary(bucket: dict[str, Any]) -> dict[str, Any]:
-    """The public fields of a bucket, as a mount of it carries them."""
-    return {name: bucket[name] for name in BUCKET_SUMMARY_FIELDS if name in bucket}
-
-
-def carry_bucket_summaries(world: World) -> None:
-    """Every seeded mount carries its bucket's summary (taken last, once the buckets are final)."""
-    storage = world.domains.get("storage", {})
-    buckets = {bucket["id"]: bucket for bucket in storage.get("buckets", [])}
-    for mount in storage.get("mounts", []):
-        if mount["bucket_id"] in buckets:
-            mount["bucket"] = bucket_summary(buckets[mount["bucket_id"]])
-
-
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -128,8 +98,11 @@ def build_world(scale: int = 1, now: datetime | None = None) -> World:
     from reference_services.seed_platform import lifecycle_nodes, seed_platform  # imports this module: import late
 
     fleet = [*nodes, *lifecycle_nodes(world)]
-    buckets = _seed_buckets(world, rng, scale)
-    added = _seed_workloads(world, rng, scale, nodes, fleet, buckets)
+    from reference_services.seed_storage import carry_bucket_summaries, seed_buckets  # import this module: late
+    from reference_services.seed_workloads import seed_workloads
+
+    buckets = seed_buckets(world, rng, scale)
+    added = seed_workloads(world, rng, scale, nodes, fleet, buckets)
     from reference_services.seed_billing import settle_workloads  # imports this module: import late
 
     settle_workloads(world)  # run fields follow the timelines
@@ -205,327 +178,3 @@ def _seed_platform(world: World) -> list[dict[str, Any]]:
             )
         )
     return nodes
-
-
-def _seed_buckets(world: World, rng: random.Random, scale: int) -> list[dict[str, Any]]:
-    for provider, name, validated in (
-        ("weka", "WEKA", {"quota", "snapshots", "object_listing"}),
-        ("vast", "VAST Data", {"quota"}),
-    ):
-        capabilities = [
-            {
-                "name": cap,
-                "supported": True,
-                "validated": cap in validated,
-                "note": None if cap in validated else f"{name} {cap.replace('_', ' ')} is not validated yet",
-            }
-            for cap in ("quota", "snapshots", "object_listing", "lifecycle_rules", "direct_credentials")
-        ]
-        world.add(
-            "storage",
-            "providers",
-            {
-                "id": provider,
-                "display_name": name,
-                "capabilities": capabilities,
-                "management_endpoint": f"https://{provider}-mgmt.internal/{secret('mgmt', provider)}",
-                "admin_token": secret("admin", provider),
-            },
-        )
-    buckets: list[dict[str, Any]] = []
-    purposes = ("datasets", "checkpoints", "artifacts")
-    for round_index in range(scale):
-        for p_index, project in enumerate(PROJECTS):
-            for purpose_index, purpose in enumerate(purposes):
-                number = len(buckets) + 1
-                provider = "weka" if (p_index + purpose_index) % 2 == 0 else "vast"
-                quota = (1 + purpose_index) * 10 * 1024**4
-                suffix = f"-{round_index + 1}" if round_index else ""
-                bucket = world.add(
-                    "storage",
-                    "buckets",
-                    {
-                        "id": f"bk-{number:04d}",
-                        "tenant_id": project["tenant_id"],
-                        "project_id": project["id"],
-                        "name": f"{project['slug']}-{purpose}{suffix}",
-                        "purpose": purpose.rstrip("s"),
-                        "provider": provider,
-                        "region": SITES[p_index % 2]["region"],
-                        "status": "active" if number % 7 else "provisioning",
-                        "used_bytes": int(quota * rng.uniform(0.05, 0.97)),
-                        "quota_bytes": quota,
-                        "object_count": rng.randint(200, 90000),
-                        "created_at": _iso(world.now - timedelta(days=90 - number % 60)),
-                        "lifecycle_rules": [
-                            {"id": f"lr-{number}-1", "action": "expire", "prefix": "tmp/", "after_days": 7},
-                            {"id": f"lr-{number}-2", "action": "transition", "prefix": "archive/", "after_days": 30},
-                        ]
-                        if purpose != "datasets"
-                        else [],
-                        "provider_endpoint": f"https://{provider}.internal:9000/{secret('endpoint', number)}",
-                        "access_key_id": secret("akid", number),
-                        "secret_access_key": secret("sak", number),
-                    },
-                )
-                buckets.append(bucket)
-                _seed_bucket_children(world, rng, bucket, number)
-    return buckets
-
-
-def _seed_bucket_children(world: World, rng: random.Random, bucket: dict[str, Any], number: int) -> None:
-    if bucket["provider"] == "weka":
-        for obj in range(4):
-            world.add(
-                "storage",
-                "bucket-objects",
-                {
-                    "id": f"obj-{number}-{obj}",
-                    "bucket_id": bucket["id"],
-                    "key": f"{bucket['purpose']}/part-{obj:05d}.parquet",
-                    "size_bytes": rng.randint(10**6, 10**10),
-                    "modified_at": _iso(world.now - timedelta(hours=obj * 5 + 1)),
-                },
-            )
-    admin = next(u[0] for u in USERS if u[3] == bucket["tenant_id"] and "tenant_admin" in u[4])
-    for event in timeline.bucket_timeline(bucket, number, world.now, admin):
-        world.add("storage", "bucket-events", event)
-    tenant_projects = [p for p in PROJECTS if p["tenant_id"] == bucket["tenant_id"] and p["id"] != bucket["project_id"]]
-    if bucket["purpose"] in {"dataset", "checkpoint"} and tenant_projects:
-        grantee = tenant_projects[number % len(tenant_projects)]
-        world.add(
-            "storage",
-            "grants",
-            {
-                "id": f"gr-{number:04d}",
-                "bucket_id": bucket["id"],
-                "tenant_id": bucket["tenant_id"],
-                "owner_project_id": bucket["project_id"],
-                "grantee_project_id": grantee["id"],
-                "permission": "read" if bucket["purpose"] == "dataset" else "read_write",
-                "purpose": bucket["purpose"],
-                "created_at": _iso(world.now - timedelta(days=12)),
-                "created_by": admin,
-                "revoked_at": None,
-            },
-        )
-
-
-def _seed_workloads(
-    world: World,
-    rng: random.Random,
-    scale: int,
-    nodes: list[dict[str, Any]],
-    fleet: list[dict[str, Any]],
-    buckets: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
-    """Seed the workloads, placed on ``fleet`` (the GPU model of each follows the ready ``nodes`` in turn); returns
-    the ready nodes added to hold them."""
-    acme = [p for p in PROJECTS if p["tenant_id"] == "t-acme"]
-    globex = [p for p in PROJECTS if p["tenant_id"] == "t-globex"]
-    plan: list[tuple[dict[str, Any], str, str]] = []
-    for round_index in range(2 * scale):
-        for k_index, kind in enumerate(KINDS):
-            for s_index, state in enumerate(STATES):
-                plan.append((acme[(round_index + k_index + s_index) % len(acme)], kind, state))
-        for k_index, kind in enumerate(KINDS):
-            plan.append((globex[(round_index + k_index) % len(globex)], kind, STATES[(round_index * 3 + k_index) % 8]))
-    ready_nodes = [n for n in nodes if n["status"] == "ready"]
-    from reference_services.seed_capacity import seed_placement  # imports this module: import late
-
-    shapes = [(f"wl-{n:04d}", state, _gpu_of(n, state, ready_nodes)) for n, (_, _, state) in enumerate(plan, 1)]
-    placed, waiting, added = seed_placement(world, fleet, shapes)
-    for number, (project, kind, state) in enumerate(plan, start=1):
-        _seed_one_workload(world, rng, number, project, kind, state, ready_nodes, buckets, placed, waiting)
-    return added
-
-
-def _gpu_of(number: int, state: str, nodes: list[dict[str, Any]]) -> dict[str, Any]:
-    """A seeded workload's GPUs: the model of the ready nodes in turn; pending ones ask for more than fits."""
-    gpu = next(g for g in GPU_MODELS if g["model"] == nodes[number % len(nodes)]["gpu_model"])
-    count = (1, 2, 4, 8)[number % 4]
-    if state == "pending":
-        count = max(count, PENDING_MIN_GPUS)
-    return {"model": gpu["model"], "count": count, "memory_gib": gpu["memory_gib"], "hourly_cents": gpu["hourly_cents"]}
-
-
-def _owner_for(project_id: str) -> str:
-    for user_id, *_rest, projects in USERS:
-        if project_id in projects:
-            return user_id
-    return next(u[0] for u in USERS if u[3] == next(p["tenant_id"] for p in PROJECTS if p["id"] == project_id))
-
-
-def _seed_one_workload(
-    world: World,
-    rng: random.Random,
-    number: int,
-    project: dict[str, Any],
-    kind: str,
-    state: str,
-    nodes: list[dict[str, Any]],
-    buckets: list[dict[str, Any]],
-    placed: dict[str, str],
-    waiting: set[str],
-) -> None:
-    workload_id = f"wl-{number:04d}"
-    gpu = _gpu_of(number, state, nodes)
-    gpu_count = gpu["count"]
-    # Where it holds GPUs now, else where it ran before (the round-robin node of its model)
-    node_id = placed.get(workload_id) or nodes[number % len(nodes)]["id"]
-    created = world.now - timedelta(hours=3 + number * 7 % 400, minutes=number % 60)
-    launcher = "sa-vision-ci" if project["id"] == "p-vision" and number % 3 == 0 else _owner_for(project["id"])
-    steps = timeline.workload_timeline(number, state, created, world.now, _owner_for(project["id"]), launcher, node_id)
-    path = [step.status for step in steps]
-    started = created + timedelta(minutes=4) if "running" in path else None
-    run_hours = (number * 13 % 90) + 1
-    name_stem = {"compute": "devbox", "jupyter": "notebook", "vllm": "serve", "training": "finetune"}[kind]
-    project_buckets = [b for b in buckets if b["project_id"] == project["id"]]
-    doc: dict[str, Any] = {
-        "id": workload_id,
-        "tenant_id": project["tenant_id"],
-        "project_id": project["id"],
-        "owner_id": _owner_for(project["id"]),
-        "kind": kind,
-        "name": f"{project['slug']}-{name_stem}-{number:02d}",
-        "status": state,
-        "status_reason": timeline.failure_reason(number) if state == "failed" else None,
-        "node_id": node_id if state in RUNNING_STATES else None,
-        "gpu": {"model": gpu["model"], "count": gpu_count, "memory_gib": gpu["memory_gib"]},
-        "hourly_rate_cents": gpu["hourly_cents"] * gpu_count,
-        "created_at": _iso(created),
-        "started_at": _iso(started) if started and state in RUNNING_STATES else None,
-        "completed_run_seconds": 0 if started is None else run_hours * 3600 // (2 if state in RUNNING_STATES else 1),
-        "image": {
-            "compute": "nvcr.io/nvidia/pytorch:24.10-py3",
-            "jupyter": "jupyter/pytorch-notebook:cuda12",
-            "vllm": "vllm/vllm-openai:v0.6.3",
-            "training": "nvcr.io/nvidia/nemo:24.09",
-        }[kind],
-        "command": {
-            "compute": None,
-            "jupyter": "start-notebook.sh",
-            "vllm": "vllm serve",
-            "training": "torchrun --nproc-per-node=8 train.py",
-        }[kind],
-        "env": [
-            {"name": "NCCL_DEBUG", "value": "WARN", "secret": False},
-            {"name": "HF_HOME", "value": "/mnt/datasets/hf", "secret": False},
-            {"name": "HF_TOKEN", "value": secret("hf", workload_id), "secret": True},
-            {"name": "WANDB_API_KEY", "value": secret("wandb", workload_id), "secret": False},
-        ],
-        "ssh": {"host": f"ssh.{project['tenant_id'][2:]}.gpucloud.example", "port": 22000 + number, "user": "ubuntu"},
-        "app_slug": SEEDED_APPS.get(kind),  # the app kinds were launched from their catalog apps
-        "ssh_private_key": f"fake-ssh-private-key:{secret('sshkey', workload_id)}",
-        "cluster_credentials": secret("kube", workload_id),
-    }
-    from reference_services.seed_catalog import app_ports  # imports this module: import late
-
-    doc["ports"] = app_ports(doc["app_slug"]) if doc["app_slug"] else []
-    if kind == "jupyter":
-        doc["jupyter"] = {
-            "kernel": "python3 (PyTorch 2.5)",
-            "idle_timeout_minutes": 60,
-            "notebook_path": f"/lab/{workload_id}",
-            "token": secret("jupyter", workload_id),
-        }
-    elif kind == "vllm":
-        doc["vllm"] = {
-            "model": ("meta-llama/Llama-3.1-70B-Instruct", "mistralai/Mistral-7B-Instruct-v0.3")[number % 2],
-            "max_model_len": 32768,
-            "tensor_parallel_size": gpu_count,
-            "replicas": 1 + number % 2,
-            "route": f"/serve/{project['slug']}/{workload_id}",
-            "tokens_per_second": round(rng.uniform(900, 4200), 1) if state == "running" else None,
-            "api_key": secret("vllmkey", workload_id),
-            "internal_endpoint": f"http://10.44.{number % 250}.7:8000/{secret('ep', workload_id)}",
-        }
-    elif kind == "training":
-        total = 10 + number % 20
-        current = {"pending": 0, "provisioning": 0, "terminated": total}.get(state, number % total)
-        doc["training"] = {
-            "framework": ("pytorch", "nemo", "deepspeed")[number % 3],
-            "epochs_total": total,
-            "epoch_current": current,
-            "loss": round(2.5 / (1 + current), 4) if current else None,
-            "checkpoint_bucket_id": next((b["id"] for b in project_buckets if b["purpose"] == "checkpoint"), None),
-            "dataset_bucket_id": next((b["id"] for b in project_buckets if b["purpose"] == "dataset"), None),
-            "wandb_api_key": secret("wandb", workload_id),
-        }
-    if state in {"pending", "provisioning"}:
-        doc["status_reason"] = timeline.waiting_reason(state, doc["gpu"], node_id, doc["image"])
-    if state == "pending":  # the scheduler places it when a ready node has its GPUs free
-        from reference_services.seed_capacity import pending_schedule  # imports this module: import late
-
-        doc["schedule"], doc["status_reason"] = pending_schedule(doc, created, workload_id in waiting)
-    world.add("workloads", "workloads", doc)
-    _seed_workload_children(world, rng, doc, steps, project_buckets)
-
-
-def _seed_workload_children(
-    world: World,
-    rng: random.Random,
-    doc: dict[str, Any],
-    steps: list[timeline.Step],
-    project_buckets: list[dict[str, Any]],
-) -> None:
-    workload_id = doc["id"]
-    previous = None
-    for index, step in enumerate(steps):
-        world.add(
-            "workloads",
-            "workload-events",
-            {
-                "id": f"ev-{workload_id[3:]}-{index}",
-                "workload_id": workload_id,
-                "type": "status_changed",
-                "from_status": previous,
-                "to_status": step.status,
-                "at": timeline.iso(step.at),
-                "message": step.message + (f": {doc['status_reason']}" if step.status == "failed" else ""),
-                "actor_id": step.actor_id,
-            },
-        )
-        previous = step.status
-    span = timeline.running_span(steps, world.now)
-    if doc["status"] == "running" and span is not None:
-        world.add(
-            "workloads",
-            "workload-events",
-            {
-                "id": f"ev-{workload_id[3:]}-a",
-                "workload_id": workload_id,
-                "type": "activity",
-                "from_status": None,
-                "to_status": None,
-                "at": timeline.iso(span[0] + (span[1] - span[0]) / 2),
-                "actor_id": doc["owner_id"],
-                "message": "Checkpoint written" if doc["kind"] == "training" else "User session opened",
-            },
-        )
-        samples = timeline.metric_samples(doc, span, int(workload_id[3:]))
-        for sample in samples:
-            world.add("workloads", "workload-metrics", sample)
-        latest = samples[-1]
-        doc["schedule"] = {"running_since": timeline.iso(span[0]), "sampled_at": latest["sampled_at"]}
-        if doc.get("vllm"):
-            doc["vllm"]["tokens_per_second"] = latest["serving"]["tokens_per_second"]
-        if doc.get("training"):
-            doc["training"]["epoch_current"] = latest["training"]["epoch"]
-            doc["training"]["loss"] = latest["training"]["loss"]
-    mountable = [b for b in project_buckets if b["purpose"] in {"dataset", "checkpoint"}]
-    for index, bucket in enumerate(mountable[: 1 + int(workload_id[3:]) % 2]):
-        world.add(
-            "storage",
-            "mounts",
-            {
-                "id": f"mnt-{workload_id[3:]}-{index}",
-                "workload_id": workload_id,
-                "bucket_id": bucket["id"],
-                "tenant_id": doc["tenant_id"],
-                "project_id": doc["project_id"],
-                "mount_path": f"/mnt/{bucket['purpose']}s",
-                "read_only": bucket["purpose"] == "dataset",
-                "mount_secret": secret("mount", workload_id, bucket["id"]),
-            },
-        )

@@ -7,6 +7,7 @@ mounting a bucket shared with its project, and launch drafts part-way through ea
   a new service account (u-marco, a member, is refused it: only project admins create service accounts), a
   JupyterLab draft (p-llm) that mounts the shared research-datasets read-only plus a new scratch bucket, and a
   storage draft (p-llm) at the sharing step.
+- u-tara (tenant admin) has a compute, a JupyterLab and a storage draft for p-research, filled in up to review.
 
 Draft inputs are kept as the gateway saves them: each step's fields, with global ids (base64 of ``Type:id``).
 """
@@ -42,6 +43,7 @@ def seed_sharing(world: World) -> None:
     _revoked_grant(world, buckets["research-artifacts"], "p-llm")
     _grantee_mount(world, buckets["research-datasets"], "p-llm")
     _drafts(world, buckets["research-datasets"])
+    _tenant_admin_drafts(world)
 
 
 def _revoked_grant(world: World, bucket: dict[str, Any], grantee: str) -> None:
@@ -212,3 +214,92 @@ def _drafts(world: World, shared: dict[str, Any]) -> None:
                 },
             ),
         )
+
+
+def _tenant_admin_drafts(world: World) -> None:
+    """u-tara (tenant admin, no project role) has a compute, a JupyterLab and a storage draft for Research
+    Sandbox, each filled in up to the step before review."""
+    research, vision = global_id("Project", "p-research"), global_id("Project", "p-vision")
+    datasets = next(b for b in world.domains["storage"]["buckets"] if b["name"] == "research-datasets")
+    mount = {"bucket_id": global_id("Bucket", datasets["id"]), "mount_path": "/mnt/data", "read_only": True}
+    access = {
+        "new_ssh_key": {"name": "tara-laptop", "public_key": public_key("tara@laptop")},
+        "new_service_account": {"name": "tara-cost-report", "description": "Exports the weekly cost report"},
+    }
+    scratch = {
+        "name": "tara-scratch",
+        "purpose": "artifact",
+        "provider": "weka",
+        "region": "us-east-1",
+        "quota_bytes": 50 * 2**30,
+        "mount_path": "/mnt/scratch",
+        "read_only": False,
+    }
+    compute_steps = ("basics", "hardware", "image", "access", "storage", "network", "review")
+    app_steps = ("basics", "app", "hardware", "access", "storage", "network", "review")
+    hardware = {"gpu_model": "NVIDIA L40S 48GB", "gpu_count": 1, "region": "us-east-1"}
+    compute = {
+        "basics": {"project_id": research, "name": "tara-baseline"},
+        "hardware": hardware,
+        "image": {"image": "nvcr.io/nvidia/pytorch:24.10-py3", "env": [{"name": "SEED", "value": "7"}]},
+        "access": access,
+        "storage": {"mounts": [mount], "new_bucket": scratch},
+    }
+    app = {
+        "basics": {"project_id": research, "name": "tara-cost-review"},
+        "app": {"app_slug": "jupyter"},
+        "hardware": hardware,
+        "access": access,
+        "storage": {"mounts": [mount], "new_bucket": {**scratch, "name": "tara-notebook-scratch"}},
+    }
+    storage = {
+        "basics": {"project_id": research, "name": "tara-shared-eval"},
+        "bucket": {"purpose": "dataset", "provider": "weka", "region": "us-east-1"},
+        "sharing": {"grants": [{"project_id": vision, "permission": "read"}]},
+    }
+    for domain, draft in (
+        (
+            "workloads",
+            _draft(
+                world,
+                "ld-seed-tara-compute",
+                "u-tara",
+                "p-research",
+                "compute",
+                compute_steps,
+                hours_ago=5,
+                current_step="network",
+                inputs=compute,
+            ),
+        ),
+        (
+            "workloads",
+            _draft(
+                world,
+                "ld-seed-tara-jupyter",
+                "u-tara",
+                "p-research",
+                "app",
+                app_steps,
+                hours_ago=4,
+                current_step="network",
+                inputs=app,
+                app_slug="jupyter",
+            ),
+        ),
+        (
+            "storage",
+            _draft(
+                world,
+                "sd-seed-tara-bucket",
+                "u-tara",
+                "p-research",
+                "storage",
+                ("basics", "bucket", "sharing", "review"),
+                hours_ago=3,
+                current_step="sharing",
+                inputs=storage,
+            ),
+        ),
+    ):
+        world.add(domain, "launch-drafts", draft)

@@ -79,7 +79,7 @@ def path_of(status: str, number: int) -> list[str]:
         "stopping": [*ran, "stopping"],
         "stopped": [*ran, "stopping", "stopped"],
         "failed": [*ran, "failed"] if failed_while_running(number) else ["pending", "provisioning", "failed"],
-        "terminating": [*ran, "terminating"],
+        "terminating": [*ran, "stopping", "stopped", "terminating"],  # a stopped workload being cleaned up
         "terminated": [*ran, "stopping", "stopped", "terminating", "terminated"],
     }[status]
 
@@ -100,11 +100,15 @@ def workload_timeline(
         times["failed"] = provisioning_at + timedelta(minutes=3 + number % 9)
     elif status == "failed":
         times["failed"] = run_end
-    elif status in {"stopping", "terminating"}:  # in transit right now
+    elif status == "provisioning":  # placed moments ago: the scheduler has it running once provisioned
+        times["provisioning"] = now - timedelta(seconds=20 + number % 60)
+    elif status == "stopping":  # in transit right now
         times[status] = now - timedelta(minutes=2 + number % 5)
-    elif status in {"stopped", "terminated"}:
+    elif status in {"stopped", "terminating", "terminated"}:
         times["stopping"] = run_end
         times["stopped"] = run_end + timedelta(minutes=1)
+        if status == "terminating":  # in transit right now
+            times["terminating"] = now - timedelta(minutes=2 + number % 5)
         if status == "terminated":
             times["terminating"] = run_end + (now - run_end) * 0.5
             times["terminated"] = times["terminating"] + timedelta(minutes=1)
@@ -115,6 +119,27 @@ def workload_timeline(
         actor = launcher_id if status_now == "pending" else owner_id if status_now in REQUESTED else None
         steps.append(Step(status_now, times[status_now].replace(microsecond=0), actor, _message(status_now, node_id)))
     return steps
+
+
+def retimed(steps: list[Step], start: datetime, end: datetime, now: datetime, node_id: str | None) -> list[Step]:
+    """A timeline whose hold of GPUs was moved to ``[start, end)`` on ``node_id``: it waited pending until
+    ``start``, the steps of the hold keep their spacing from it, the step that ended the hold is at ``end`` and
+    the steps after it keep their share of the time left until ``now``."""
+    billing = {"provisioning", "running", "stopping"}
+    first = next(i for i, s in enumerate(steps) if s.status in billing)
+    last = next((i for i in range(first, len(steps)) if steps[i].status not in billing), len(steps))
+    old_start = steps[first].at
+    old_end = steps[last].at if last < len(steps) else now
+    moved: list[Step] = list(steps[:first])
+    for step in steps[first:last]:
+        at = min(step.at + (start - old_start), end - timedelta(seconds=last - first))
+        moved.append(Step(step.status, at.replace(microsecond=0), step.actor_id, _message(step.status, node_id)))
+    left, was_left = now - end, max(now - old_end, timedelta(seconds=1))
+    for step in steps[last:]:
+        at = end + left * ((step.at - old_end) / was_left)
+        message = _message(step.status, node_id)
+        moved.append(Step(step.status, at.replace(microsecond=0), step.actor_id, message))
+    return moved
 
 
 def _message(status: str, node_id: str | None) -> str:

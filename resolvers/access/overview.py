@@ -186,7 +186,7 @@ async def access_attention(ctx: RequestContext, scope: AccessScope) -> list[Atte
                     Severity.INFO,
                     "MFA is not required in this tenant",
                     "Members can sign in with a password alone; require multi-factor authentication.",
-                    AttentionAction("Require MFA", "/access/identity?tab=policies"),
+                    AttentionAction("Require MFA", links.route("/access/identity", tab="policies")),
                     "policy",
                     policy.id,
                 )

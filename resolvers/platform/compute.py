@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from gateway.backends.platform.models import GpuSku, RegionCapacity
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput
+from resolvers.shared import links
 from resolvers.shared.shapes import Money
 
 # Best first: the card's headline state is the best of its regions.
@@ -55,7 +55,7 @@ def card(sku: GpuSku, region: str | None = None) -> SkuCard:
         price_per_hour=Money.from_cents(sku.price_per_hour_cents),
         price_per_gpu_hour=Money.from_cents(sku.price_per_hour_cents / max(sku.gpu_count, 1)),
         best_state=best,
-        launch_route=f"/launch/compute?{urlencode(query)}",
+        launch_route=links.route("/launch/compute", **query),
     )
 
 

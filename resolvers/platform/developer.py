@@ -62,8 +62,8 @@ async def scheduler_guidance(ctx: RequestContext) -> list[SchedulerGuide]:
     for guide in sorted(found, key=lambda g: (g.order, g.name)):
         if console_path(guide.route) is None:
             continue
-        mappings = [m for m in guide.mappings if console_path(m.route) is not None]
-        if len(mappings) != len(guide.mappings):
-            guide = guide.model_copy(update={"mappings": mappings})
-        guides.append(guide)
+        mappings = [  # each route as the console takes it (view state such as ``kind`` in the fragment)
+            m.model_copy(update={"route": console_path(m.route)}) for m in guide.mappings if console_path(m.route)
+        ]
+        guides.append(guide.model_copy(update={"route": console_path(guide.route), "mappings": mappings}))
     return guides

@@ -111,7 +111,7 @@ def evidence_pivot(kind: str, local_id: str, label: str) -> EvidencePivot:
     """The pivot to the audit evidence about one platform object (``kind`` as in ``route``)."""
     target_type = SUBJECT_TYPES[kind]
     return EvidencePivot(
-        "platform", target_type, local_id, f"Evidence for {label}", f"{EVIDENCE_ROUTE}?target={target_type}:{local_id}"
+        "platform", target_type, local_id, f"Evidence for {label}", f"{EVIDENCE_ROUTE}#target={target_type}:{local_id}"
     )
 
 

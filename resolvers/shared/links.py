@@ -4,15 +4,20 @@ ever pass.
 ``route`` builds every link the gateway makes from a route of ``resolvers.console.navigation`` (the table
 operations/index.json agrees with), so ``{id}`` is always the global id the route's operation takes.
 ``console_path`` vets a link a backend sent (notifications, catalog entries) and rewrites the plain ids the
-services keep into the same global ids.
+services keep into the same global ids. Only the variables the route's operation declares (operations/index.json)
+travel in the query string; view state the page keeps itself (a tab, the row to select: ``tab``, ``event``,
+``credential``...) travels in the fragment (``#tab=events&event=...``), so no link carries a parameter its page's
+operation would drop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from functools import cache
 from urllib.parse import parse_qsl, urlencode
 
+from gateway.documents import DEFAULT_OPERATIONS_DIR
 from gateway.errors import BadUserInput
 from gateway.ids import decode_global_id, encode_global_id, is_valid_id
 
@@ -30,6 +35,7 @@ QUERY_ID_TYPES: Mapping[str, str] = {
     "image": "ProvisioningImage",
     "profile": "ProvisioningProfile",
     "account": "OperatorAccount",
+    "event": "AuditEvent",
 }
 
 
@@ -47,6 +53,35 @@ def _global(type_name: str, value: str) -> str:
         return value
     except BadUserInput:
         return encode_global_id(type_name, value)
+
+
+@cache
+def _operation_variables() -> dict[str, frozenset[str]]:
+    """Per route template: the variables its operation declares (what a query string may carry to it)."""
+    index = json.loads((DEFAULT_OPERATIONS_DIR / "index.json").read_text())
+    return {path: frozenset({*e["variables"], *e["optionalVariables"]}) for path, e in index["routes"].items()}
+
+
+def _template_of(path: str) -> str | None:
+    parts = path.split("/")
+    for template in _templates():
+        shape = template.split("/")
+        if len(shape) == len(parts) and all(t == p or t.startswith("{") for t, p in zip(shape, parts, strict=True)):
+            return template
+    return None
+
+
+def _placed(template: str | None, pairs: Iterable[tuple[str, str]], fragment: str | None) -> str:
+    """The query string and fragment of a link: the operation's variables in the query, the rest in the fragment."""
+    pairs = list(pairs)
+    if template is None:  # not a console route (documentation, metrics): its query is its own
+        return ("?" + urlencode(pairs) if pairs else "") + (f"#{fragment}" if fragment else "")
+    taken = _operation_variables().get(template, frozenset())
+    query = [(k, v) for k, v in pairs if k in taken]
+    state = [(k, v) for k, v in pairs if k not in taken]
+    tail = ("?" + urlencode(query)) if query else ""
+    fragments = [f for f in (urlencode(state), fragment) if f]
+    return tail + (("#" + "&".join(fragments)) if fragments else "")
 
 
 def route(path: str, local_id: str | None = None, *, fragment: str | None = None, **query: str | None) -> str:
@@ -68,9 +103,7 @@ def route(path: str, local_id: str | None = None, *, fragment: str | None = None
         for name, value in query.items()
         if value is not None
     }
-    if given:
-        link += "?" + urlencode(given)
-    return link + (f"#{fragment}" if fragment else "")
+    return link + _placed(path, given.items(), fragment)
 
 
 def console_path(value: str | None) -> str | None:
@@ -97,9 +130,8 @@ def _with_global_ids(value: str) -> str:
                 parts[slot] = _global(id_type, parts[slot])
             break
     link = "/".join(parts)
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        link += "?" + urlencode(
-            [(k, _global(QUERY_ID_TYPES[k], v) if k in QUERY_ID_TYPES and is_valid_id(v) else v) for k, v in pairs]
-        )
-    return link + (f"#{fragment}" if fragment else "")
+    pairs = [
+        (k, _global(QUERY_ID_TYPES[k], v) if k in QUERY_ID_TYPES and is_valid_id(v) else v)
+        for k, v in parse_qsl(query, keep_blank_values=True)
+    ]
+    return link + _placed(_template_of(path), pairs, fragment or None)

@@ -112,14 +112,14 @@ def primary_action(
     if kind == "compute" and web_port:
         open_kind, open_label = "open_app", f"Open {web_port}"
     if status == "running":
-        return Action(open_kind, open_label, True, "The workload is running.", f"{route}?tab={open_tab}")
+        return Action(open_kind, open_label, True, "The workload is running.", f"{route}#tab={open_tab}")
     if status in {"pending", "provisioning"}:
         return Action(
             open_kind,
             open_label,
             False,
             f"Available once the workload is running (it is {status}).",
-            f"{route}?tab=events",
+            f"{route}#tab=events",
         )
     if status == "stopped":
         return Action("start", "Start", True, _ACTIONS["start"][1])
@@ -127,7 +127,7 @@ def primary_action(
         return Action("restart", "Restart", True, f"Last run failed: {status_reason or 'see events'}.")
     if status in {"stopping", "terminating"}:
         return Action(
-            "view_events", "View events", True, f"Wait for the transition to finish ({status}).", f"{route}?tab=events"
+            "view_events", "View events", True, f"Wait for the transition to finish ({status}).", f"{route}#tab=events"
         )
     return Action(
         "launch_similar",

@@ -10,6 +10,7 @@ import strawberry
 from gateway.backends.access import models as models
 from gateway.ids import encode_global_id
 from resolvers.access import evidence as resolve
+from resolvers.shared import links
 from resolvers.shared.scope import local_id
 from schema.access.members import ServiceAccount
 from schema.access.types import Project, Tenant, User
@@ -119,7 +120,7 @@ class AuditEvent(Node):
                 else None,
             ),
             details=[AuditDetail(key=k, value=v) for k, v in resolve.details(model)],
-            route=f"{page}?event={global_id}",
+            route=links.route(page, event=global_id),
             model=model,
         )
 

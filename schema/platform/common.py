@@ -97,7 +97,9 @@ class PlatformEvidencePivot:
     )
     target_id: str | None = strawberry.field(description="Local id of the target, as used in routes.")
     label: str = strawberry.field(description="Link text.")
-    route: str = strawberry.field(description="Console route, e.g. `/platform/evidence?target=node:node-003`.")
+    route: str = strawberry.field(
+        description="Console route, e.g. `/platform/evidence#target=node:node-003` (the target filter is view state)."
+    )
     filters: list[PlatformEvidenceFilter] = strawberry.field(description="Filter values the route applies.")
 
     @classmethod

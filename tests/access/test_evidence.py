@@ -153,7 +153,7 @@ async def test_platform_scope_is_for_operators_only(harness: GatewayHarness) -> 
     assert {"PLATFORM", "TENANT", "PROJECT", "USER"} <= {e["scope"] for e in events}
     platform = [e for e in events if e["scope"] == "PLATFORM"]
     assert platform and all(
-        e["tenant"] is None and e["route"].startswith("/platform/evidence?event=") for e in platform
+        e["tenant"] is None and e["route"].startswith("/platform/evidence#event=") for e in platform
     )
     assert any(e["target"]["type"] == "node" and e["target"]["route"].startswith("/platform/nodes/") for e in platform)
     for persona in sorted(set(PERSONA_USERS) - {"operator"}):

@@ -12,6 +12,7 @@ import pytest
 
 from gateway.ids import decode_global_id, encode_global_id
 from tests import route_operations as ops
+from tests.invariants.pages import clock_of
 from tests.support import GatewayHarness, build_harness
 
 PROJECT_PAGE = ops.document(ops.ROUTES["/project/overview"])
@@ -85,7 +86,7 @@ def stored(harness: GatewayHarness, domain: str, resource: str) -> list[dict[str
 async def test_grant_revoke_and_stop_appear_in_recent_changes_and_the_audit_page_with_actor_and_time(
     harness: GatewayHarness,
 ) -> None:
-    before = datetime.now().astimezone()
+    before = clock_of(harness).now()  # the services' clock, fixed when the harness was built
     await act(harness, REVOKE, {"input": {"grantId": gid("StorageGrant", "gr-0004")}}, "project-admin")
     granted = await act(
         harness,
@@ -107,8 +108,8 @@ async def test_grant_revoke_and_stop_appear_in_recent_changes_and_the_audit_page
 
     llm = await recent(harness, "project-admin", "p-llm")
     assert summary(llm[:2]) == [
-        ("Grant created", "Priya Shah", "llm-artifacts shared with Vision Models (read)"),
-        ("Grant revoked", "Priya Shah", "llm-datasets shared with Vision Models (read)"),
+        ("Grant created", "Priya Shah", "llm-artifacts shared with Vision Models (READ)"),
+        ("Grant revoked", "Priya Shah", "llm-datasets shared with Vision Models (READ)"),
     ]
     vision = await recent(harness, "member", "p-vision")
     assert summary(vision[:1]) == [("Workload stopped", "Tara Nguyen", "vision-devbox-39")]

@@ -94,7 +94,7 @@ async def test_the_tenant_overview_answers_the_tenant_admin_directly(harness: Ga
     assert {"workload_failed", "credential_expiring", "quota_near_limit"} <= kinds
     failed = [i for i in band if i["kind"] == "workload_failed"]
     assert failed and all(
-        i["action"]["route"].startswith(f"/workloads/{encode_global_id('Workload', i['subjectId'])}?") for i in failed
+        i["action"]["route"].startswith(f"/workloads/{encode_global_id('Workload', i['subjectId'])}#") for i in failed
     )
 
 

@@ -4,7 +4,7 @@ A machine reads its pages through ``LinkCheck.page`` (a route of operations/inde
 own operation), which keeps each response's links with the viewer that saw them. ``LinkCheck.check`` opens
 each link as that viewer through the API (its route's operation, ``{id}``/``{slug}`` and the query's ids as
 variables: the route-links test's mapping) and fails on an error, a null root field or a link that matches no
-route. An object a query parameter names by its global id (``?credential=``, ``?event=``) must also open with
+route. An object a query parameter names by its global id (``#credential=``, ``#event=``) must also open with
 ``node(id:)`` as that viewer when its type is a ``Node``.
 
 Bounded: the long profile (``recheck=True``) opens every link once per state of the world; the state changes
@@ -100,9 +100,10 @@ class LinkCheck:
 
 
 def _named_nodes(link: str) -> list[str]:
-    """The global ids of ``Node`` objects a link's query string names."""
+    """The global ids of ``Node`` objects a link's query string or fragment (the row a page selects) names."""
     found = []
-    for _, value in parse_qsl(urlsplit(link).query):
+    split = urlsplit(link)
+    for _, value in [*parse_qsl(split.query), *parse_qsl(split.fragment)]:
         try:
             type_name, _local = decode_global_id(value)
         except BadUserInput:

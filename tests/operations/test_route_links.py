@@ -3,7 +3,8 @@
 Each route operation runs as every persona allowed to open it (as ``test_route_operations`` does); every string in
 a response that starts with ``/`` is a link. A link is mapped back to its route in operations/index.json (its path
 against the route templates) and opened through the API as the same persona: the route's operation with ``{id}``
-or ``{slug}`` from the link and the query parameters the route's operation declares as variables. It must
+or ``{slug}`` from the link and its query parameters, each of which must be a variable the route's operation
+declares (a parameter it does not take would be dropped on the way to the API). It must
 answer with no error and its object. Paths that are not console routes are only the destinations listed in
 ``NOT_CONSOLE_ROUTES``, each with why.
 """
@@ -86,7 +87,10 @@ def variables_of(link: str) -> tuple[str, dict[str, Any]]:
     template, values = found
     entry = ops.ROUTES[template]
     variables: dict[str, Any] = dict(values)
+    declared = {**entry["variables"], **entry["optionalVariables"]}
     for name, value in parse_qsl(split.query, keep_blank_values=True):
+        if name not in declared:  # a parameter the page's operation does not take would be lost on the way
+            pytest.fail(f"{link}: `{name}` is no variable of {entry['operation']} ({sorted(declared)})")
         if name in QUERY_ID_TYPES:  # an object named in the query string is named by its global id
             expected = QUERY_ID_TYPES[name]
             try:
@@ -153,7 +157,7 @@ async def test_workload_links_carry_the_global_id_the_route_takes(harness: Gatew
     nodes = body["data"]["workloads"]["nodes"]
     assert nodes
     for node in nodes:
-        assert node["primaryAction"]["route"].split("?")[0] == f"/workloads/{node['id']}"
+        assert node["primaryAction"]["route"].split("#")[0] == f"/workloads/{node['id']}"
     local = decode_global_id(nodes[0]["id"])[1]
     plain = await harness.query("query($id: ID!) { workload(id: $id) { id } }", {"id": local}, persona="member")
     assert plain["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", "ids in links are global, not plain"

@@ -32,7 +32,7 @@ async def test_every_persona_sees_every_sku_card(harness: GatewayHarness) -> Non
         assert float(card["pricePerHour"]["amount"]) == pytest.approx(
             float(card["pricePerGpuHour"]["amount"]) * card["gpuCount"], abs=0.01
         )
-        assert card["launchRoute"].startswith("/launch/compute?sku=")
+        assert card["launchRoute"].startswith("/launch/compute#sku=")
     per_gpu = [float(c["pricePerGpuHour"]["amount"]) for c in cards]
     assert per_gpu == sorted(per_gpu, reverse=True), "most capable (priciest per GPU) first"
     states = {r["state"] for c in cards for r in c["regions"]}

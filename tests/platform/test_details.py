@@ -92,7 +92,7 @@ async def test_each_detail_page_has_data_one_call_per_resource_and_no_secret(
     assert all(event["actor"] and event["node"] for event in page["activity"])
     assert [e["at"] for e in page["activity"]] == sorted((e["at"] for e in page["activity"]), reverse=True)
     assert page["evidencePivot"]["scope"] == "PLATFORM"
-    assert page["evidencePivot"]["route"].startswith("/platform/evidence?target=")
+    assert page["evidencePivot"]["route"].startswith("/platform/evidence#target=")
     assert page["route"].startswith("/platform/")
     assert SECRET_MARKER not in json.dumps(page)
 
@@ -109,7 +109,7 @@ async def test_node_detail_shows_its_workloads_site_and_hub(harness: GatewayHarn
         "scope": "PLATFORM",
         "targetType": "node",
         "targetId": "node-001",
-        "route": "/platform/evidence?target=node:node-001",
+        "route": "/platform/evidence#target=node:node-001",
         "filters": [{"name": "targetTypes", "value": "node"}, {"name": "targetIds", "value": "node-001"}],
     }
 

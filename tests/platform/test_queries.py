@@ -130,7 +130,7 @@ async def test_operator_sees_every_family_with_data(harness: GatewayHarness) -> 
 
     evidence = platform["evidence"]
     assert evidence["platform"] == {"scope": "PLATFORM", "route": "/platform/evidence", "filters": []}
-    assert any(t["route"] == "/platform/evidence?target=node:node-006" for t in evidence["targets"])
+    assert any(t["route"] == "/platform/evidence#target=node:node-006" for t in evidence["targets"])
 
     finance = platform["finance"]
     assert finance["availability"]["state"] == "AVAILABLE" and finance["period"] > finance["previousPeriod"]

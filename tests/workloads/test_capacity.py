@@ -13,6 +13,7 @@ import pytest
 
 from gateway.ids import decode_global_id, encode_global_id
 from reference_services import capacity
+from reference_services.billing import runs_from_events
 from reference_services.scheduler import PROVISIONING_TIME, WorkloadScheduler
 from reference_services.seed import TENANTS, build_world
 from tests.idempotency_support import key
@@ -96,6 +97,57 @@ def test_the_seed_places_every_holding_workload_on_a_node_of_its_model_within_th
         assert any(free.get(i, 0) for i, n in nodes.items() if n["gpu_model"] == model and n["status"] == "ready")
 
 
+def node_of_each_run(events: list[dict[str, Any]]) -> dict[str, str]:
+    """The node each workload was placed on, as its timeline says ("Placed on node-007; provisioning")."""
+    placed = {}
+    for event in events:
+        if event.get("to_status") == "provisioning":
+            placed[event["workload_id"]] = event["message"].removeprefix("Placed on ").split(";")[0]
+    return placed
+
+
+@pytest.mark.parametrize("scale", [1, 2, 3])
+def test_at_every_instant_of_the_seeded_past_no_node_holds_more_gpus_than_it_has(scale: int) -> None:
+    world = build_world(scale=scale, now=FIXED_NOW)
+    nodes = {n["id"]: n for n in world.domains["platform"]["nodes"]}
+    workloads = {w["id"]: w for w in world.domains["workloads"]["workloads"]}
+    events = world.domains["workloads"]["workload-events"]
+    placed = node_of_each_run(events)
+    changes: dict[str, list[tuple[Any, int]]] = defaultdict(list)  # node -> (instant, GPUs taken or released)
+    runs = runs_from_events(events, FIXED_NOW)
+    for workload_id, spans in runs.items():
+        if not spans:  # never held GPUs (pending)
+            continue
+        workload = workloads[workload_id]
+        node = nodes[placed[workload_id]]  # every run names its node, one of the fleet's, of the workload's model
+        assert node["gpu_model"] == workload["gpu"]["model"] and node["status"] in capacity.IN_SERVICE
+        if capacity.holds_gpus(workload):
+            assert workload["node_id"] == node["id"]
+        for start, end in spans:
+            changes[node["id"]] += [(start, workload["gpu"]["count"]), (end, -workload["gpu"]["count"])]
+    assert sum(len(s) for s in runs.values()) > len(workloads) // 2  # the past is there, not only the present
+    peaks: dict[str, int] = defaultdict(int)
+    for node_id, steps in changes.items():
+        held = 0
+        for _, change in sorted(steps, key=lambda c: (c[0], c[1])):  # a release before a take at the same instant
+            held += change
+            assert held <= nodes[node_id]["gpu_count"], node_id
+            peaks[node_id] = max(peaks[node_id], held)
+    assert max(peaks.values()) == 8  # some node was full at some instant
+
+
+def test_gpu_hours_sold_fit_the_fleet_in_every_seeded_month() -> None:
+    world = build_world(now=FIXED_NOW)
+    nodes, workloads = world.domains["platform"]["nodes"], world.domains["workloads"]["workloads"]
+    runs = runs_from_events(world.domains["workloads"]["workload-events"], FIXED_NOW)
+    rows = world.domains["platform"]["gpu-economics"]
+    assert {r["period"] for r in rows} == {"2026-11", "2026-12"}
+    for row in rows:
+        found = capacity.economics_figures(row, nodes, workloads, runs, FIXED_NOW)
+        assert found["gpus_held"] <= found["gpus_in_fleet"], row["id"]
+        assert 0 < found["gpu_hours_sold"] <= found["gpu_hours_available"], row["id"]
+
+
 async def test_pages_show_every_running_workload_on_its_node_and_pending_ones_waiting_for_what_is_not_free(
     harness: GatewayHarness,
 ) -> None:
@@ -145,6 +197,8 @@ async def test_finance_rows_per_gpu_model_are_the_fleet_and_the_tenants_own_usag
             (await data(harness, BILLING_PAGE, ADMINS[tenant["id"]]))["account"]["billing"]["monthToDate"]
         )
     assert revenue == month_to_date > 0
+    for row in models:  # what was sold fits in what the fleet could sell
+        assert 0 < row["gpuHoursSold"] <= row["gpuHoursAvailable"], row["gpuModel"]
     hours = sum(m["gpuHoursSold"] for m in models)
     assert hours == pytest.approx(finance["gpuHoursMonthToDate"], abs=0.05 * len(models))
 
@@ -187,7 +241,8 @@ async def test_a_pending_workload_is_placed_when_a_stop_frees_a_node_and_then_ru
     left = [now[decode_global_id(w["id"])[1]] for w in waiting if w["gpu"]["model"] == model]
     assert all(r["gpu"]["count"] > room for r in left if r["status"] == "PENDING")
     clock.advance(PROVISIONING_TIME)
-    assert sorted(scheduler.tick(clock.now())) == sorted((i, "running") for i, _ in moved)
+    ran = scheduler.tick(clock.now())  # these, and the seeded provisioning ones, now provisioned
+    assert {(i, "running") for i, _ in moved} <= set(ran) and {status for _, status in ran} == {"running"}
     assert {r["id"]: r for r in await rows(harness)}[first["id"]]["status"] == "RUNNING"
     after = await fleet(harness)
     assert after[node_id]["allocatedGpus"] <= after[node_id]["gpuCount"]

@@ -56,6 +56,11 @@ async def ok(harness: GatewayHarness, query: str, variables: dict[str, Any] | No
     return body["data"]
 
 
+def of(workload_id: str, moved: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The moves of one workload (seeded provisioning workloads move on the same ticks)."""
+    return [m for m in moved if m[0] == workload_id]
+
+
 async def all_workloads(harness: GatewayHarness) -> list[dict[str, Any]]:
     return [e["node"] for e in (await ok(harness, STATES, persona="operator"))["workloads"]["edges"]]
 
@@ -139,13 +144,13 @@ async def test_a_launch_becomes_running_on_the_schedulers_clock(harness: Gateway
     created = datetime.fromisoformat((await detail(harness, launched["id"]))["createdAt"])
     clock = scheduler(harness)
     local = decode_global_id(launched["id"])[1]
-    assert clock.tick(created + PLACEMENT_DELAY - timedelta(seconds=1)) == []
-    assert clock.tick(created + PLACEMENT_DELAY) == [(local, "provisioning")]
+    assert of(local, clock.tick(created + PLACEMENT_DELAY - timedelta(seconds=1))) == []
+    assert of(local, clock.tick(created + PLACEMENT_DELAY)) == [(local, "provisioning")]
     provisioning = await detail(harness, launched["id"])
     assert provisioning["status"] == "PROVISIONING" and provisioning["statusReason"].startswith("Provisioning")
     assert {m["availability"]["state"] for m in provisioning["tabs"]["connect"]["methods"]} == {"UNAVAILABLE"}
     ready = created + PLACEMENT_DELAY + PROVISIONING_TIME
-    assert clock.tick(ready) == [(local, "running")]
+    assert of(local, clock.tick(ready)) == [(local, "running")]
     assert clock.tick(ready) == []  # nothing is due twice
     running = await detail(harness, launched["id"])
     assert running["status"] == "RUNNING" and running["statusReason"] is None
@@ -163,7 +168,7 @@ async def test_a_launch_that_catches_up_moves_through_every_state_in_one_tick(ha
     launched = await launch_app(harness, "ollama", "ollama-late")
     local = decode_global_id(launched["id"])[1]
     later = datetime.now(UTC) + PLACEMENT_DELAY + PROVISIONING_TIME + SAMPLE_EVERY * 3
-    assert scheduler(harness).tick(later) == [(local, "provisioning"), (local, "running")]
+    assert of(local, scheduler(harness).tick(later)) == [(local, "provisioning"), (local, "running")]
     assert len((await detail(harness, launched["id"]))["tabs"]["metrics"]["series"]) == 4
 
 
@@ -187,7 +192,9 @@ async def test_a_running_workload_stopped_leaves_the_schedule(harness: GatewayHa
         stop, {"id": launched["id"]}, persona="project-admin", headers={"Idempotency-Key": f"stop-{uuid.uuid4()}"}
     )
     assert body["data"]["stopWorkload"]["workload"]["status"] == "STOPPED"
-    assert scheduler(harness).tick(datetime.now(UTC) + timedelta(hours=1)) == []
+    assert (
+        of(decode_global_id(launched["id"])[1], scheduler(harness).tick(datetime.now(UTC) + timedelta(hours=1))) == []
+    )
 
 
 @pytest.mark.parametrize("app", [a[0] for a in APPS])
@@ -221,7 +228,7 @@ async def test_a_launched_comfyui_keeps_its_ui_port(harness: GatewayHarness) -> 
         "kind": "open_app",
         "label": "Open ui (port 8188)",
         "enabled": True,
-        "route": f"/workloads/{launched['id']}?tab=connect",  # console links carry global ids
+        "route": f"/workloads/{launched['id']}#tab=connect",  # console links carry global ids
     }
     terminate = (
         "mutation($id: ID!) { terminateWorkload(input: {workloadId: $id}) { workload { primaryAction { route } } } }"
@@ -263,3 +270,26 @@ async def test_a_launch_with_a_mount_audits_the_launch_and_the_mount(harness: Ga
     newest = {(e["node"]["action"], e["node"]["target"]["localId"]) for e in edges[:2]}
     assert newest == {("workload.launched", decode_global_id(launched["id"])[1]), ("bucket.mounted", "bk-0005")}
     assert {e["node"]["actor"]["displayName"] for e in edges[:2]} == {"Priya Shah"}
+
+
+async def test_seeded_provisioning_workloads_run_once_provisioned_with_their_event_and_no_stale_reason(
+    harness: GatewayHarness,
+) -> None:
+    seeded = [w for w in await all_workloads(harness) if w["status"] == "PROVISIONING"]
+    assert seeded
+    clock = scheduler(harness)
+    found = {w["id"]: await detail(harness, w["id"], persona="operator") for w in seeded}
+    placed = {
+        i: next(s for s in f["tabs"]["overview"]["timeline"] if s["status"] == "provisioning") for i, f in found.items()
+    }
+    # Placed moments ago (still pulling its image, as its reason says), running once provisioned.
+    assert all(datetime.now(UTC) - datetime.fromisoformat(s["at"]) < PROVISIONING_TIME for s in placed.values())
+    moved = clock.tick(datetime.now(UTC) + PROVISIONING_TIME)
+    assert sorted(i for i, status in moved if status == "running") == sorted(decode_global_id(i)[1] for i in found)
+    for workload_id, step in placed.items():
+        running = await detail(harness, workload_id, persona="operator")
+        assert running["status"] == "RUNNING" and running["statusReason"] is None, running["name"]
+        steps = {s["status"]: s for s in running["tabs"]["overview"]["timeline"]}
+        ready = datetime.fromisoformat(step["at"]) + PROVISIONING_TIME
+        assert steps["running"]["state"] == "CURRENT" and datetime.fromisoformat(steps["running"]["at"]) == ready
+        assert running["tabs"]["metrics"]["latest"]["sampledAt"] >= ready.isoformat()
