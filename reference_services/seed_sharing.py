@@ -229,7 +229,7 @@ def _tenant_admin_drafts(world: World) -> None:
     scratch = {
         "name": "tara-scratch",
         "purpose": "artifact",
-        "provider": "weka",
+        "provider": "vast",
         "region": "us-east-1",
         "quota_bytes": 50 * 2**30,
         "mount_path": "/mnt/scratch",

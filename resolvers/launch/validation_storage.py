@@ -23,6 +23,7 @@ from resolvers.launch.plan import (
 )
 from resolvers.launch.quota import storage_quota_problem
 from resolvers.storage.access import project_access, viewer_access
+from resolvers.storage.providers import storage_provider
 
 REGION = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 
@@ -132,7 +133,7 @@ async def check_new_bucket(
     if not new.provider:
         problems.add(step, "Choose a storage provider.", "REQUIRED", *prefix, "provider")
         return
-    provider = await ctx.loaders.storage.providers.load(new.provider)
+    provider = await storage_provider(ctx, new.provider)
     if provider is None:
         problems.add(step, f"No storage provider {new.provider!r}.", "NOT_FOUND", *prefix, "provider")
         return

@@ -7,8 +7,11 @@ from gateway.context import RequestContext
 
 
 async def storage_providers(ctx: RequestContext) -> list[StorageProvider]:
-    """Every provider with its capabilities, by display name; primes the by-id loader the buckets use."""
-    found = await ctx.backends.storage.all_providers()
-    for provider in found:
-        ctx.loaders.storage.providers.prime(provider.id, provider)
+    """Every provider with its capabilities, by display name (the request's one catalog read)."""
+    found = await ctx.loaders.storage.provider_catalog.get()
     return sorted(found, key=lambda p: (p.display_name, p.id))
+
+
+async def storage_provider(ctx: RequestContext, provider_id: str) -> StorageProvider | None:
+    """One provider from the request's catalog read (None when the catalog has no such provider)."""
+    return next((p for p in await ctx.loaders.storage.provider_catalog.get() if p.id == provider_id), None)

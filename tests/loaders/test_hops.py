@@ -79,10 +79,10 @@ def test_fields_are_counted_through_lists_and_objects() -> None:
 
 async def test_mounts_without_a_carried_bucket_still_resolve_it_by_id(monkeypatch: pytest.MonkeyPatch) -> None:
     # A storage service that predates the carried summary (or a store seeded before it): one more call, same page.
-    import reference_services.seed
+    import reference_services.seed_storage
 
     carried_counter, carried = await shape(route_operation("/workloads"), {"first": 50})
-    monkeypatch.setattr(reference_services.seed, "carry_bucket_summaries", lambda world: None)
+    monkeypatch.setattr(reference_services.seed_storage, "carry_bucket_summaries", lambda world: None)
     counter, body = await shape(route_operation("/workloads"), {"first": 50})
     assert mounts_of(body) == mounts_of(carried) and any(tabs["storage"]["mounts"] for tabs in mounts_of(body))
     assert counter.waves[-1] == ["storage /v1/buckets"] and counter.hops == carried_counter.hops + 1

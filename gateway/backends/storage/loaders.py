@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from gateway.backends._loaders import DomainLoaders, by_id, by_tenant, grouped
+from gateway.backends._loaders import DomainLoaders, Listing, by_id, by_tenant, grouped
 from gateway.backends.storage.client import StorageClient
+from gateway.backends.storage.models import StorageProvider
 
 
 class StorageLoaders(DomainLoaders):
@@ -12,6 +13,9 @@ class StorageLoaders(DomainLoaders):
     def __init__(self, client: StorageClient) -> None:
         self.buckets = by_id(client.buckets)
         self.providers = by_id(client.providers)
+        # The provider catalog is small: read whole once per request, so any number of drafts or buckets
+        # naming different providers cost one call, whenever each asks.
+        self.provider_catalog: Listing[StorageProvider] = Listing(client.all_providers, primes=self.providers)
         self.mounts_by_workload = grouped(client.mounts_of_workloads, lambda m: m.workload_id)
         self.mounts_by_bucket = grouped(client.mounts_of_buckets, lambda m: m.bucket_id)
         self.grants = by_id(client.grants_by_id)
