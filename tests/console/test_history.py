@@ -5,12 +5,13 @@ seeded objects' own timelines (workloads, buckets, grants)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from gateway.ids import decode_global_id, encode_global_id
+from reference_services.clock import Clock
 from tests import route_operations as ops
 from tests.support import GatewayHarness, build_harness
 
@@ -82,10 +83,11 @@ def stored(harness: GatewayHarness, domain: str, resource: str) -> list[dict[str
     return harness.services[domain].state.store.query(resource, {}, limit=1000).items
 
 
-async def test_grant_revoke_and_stop_appear_in_recent_changes_and_the_audit_page_with_actor_and_time(
-    harness: GatewayHarness,
-) -> None:
-    before = datetime.now().astimezone()
+async def test_grant_revoke_and_stop_appear_in_recent_changes_and_the_audit_page_with_actor_and_time() -> None:
+    # The services date actions by their own (fixed) clock, read here: wall time taken after a slow seed is later.
+    clock = Clock(datetime.now(UTC))
+    harness = build_harness(clock=clock)
+    before = clock.now()
     await act(harness, REVOKE, {"input": {"grantId": gid("StorageGrant", "gr-0004")}}, "project-admin")
     granted = await act(
         harness,
@@ -114,7 +116,7 @@ async def test_grant_revoke_and_stop_appear_in_recent_changes_and_the_audit_page
     assert summary(vision[:1]) == [("Workload stopped", "Tara Nguyen", "vision-devbox-39")]
     tenant = await recent(harness, "tenant-admin")
     assert {c["title"] for c in tenant[:3]} == {"Grant created", "Grant revoked", "Workload stopped"}
-    assert all(datetime.fromisoformat(c["at"]) >= before.replace(microsecond=0) for c in tenant[:3])
+    assert all(datetime.fromisoformat(c["at"]) >= before.replace(microsecond=0) for c in tenant[:3]), tenant[:3]
     # The audit page of the project lists the same actions, newest first, with who did them.
     audit = await audit_page(harness, "project-admin", scope="PROJECT", project=gid("Project", "p-llm"))
     assert [(e["action"], e["actor"]["displayName"], e["target"]["localId"]) for e in audit[:2]] == [
