@@ -32,7 +32,7 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/gateway serve
 
-## Install the test dependencies and run the whole suite (PYTEST_ARGS="-n 2 --dist loadgroup": two workers, as .ci/run).
+## Install the test dependencies and run the whole suite (PYTEST_ARGS="-n 2 --dist loadfile": two workers, as .ci/run).
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -24,32 +24,14 @@ def pytest_configure(config: pytest.Config) -> None:
         CompiledExecutor.execute_operation = StrawberryGraphQLCoreExecutionContext.execute_operation  # type: ignore[method-assign]
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook, which reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On the standard pass, tests/executor/ is skipped: it runs both executors itself, side by side.
-
-    Under ``pytest -n N --dist loadgroup`` (.ci/run), a test that uses a module-, class- or package-scoped fixture
-    (a server, a seeded harness) runs on one worker with the rest of its module, so the fixture is built once;
-    every other test is scheduled on its own."""
-    standard = os.environ.get("GATEWAY_EXECUTOR") == "standard"
-    grouping = config.pluginmanager.hasplugin("xdist")  # the xdist_group mark is registered by pytest-xdist
+    """On the standard pass, tests/executor/ is skipped: it runs both executors itself, side by side."""
+    if os.environ.get("GATEWAY_EXECUTOR") != "standard":
+        return
     skip = pytest.mark.skip(reason="GATEWAY_EXECUTOR=standard: tests/executor/ compares both executors itself")
     for item in items:
-        if standard and "tests/executor/" in item.nodeid:
+        if "tests/executor/" in item.nodeid:
             item.add_marker(skip)
-        if grouping and _shares_fixtures_with_its_module(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
-
-
-def _shares_fixtures_with_its_module(item: pytest.Item) -> bool:
-    fixture_info = getattr(item, "_fixtureinfo", None)  # pytest's record of the fixtures the test resolved to
-    if fixture_info is None:
-        return False
-    return any(
-        definition.scope in ("class", "module", "package")
-        for definitions in fixture_info.name2fixturedefs.values()
-        for definition in definitions
-    )
 
 
 @pytest.fixture
