@@ -32,9 +32,9 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/gateway serve
 
-## Install the test dependencies and run the whole suite.
+## Install the test dependencies and run the whole suite (PYTEST_ARGS="-n 2 --dist loadfile": two workers, as .ci/run).
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## The inner loop: the suite without the socket and Redis suites (they start processes and servers).
 test-fast: $(TEST_STAMP)

@@ -14,7 +14,8 @@ from tests.support import GatewayHarness, build_harness
 
 def pytest_configure(config: pytest.Config) -> None:
     """``GATEWAY_EXECUTOR=standard pytest`` (the second pass of ``.ci/run``) runs the suite on graphql-core's
-    executor: in-process apps whatever their settings say, and the gateways tests start (they inherit the variable)."""
+    executor: in-process apps whatever their settings say, and the processes tests start (``tests.processes.clean_env``
+    keeps the variable; checked in tests/http/test_sockets.py)."""
     if os.environ.get("GATEWAY_EXECUTOR") == "standard":
         from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 

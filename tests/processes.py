@@ -41,9 +41,16 @@ def free_port(consecutive: int = 1) -> int:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The test's environment without any GATEWAY_* setting, plus ``extra``."""
+    """The test's environment without any GATEWAY_* setting but the run's GATEWAY_EXECUTOR, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    return {**env, "PYTHONUNBUFFERED": "1", **extra}
+    return {**env, **run_executor_env(), "PYTHONUNBUFFERED": "1", **extra}
+
+
+def run_executor_env() -> dict[str, str]:
+    """``GATEWAY_EXECUTOR`` when the run sets it (``GATEWAY_EXECUTOR=standard pytest``, the second pass of
+    ``.ci/run``), so the processes a test starts run the same executor as its in-process apps (tests/conftest.py)."""
+    executor = os.environ.get("GATEWAY_EXECUTOR")
+    return {"GATEWAY_EXECUTOR": executor} if executor else {}
 
 
 # A gateway long-polls the services' event streams (GATEWAY_EVENTS_POLL_SECONDS, 20 s by default). When it exits,

@@ -115,7 +115,7 @@ async def test_grant_revoke_and_stop_appear_in_recent_changes_and_the_audit_page
     assert summary(vision[:1]) == [("Workload stopped", "Tara Nguyen", "vision-devbox-39")]
     tenant = await recent(harness, "tenant-admin")
     assert {c["title"] for c in tenant[:3]} == {"Grant created", "Grant revoked", "Workload stopped"}
-    assert all(datetime.fromisoformat(c["at"]) >= before.replace(microsecond=0) for c in tenant[:3])
+    assert all(datetime.fromisoformat(c["at"]) >= before.replace(microsecond=0) for c in tenant[:3]), tenant[:3]
     # The audit page of the project lists the same actions, newest first, with who did them.
     audit = await audit_page(harness, "project-admin", scope="PROJECT", project=gid("Project", "p-llm"))
     assert [(e["action"], e["actor"]["displayName"], e["target"]["localId"]) for e in audit[:2]] == [

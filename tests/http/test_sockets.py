@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -95,6 +96,24 @@ def test_workloads_page_over_real_sockets(gateway_url: str, tara: dict[str, str]
     # Cold request: the viewer lookup plus the page, each resource fetched once over the wire.
     calls = body["extensions"]["backendCalls"]  # type: ignore[index]
     assert "platform /v1/nodes" in calls and set(calls.values()) == {1}
+
+
+def test_the_gateway_process_runs_the_executor_the_suite_runs(gateway_url: str, tara: dict[str, str]) -> None:
+    # `GATEWAY_EXECUTOR=standard pytest` (the second pass of .ci/run) must reach the gateways tests start, not only
+    # the in-process apps: graphql-core's path compiles no plan, the compiled default one per new document.
+    post(gateway_url, "query ExecutorProbe { viewer { user { name } } }", headers=tara)
+    compiled = _metric(httpx.get(f"{gateway_url}/metrics", timeout=5.0).text, "gateway_executor_plans_compiled_total")
+    if os.environ.get("GATEWAY_EXECUTOR") == "standard":
+        assert compiled == 0
+    else:
+        assert compiled >= 1
+
+
+def _metric(exposition: str, name: str) -> float:
+    """The value of an unlabelled sample in a Prometheus text exposition."""
+    values = [float(line.split()[1]) for line in exposition.splitlines() if line.split(" ", 1)[0] == name]
+    assert len(values) == 1, f"{name} not exposed once"
+    return values[0]
 
 
 def test_bucket_detail_over_real_sockets(gateway_url: str, tara: dict[str, str]) -> None:
