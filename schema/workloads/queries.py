@@ -11,6 +11,7 @@ from resolvers.shared.scope import local_id, project_ids_argument
 from resolvers.shared.shapes import DEFAULT_FIRST
 from resolvers.workloads import apps
 from resolvers.workloads import queries as workloads
+from resolvers.workloads.rows import RowRelations, prefetch_rows
 from schema.shared.permissions import Authenticated
 from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, Info, connection, wire
 from schema.workloads.apps import App, AppCatalog, AppCategory
@@ -43,6 +44,9 @@ class WorkloadsQuery:
             kinds=[wire(k) for k in given.kinds] if given.kinds else None,
             statuses=[wire(s) for s in given.statuses] if given.statuses else None,
         )
+        wanted = _row_relations(info.selected_fields)
+        if wanted != RowRelations():
+            await prefetch_rows(info.context, page.items, wanted)  # the rows then resolve them without a task each
         return connection(page, workload_type)
 
     @strawberry.field(
@@ -56,6 +60,24 @@ class WorkloadsQuery:
         if _selects(info.selected_fields, ("workload", "tabs", "storage", "mounts")):
             workloads.prefetch_mounts(info.context, workload_id)  # with the workload: one hop less
         return workload_type(await workloads.get_workload(info.context, workload_id))
+
+
+def _row_relations(selections: list[Selection]) -> RowRelations:
+    """Which related objects the rows of a ``workloads`` selection show."""
+
+    def shown(*field: str) -> bool:
+        return any(_selects(selections, (*row, *field)) for row in _ROWS)
+
+    return RowRelations(
+        node=shown("node"),
+        project=shown("project"),
+        runway=shown("runway"),
+        next_steps=shown("suggestedNextSteps"),
+        mounts=shown("tabs", "storage"),
+    )
+
+
+_ROWS = (("workloads", "edges", "node"), ("workloads", "nodes"))  # where a connection's rows are selected
 
 
 def _selects(selections: list[Selection], path: tuple[str, ...]) -> bool:
