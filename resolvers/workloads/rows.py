@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
-from gateway.backends._loaders import retrieve_outcome
+from gateway.backends._loaders import CachedLoader, retrieve_outcome
 from gateway.backends.access.models import Project
 from gateway.backends.platform.models import GpuNode
 from gateway.backends.storage.models import Mount
@@ -31,15 +31,17 @@ Shaped = TypeVar("Shaped")
 Now: TypeAlias = Shaped | Awaitable[Shaped]  # the value now, or an awaitable of it
 
 
-def settled(load: asyncio.Future[Loaded], shape: Callable[[Loaded], Shaped]) -> Now[Shaped]:
-    """``shape`` of the load's value now when it has settled (raising its error, as awaiting would), else later."""
-    if load.done():
+def settled(loader: CachedLoader[Loaded], key: str, shape: Callable[[Loaded], Shaped]) -> Now[Shaped]:
+    """``shape`` of the key's value now when its load has settled (raising its error, as awaiting would), else an
+    awaitable that asks for it when awaited (so the row's loads still join one batch)."""
+    load = loader.settled(key)
+    if load is not None:
         return shape(load.result())
-    return _later(load, shape)
+    return _later(loader, key, shape)
 
 
-async def _later(load: asyncio.Future[Loaded], shape: Callable[[Loaded], Shaped]) -> Shaped:
-    return shape(await load)
+async def _later(loader: CachedLoader[Loaded], key: str, shape: Callable[[Loaded], Shaped]) -> Shaped:
+    return shape(await loader.load(key))
 
 
 def then(value: Now[Loaded], shape: Callable[[Loaded], Shaped]) -> Now[Shaped]:
@@ -61,12 +63,12 @@ def node(ctx: RequestContext, workload: Workload) -> Now[GpuNode | None]:
     """The GPU node the workload runs on, if placed."""
     if not workload.node_id:
         return None
-    return settled(ctx.loaders.platform.nodes.load(workload.node_id), _same)
+    return settled(ctx.loaders.platform.nodes, workload.node_id, _same)
 
 
 def project(ctx: RequestContext, workload: Workload) -> Now[Project | None]:
     """The project that owns the workload."""
-    return settled(ctx.loaders.access.projects.load(workload.project_id), _same)
+    return settled(ctx.loaders.access.projects, workload.project_id, _same)
 
 
 def _first_runway(accounts: list[Any]) -> Runway | None:
@@ -75,16 +77,16 @@ def _first_runway(accounts: list[Any]) -> Runway | None:
 
 def runway(ctx: RequestContext, workload: Workload) -> Now[Runway | None]:
     """The runway of the workload's tenant (one billing call for a whole page)."""
-    return settled(ctx.loaders.account.billing_by_tenant.load(workload.tenant_id), _first_runway)
+    return settled(ctx.loaders.account.billing_by_tenant, workload.tenant_id, _first_runway)
 
 
 def next_steps(ctx: RequestContext, workload: Workload) -> Now[list[NextStep]]:
     """What to do next; only a running workload's steps read its mounts and metrics."""
     if workload.status != "running":
         return queries.steps_of(workload, [], [])
-    mounted = ctx.loaders.storage.mounts_by_workload.load(workload.id)
-    samples = ctx.loaders.workloads.metrics_by_workload.load(workload.id)
-    if mounted.done() and samples.done():
+    mounted = ctx.loaders.storage.mounts_by_workload.settled(workload.id)
+    samples = ctx.loaders.workloads.metrics_by_workload.settled(workload.id)
+    if mounted is not None and samples is not None:
         return queries.steps_of(workload, mounted.result(), samples.result())
     return queries.next_steps(ctx, workload)
 
@@ -92,9 +94,9 @@ def next_steps(ctx: RequestContext, workload: Workload) -> Now[list[NextStep]]:
 def mounts(ctx: RequestContext, workload: Workload) -> Now[list[MountView]]:
     """Storage mounts resolved to buckets; at once when they are loaded, carry their buckets and are the viewer's
     own projects' (a bucket reached through a grant is checked by ``queries.mounts``)."""
-    found = ctx.loaders.storage.mounts_by_workload.load(workload.id)
+    found = ctx.loaders.storage.mounts_by_workload.settled(workload.id)
     viewer = ctx.resolved_viewer()
-    if viewer is None or not found.done() or found.cancelled() or found.exception() is not None:
+    if viewer is None or found is None or found.cancelled() or found.exception() is not None:
         return queries.mounts(ctx, workload)
     views = _own_views(found.result(), viewer.visible_project_ids)
     return views if views is not None else queries.mounts(ctx, workload)

@@ -45,7 +45,7 @@ class WorkloadsQuery:
             statuses=[wire(s) for s in given.statuses] if given.statuses else None,
         )
         wanted = _row_relations(info.selected_fields)
-        if wanted != RowRelations():
+        if wanted is not None and wanted != RowRelations():
             await prefetch_rows(info.context, page.items, wanted)  # the rows then resolve them without a task each
         return connection(page, workload_type)
 
@@ -62,22 +62,51 @@ class WorkloadsQuery:
         return workload_type(await workloads.get_workload(info.context, workload_id))
 
 
-def _row_relations(selections: list[Selection]) -> RowRelations:
-    """Which related objects the rows of a ``workloads`` selection show."""
+def _row_relations(selections: list[Selection]) -> RowRelations | None:
+    """Which related objects the rows of a ``workloads`` selection read, when the page can ask for them up front.
 
-    def shown(*field: str) -> bool:
-        return any(_selects(selections, (*row, *field)) for row in _ROWS)
-
+    None when a row selects a field that loads something else (owner, app, events, metrics...): asked for after the
+    prefetch, that load would make a later wave of calls, so such a page keeps every row's loads in one wave.
+    """
+    rows = [
+        row
+        for workloads in _fields(selections)
+        for part in _fields(workloads.selections)
+        for row in ([part] if part.name == "nodes" else _fields(part.selections) if part.name == "edges" else [])
+        if row.name in ("node", "nodes")
+    ]
+    fields = [field for row in rows for field in _fields(row.selections)]
+    shown = {field.name for field in fields}
+    tabs = {tab.name for field in fields if field.name == "tabs" for tab in _fields(field.selections)}
+    if not shown <= _ROW_FIELDS or not tabs <= _TAB_FIELDS:
+        return None
     return RowRelations(
-        node=shown("node"),
-        project=shown("project"),
-        runway=shown("runway"),
-        next_steps=shown("suggestedNextSteps"),
-        mounts=shown("tabs", "storage"),
+        node="node" in shown,
+        project="project" in shown,
+        runway="runway" in shown,
+        next_steps="suggestedNextSteps" in shown,
+        mounts="storage" in tabs,
     )
 
 
-_ROWS = (("workloads", "edges", "node"), ("workloads", "nodes"))  # where a connection's rows are selected
+# Row fields that read nothing, or only what ``prefetch_rows`` asks for; and the same for the tabs.
+_ROW_FIELDS = frozenset(
+    {"__typename", "id", "name", "kind", "status", "statusReason", "createdAt", "ageSeconds", "gpu", "cost"}
+    | {"primaryAction", "actions", "ports", "notebook", "serving", "tabs"}
+    | {"node", "project", "runway", "suggestedNextSteps"}
+)
+_TAB_FIELDS = frozenset({"__typename", "config", "storage"})
+
+
+def _fields(selections: list[Selection]) -> list[SelectedField]:
+    """The fields of a selection, fragments spread."""
+    found: list[SelectedField] = []
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            found.append(selection)
+        else:
+            found.extend(_fields(selection.selections))
+    return found
 
 
 def _selects(selections: list[Selection], path: tuple[str, ...]) -> bool:
