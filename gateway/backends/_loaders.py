@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 
 from aiodataloader import DataLoader
@@ -50,7 +50,7 @@ BatchFn: TypeAlias = Callable[[list[Any]], Awaitable[list[Any]]]
 class CachedLoader(DataLoader[str, Loaded]):
     """A DataLoader whose cache (aiodataloader's ``cache_map``) can be read without asking for a key."""
 
-    def __init__(self, batch: BatchFn) -> None:
+    def __init__(self, batch: Callable[[list[str]], Coroutine[Any, Any, list[Loaded]]]) -> None:
         self.futures: dict[str, asyncio.Future[Loaded]] = {}
         super().__init__(batch_load_fn=batch, max_batch_size=MAX_BATCH, cache_map=self.futures)
 

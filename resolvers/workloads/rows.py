@@ -11,9 +11,9 @@ the plain ``await`` would give.
 from __future__ import annotations
 
 import asyncio
-from types import CoroutineType
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from types import CoroutineType
 from typing import Any, TypeAlias, TypeVar
 
 from gateway.backends._loaders import CachedLoader, retrieve_outcome
@@ -149,5 +149,3 @@ async def prefetch_rows(ctx: RequestContext, rows: Sequence[Workload], wanted: R
     for load in pending:
         load.add_done_callback(retrieve_outcome)  # read by the row's field; never "exception was never retrieved"
     await asyncio.wait(pending)
-
-

@@ -1,0 +1,80 @@
+"""The workloads page resolves its rows without an asyncio task per row, on either executor.
+
+The page asks for every row's node, project, runway, mounts and metrics together once the list is in
+(``resolvers.workloads.rows.prefetch_rows``), so each row's fields are answered from settled loads. Tasks are
+counted with the event loop's task factory, never timed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from bench.pages import route_operation
+from gateway.settings import Settings
+from tests.support import GatewayHarness, build_harness
+
+EXECUTORS = ["compiled", "standard"]
+
+
+@contextmanager
+def counting_tasks() -> Iterator[list[int]]:
+    """Count the asyncio tasks created on the running loop while the block runs."""
+    loop = asyncio.get_running_loop()
+    previous = loop.get_task_factory()
+    created = [0]
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        created[0] += 1
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    loop.set_task_factory(factory)
+    try:
+        yield created
+    finally:
+        loop.set_task_factory(previous)
+
+
+async def warm(executor: str) -> GatewayHarness:
+    harness = build_harness(settings=Settings.from_env({}, viewer_cache_seconds=3600, executor=executor))
+    assert "errors" not in await harness.query(route_operation("/workloads"), {"first": 1})
+    return harness
+
+
+async def tasks_of_page(harness: GatewayHarness, first: int) -> tuple[int, dict[str, Any]]:
+    with counting_tasks() as created:
+        body = await harness.query(route_operation("/workloads"), {"first": first})
+    assert "errors" not in body, body.get("errors")
+    assert len(body["data"]["workloads"]["edges"]) == first
+    return created[0], body
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+async def test_the_workloads_page_makes_no_task_per_row(executor: str) -> None:
+    harness = await warm(executor)
+    ten, _ = await tasks_of_page(harness, 10)
+    fifty, body = await tasks_of_page(harness, 50)
+    rows = [edge["node"] for edge in body["data"]["workloads"]["edges"]]
+    assert any(row["node"] for row in rows) and any(row["tabs"]["storage"]["mounts"] for row in rows)
+    assert any(row["suggestedNextSteps"] for row in rows) and all(row["runway"] for row in rows)
+    assert fifty == ten  # 40 more rows, not one more task (before the prefetch: 6 more per row)
+    assert fifty < 50
+
+
+async def test_a_row_field_the_prefetch_does_not_cover_keeps_the_rows_loads_in_one_wave() -> None:
+    """With ``owner`` selected the page does not prefetch: the rows' fields (and their tasks) give the same data."""
+    harness = await warm("compiled")
+    query = route_operation("/workloads")
+    covered = await harness.query(query, {"first": 50})
+    with_owner = await harness.query(query.replace("project { id name }", "project { id name } owner { id }"))
+    assert "errors" not in covered and "errors" not in with_owner
+    for plain, other in zip(
+        covered["data"]["workloads"]["edges"], with_owner["data"]["workloads"]["edges"], strict=True
+    ):
+        other["node"].pop("owner")
+        plain["node"].pop("ageSeconds"), other["node"].pop("ageSeconds")  # seconds apart between the two requests
+        assert plain == other
