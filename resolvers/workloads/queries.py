@@ -153,11 +153,6 @@ def age_seconds(workload: Workload) -> int:
     return max(0, int((now() - workload.created_at).total_seconds()))
 
 
-def actions(workload: Workload) -> list[Action]:
-    """Lifecycle actions with whether each is possible now and why."""
-    return lifecycle.lifecycle_actions(workload.status, workload.status_reason)
-
-
 def primary_action(workload: Workload) -> Action:
     """The one action the page leads with, by kind and status."""
     web_port = next((f"{p.name} (port {p.port})" for p in workload.ports if p.protocol == "http"), None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -15,7 +16,7 @@ from resolvers.account import queries as account
 from resolvers.shared import shapes
 from resolvers.workloads import queries as resolve
 from resolvers.workloads import rows
-from resolvers.workloads.lifecycle import Action
+from resolvers.workloads.lifecycle import Action, lifecycle_actions
 from resolvers.workloads.rows import Now
 from schema.access.types import Project, User
 from schema.account.types import Runway
@@ -121,7 +122,7 @@ class Workload(Node):
 
     @strawberry.field(description="Start, stop, restart and terminate, each with whether it is possible and why.")
     def actions(self) -> list[WorkloadAction]:
-        return [WorkloadAction.of(a) for a in resolve.actions(self.model)]
+        return list(_actions(self.model.status, self.model.status_reason))
 
     @strawberry.field(
         description="Suggested next steps (null with an error when a backend they need fails).",
@@ -230,6 +231,12 @@ async def _bucket(info: Info, bucket_id: str | None) -> Bucket | None:
 @strawberry.type(description="A training job app workload.")
 class TrainingWorkload(Workload):
     training: TrainingProgress | None = strawberry.field(description="Progress and buckets.")
+
+
+@lru_cache(maxsize=1024)
+def _actions(status: str, status_reason: str | None) -> tuple[WorkloadAction, ...]:
+    """The lifecycle actions of a status (and failure reason): rows in the same state share the same objects."""
+    return tuple(WorkloadAction.of(a) for a in lifecycle_actions(status, status_reason))
 
 
 def _runway(found: account.Runway | None) -> Runway | None:
