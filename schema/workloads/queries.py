@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 import strawberry
 from strawberry.types.nodes import SelectedField, Selection
@@ -65,8 +65,8 @@ class WorkloadsQuery:
 def _row_relations(selections: list[Selection]) -> RowRelations | None:
     """Which related objects the rows of a ``workloads`` selection read, when the page can ask for them up front.
 
-    None when a row selects a field that loads something else (owner, app, events, metrics...): asked for after the
-    prefetch, that load would make a later wave of calls, so such a page keeps every row's loads in one wave.
+    None when a row selects anything that loads something else (owner, app, events, a project's tenant...): asked
+    for after the prefetch, that load would make a later wave of calls, so such a page keeps its rows' loads in one.
     """
     rows = [
         row
@@ -75,27 +75,45 @@ def _row_relations(selections: list[Selection]) -> RowRelations | None:
         for row in ([part] if part.name == "nodes" else _fields(part.selections) if part.name == "edges" else [])
         if row.name in ("node", "nodes")
     ]
+    if not all(_within(row.selections, _PREFETCHED_ROW) for row in rows):
+        return None
     fields = [field for row in rows for field in _fields(row.selections)]
     shown = {field.name for field in fields}
-    tabs = {tab.name for field in fields if field.name == "tabs" for tab in _fields(field.selections)}
-    if not shown <= _ROW_FIELDS or not tabs <= _TAB_FIELDS:
-        return None
     return RowRelations(
         node="node" in shown,
         project="project" in shown,
         runway="runway" in shown,
         next_steps="suggestedNextSteps" in shown,
-        mounts="storage" in tabs,
+        mounts=_selects([f for f in fields if f.name == "tabs"], ("tabs", "storage")),
     )
 
 
-# Row fields that read nothing, or only what ``prefetch_rows`` asks for; and the same for the tabs.
-_ROW_FIELDS = frozenset(
-    {"__typename", "id", "name", "kind", "status", "statusReason", "createdAt", "ageSeconds", "gpu", "cost"}
-    | {"primaryAction", "actions", "ports", "notebook", "serving", "tabs"}
-    | {"node", "project", "runway", "suggestedNextSteps"}
-)
-_TAB_FIELDS = frozenset({"__typename", "config", "storage"})
+# What a row may select for the prefetch to cover every load it makes: a field name and what may be selected
+# under it (``ANY``: objects whose fields read nothing).
+Allowed: TypeAlias = "dict[str, Allowed] | None"
+ANY: Allowed = None
+_LEAVES = ("__typename", "id", "name", "kind", "status", "statusReason", "createdAt", "ageSeconds")
+_PLAIN = ("gpu", "cost", "runway", "primaryAction", "actions", "suggestedNextSteps", "ports", "notebook", "serving")
+_NODE = ("__typename", "id", "hostname", "region", "siteId", "gpuModel", "gpuCount", "gpuMemoryGib", "status")
+_BUCKET = {name: ANY for name in ("__typename", "id", "name", "purpose")}
+_MOUNTS = {"__typename": ANY, "mountPath": ANY, "readOnly": ANY, "bucket": _BUCKET}
+_PREFETCHED_ROW: dict[str, Allowed] = {
+    **{name: ANY for name in (*_LEAVES, *_PLAIN)},
+    "node": {name: ANY for name in _NODE},
+    "project": {name: ANY for name in ("__typename", "id", "name")},
+    "tabs": {"__typename": ANY, "config": ANY, "storage": {"__typename": ANY, "mounts": _MOUNTS}},
+}
+
+
+def _within(selections: list[Selection], allowed: dict[str, Allowed]) -> bool:
+    """True when every field selected (through fragments) is allowed, and so is what is selected under it."""
+    for field in _fields(selections):
+        if field.name not in allowed:
+            return False
+        below = allowed[field.name]
+        if below is not None and not _within(field.selections, below):
+            return False
+    return True
 
 
 def _fields(selections: list[Selection]) -> list[SelectedField]:
