@@ -2,41 +2,21 @@
 
 The page asks for every row's node, project, runway, mounts and metrics together once the list is in
 (``resolvers.workloads.rows.prefetch_rows``), so each row's fields are answered from settled loads. Tasks are
-counted with the event loop's task factory, never timed.
+counted with the event loop's task factory (``bench.hops.count_tasks``), never timed.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
+from bench.hops import count_tasks
 from bench.pages import route_operation
 from gateway.settings import Settings
 from tests.support import GatewayHarness, build_harness
 
 EXECUTORS = ["compiled", "standard"]
-
-
-@contextmanager
-def counting_tasks() -> Iterator[list[int]]:
-    """Count the asyncio tasks created on the running loop while the block runs."""
-    loop = asyncio.get_running_loop()
-    previous = loop.get_task_factory()
-    created = [0]
-
-    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
-        created[0] += 1
-        return asyncio.Task(coro, loop=loop, **kwargs)
-
-    loop.set_task_factory(factory)
-    try:
-        yield created
-    finally:
-        loop.set_task_factory(previous)
 
 
 async def warm(executor: str) -> GatewayHarness:
@@ -46,7 +26,7 @@ async def warm(executor: str) -> GatewayHarness:
 
 
 async def tasks_of_page(harness: GatewayHarness, first: int) -> tuple[int, dict[str, Any]]:
-    with counting_tasks() as created:
+    with count_tasks() as created:
         body = await harness.query(route_operation("/workloads"), {"first": first})
     assert "errors" not in body, body.get("errors")
     assert len(body["data"]["workloads"]["edges"]) == first
@@ -72,7 +52,7 @@ async def test_a_row_selection_the_prefetch_does_not_cover_gives_the_same_rows(e
     harness = await warm("compiled")
     query = route_operation("/workloads")
     covered = await harness.query(query, {"first": 50})
-    with counting_tasks() as created:
+    with count_tasks() as created:
         other = await harness.query(query.replace("project { id name }", f"project {{ id name }} {extra}"))
     assert "errors" not in covered and "errors" not in other
     assert created[0] > 50  # the rows' own fields awaited their loads: the prefetch was off
