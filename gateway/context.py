@@ -67,6 +67,13 @@ class RequestContext:
             self._viewer = asyncio.ensure_future(self._resolve())
         return await self._viewer
 
+    def resolved_viewer(self) -> Viewer | None:
+        """The viewer when already resolved in this request (None when not yet, or when resolving failed)."""
+        found = self._viewer
+        if found is None or not found.done() or found.cancelled() or found.exception() is not None:
+            return None
+        return found.result()
+
     async def _resolve(self) -> Viewer:
         try:
             if self.principal is None:

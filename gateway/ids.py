@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from functools import lru_cache
 
 from gateway.errors import BadUserInput
 
@@ -25,6 +26,7 @@ def is_valid_id(value: object) -> bool:
     return isinstance(value, str) and len(value) <= MAX_ID_LENGTH and _ID.fullmatch(value) is not None
 
 
+@lru_cache(maxsize=16384)  # a page encodes the same nodes, projects and buckets on many rows
 def encode_global_id(type_name: str, local_id: str) -> str:
     """The global id of an object."""
     return base64.b64encode(f"{type_name}:{local_id}".encode()).decode()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictStr, TypeAdapter, ValidationError
 
 from gateway.errors import BackendBadResponse, BackendError, BackendTimeout, BackendUnavailable
 from gateway.ids import is_valid_id
@@ -36,6 +36,17 @@ class AllowListModel(BaseModel):
     """A backend document reduced to the fields the gateway knows; anything else is dropped."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Listing(BaseModel, Generic[Item]):
+    """A listing's body as the services send it (a batch by ids carries ``items`` only)."""
+
+    model_config = ConfigDict(extra="ignore", strict=False)
+
+    items: list[Item]
+    cursors: list[StrictStr] | None = None
+    next_cursor: StrictStr | None = None
+    total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,7 @@ class ServiceClient:
         key = (self.domain, path, tuple(sorted((params or {}).items())))
         return await shared_read(key, self.domain, lambda: self._read_json(path, params))
 
-    async def _read_json(self, path: str, params: Mapping[str, str] | None) -> Any:
+    async def _read_json(self, path: str, params: Mapping[str, str] | None, listing: Any = None) -> Any:
         calls = call_log.get()
         if calls is not None:
             calls[(self.domain, path)] += 1
@@ -81,14 +92,34 @@ class ServiceClient:
                     ),
                     response.status_code,
                 )
+            if listing is not None:
+                return self._read_listing(response.content, listing)
             try:
                 return json.loads(response.content)
             except ValueError:
-                raise BackendBadResponse(
-                    f"the {self.domain} service sent malformed JSON", service=self.domain
-                ) from None
+                raise self._malformed_json() from None
 
         return await self.policy.run("GET", endpoint_template(path), attempt)
+
+    async def get_listing(self, path: str, params: Mapping[str, str], model: type[Model]) -> Listing[Model] | Any:
+        """A listing's body decoded and validated in one pass from its bytes (``Listing``); when that fails, the
+        decoded JSON, so the usual checks name what is wrong (malformed JSON is refused here, as by ``get_json``)."""
+        listing = _listing_adapter(model)
+        key = (self.domain, path, tuple(sorted(params.items())), model)
+        return await shared_read(key, self.domain, lambda: self._read_json(path, params, listing))
+
+    def _read_listing(self, content: bytes, listing: TypeAdapter[Any]) -> Any:
+        try:
+            return listing.validate_json(content)
+        except ValidationError:
+            pass
+        try:
+            return json.loads(content)  # not a valid listing (or JSON only Python reads): the usual checks decide
+        except ValueError:
+            raise self._malformed_json() from None
+
+    def _malformed_json(self) -> BackendBadResponse:
+        return BackendBadResponse(f"the {self.domain} service sent malformed JSON", service=self.domain)
 
     async def send(
         self,
@@ -148,9 +179,9 @@ class ServiceClient:
         found: list[Model] = []
         for start in range(0, len(wanted), MAX_IDS_PER_CALL):
             chunk = wanted[start : start + MAX_IDS_PER_CALL]
-            body = await self.get_json(f"/v1/{resource}", {"ids": ",".join(chunk)})
+            body = await self.get_listing(f"/v1/{resource}", {"ids": ",".join(chunk)}, model)
             with self._contract(f"/v1/{resource}"):
-                items = self.parse_items(body, model)
+                items = body.items if isinstance(body, Listing) else self.parse_items(body, model)
                 asked = set(chunk)
                 if any(getattr(item, "id", None) not in asked for item in items):
                     raise BackendBadResponse(
@@ -174,11 +205,18 @@ class ServiceClient:
         params["limit"] = str(limit)
         if after is not None:
             params["after"] = after
-        body = await self.get_json(f"/v1/{resource}", params)
+        body = await self.get_listing(f"/v1/{resource}", params, model)
         with self._contract(f"/v1/{resource}"):
             return self._parse_page(body, model)
 
     def _parse_page(self, body: Any, model: type[Model]) -> Page[Model]:
+        if isinstance(body, Listing):
+            if body.total is None and "total" in body.model_fields_set:
+                raise BackendBadResponse(f"the {self.domain} service sent a malformed page", service=self.domain)
+            if body.cursors is None or len(body.cursors) != len(body.items):
+                raise BackendBadResponse(f"the {self.domain} service sent malformed cursors", service=self.domain)
+            total = len(body.items) if body.total is None else body.total
+            return Page(items=body.items, cursors=body.cursors, next_cursor=body.next_cursor, total=total)
         items = self.parse_items(body, model)
         try:
             next_cursor = body.get("next_cursor")
@@ -252,4 +290,14 @@ def _list_adapter(model: type[Model]) -> TypeAdapter[list[Model]]:
     adapter = _adapters.get(model)
     if adapter is None:
         adapter = _adapters[model] = TypeAdapter(list[model])  # type: ignore[valid-type]  # a runtime-built type
+    return adapter
+
+
+_listings: dict[type[BaseModel], TypeAdapter[Any]] = {}
+
+
+def _listing_adapter(model: type[Model]) -> TypeAdapter[Listing[Model]]:
+    adapter = _listings.get(model)
+    if adapter is None:
+        adapter = _listings[model] = TypeAdapter(Listing[model])  # type: ignore[valid-type]  # a runtime-built type
     return adapter

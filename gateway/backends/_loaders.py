@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 
 from aiodataloader import DataLoader
@@ -47,17 +47,30 @@ Fetch: TypeAlias = Callable[[Sequence[str]], Awaitable[list[Item]]]
 BatchFn: TypeAlias = Callable[[list[Any]], Awaitable[list[Any]]]
 
 
-def by_id(fetch: Fetch[Doc]) -> DataLoader[str, Doc | None]:
+class CachedLoader(DataLoader[str, Loaded]):
+    """A DataLoader whose cache (aiodataloader's ``cache_map``) can be read without asking for a key."""
+
+    def __init__(self, batch: Callable[[list[str]], Coroutine[Any, Any, list[Loaded]]]) -> None:
+        self.futures: dict[str, asyncio.Future[Loaded]] = {}
+        super().__init__(batch_load_fn=batch, max_batch_size=MAX_BATCH, cache_map=self.futures)
+
+    def settled(self, key: str) -> asyncio.Future[Loaded] | None:
+        """The key's future when it was asked for in this request and has settled; None otherwise (nothing asked)."""
+        found = self.futures.get(key)
+        return found if found is not None and found.done() else None
+
+
+def by_id(fetch: Fetch[Doc]) -> CachedLoader[Doc | None]:
     """Loader of documents by id; unknown ids resolve to None."""
 
     async def batch(ids: list[str]) -> list[Doc | None]:
         found = {item.id: item for item in await fetch(ids)}
         return [found.get(i) for i in ids]
 
-    return DataLoader(batch_load_fn=batch, max_batch_size=MAX_BATCH)
+    return CachedLoader(batch)
 
 
-def grouped(fetch: Fetch[Item], key: Callable[[Item], str]) -> DataLoader[str, list[Item]]:
+def grouped(fetch: Fetch[Item], key: Callable[[Item], str]) -> CachedLoader[list[Item]]:
     """Loader of the documents belonging to each parent id (an empty list when none)."""
 
     async def batch(parent_ids: list[str]) -> list[list[Item]]:
@@ -66,12 +79,12 @@ def grouped(fetch: Fetch[Item], key: Callable[[Item], str]) -> DataLoader[str, l
             groups[key(item)].append(item)
         return [groups.get(parent, []) for parent in parent_ids]
 
-    return DataLoader(batch_load_fn=batch, max_batch_size=MAX_BATCH)
+    return CachedLoader(batch)
 
 
 def by_tenant(
     fetch_tenants: Fetch[Owned], fetch_all: Callable[[], Awaitable[list[Owned]]] | None = None
-) -> DataLoader[str, list[Owned]]:
+) -> CachedLoader[list[Owned]]:
     """Documents per tenant id in one call; the key ``ALL_TENANTS`` (with ``fetch_all``) holds every document."""
 
     async def batch(keys: list[str]) -> list[list[Owned]]:
@@ -85,7 +98,7 @@ def by_tenant(
             groups[item.tenant_id].append(item)
         return [items if key == ALL_TENANTS and everything else groups.get(key, []) for key in keys]
 
-    return DataLoader(batch_load_fn=batch, max_batch_size=MAX_BATCH)
+    return CachedLoader(batch)
 
 
 class Listing(Generic[Item]):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from gateway.backends import Page
@@ -91,8 +92,11 @@ class Money:
 
     @classmethod
     def from_cents(cls, cents: int | float, currency: str = "USD") -> Money:
-        """Money from a (possibly fractional) number of cents, rounded to the cent."""
-        return cls((Decimal(str(cents)) / 100).quantize(Decimal("0.01")), currency)
+        """Money from a (possibly fractional) number of cents, rounded to the cent (one shared, frozen object per
+        figure: a page repeats the same rates and balances on every row)."""
+        if cls is not Money:
+            return cls(_amount(cents), currency)
+        return _money(cents, currency)
 
 
 @dataclass(frozen=True)
@@ -147,3 +151,12 @@ def page_of(page: Page[Item], first: int) -> PageOf[Item]:
         has_next_page=page.next_cursor is not None or len(page.items) > first,
         total_count=page.total,
     )
+
+
+def _amount(cents: int | float) -> Decimal:
+    return (Decimal(str(cents)) / 100).quantize(Decimal("0.01"))
+
+
+@lru_cache(maxsize=4096)
+def _money(cents: int | float, currency: str) -> Money:
+    return Money(_amount(cents), currency)

@@ -153,11 +153,6 @@ def age_seconds(workload: Workload) -> int:
     return max(0, int((now() - workload.created_at).total_seconds()))
 
 
-def actions(workload: Workload) -> list[Action]:
-    """Lifecycle actions with whether each is possible now and why."""
-    return lifecycle.lifecycle_actions(workload.status, workload.status_reason)
-
-
 def primary_action(workload: Workload) -> Action:
     """The one action the page leads with, by kind and status."""
     web_port = next((f"{p.name} (port {p.port})" for p in workload.ports if p.protocol == "http"), None)
@@ -332,7 +327,18 @@ def effective_config(workload: Workload) -> EffectiveConfig:
 
 
 async def next_steps(ctx: RequestContext, workload: Workload) -> list[NextStep]:
-    """What to do next, from status, kind, mounts and utilisation."""
+    """What to do next, from status, kind, mounts and utilisation (a running workload's mounts and metrics read)."""
+    if workload.status != "running":
+        return steps_of(workload, [], [])
+    mounted, samples = await asyncio.gather(
+        ctx.loaders.storage.mounts_by_workload.load(workload.id),
+        ctx.loaders.workloads.metrics_by_workload.load(workload.id),
+    )
+    return steps_of(workload, mounted, samples)
+
+
+def steps_of(workload: Workload, mounted: Sequence[Mount], samples: Sequence[WorkloadMetrics]) -> list[NextStep]:
+    """The next steps of a workload given its mounts and metrics samples (read only when it runs)."""
     steps: list[NextStep] = []
     if workload.status == "failed":
         steps.append(
@@ -349,10 +355,6 @@ async def next_steps(ctx: RequestContext, workload: Workload) -> list[NextStep]:
             )
         )
     if workload.status == "running":
-        mounted, samples = await asyncio.gather(
-            ctx.loaders.storage.mounts_by_workload.load(workload.id),
-            ctx.loaders.workloads.metrics_by_workload.load(workload.id),
-        )
         if not mounted:
             steps.append(
                 NextStep("Mount a bucket", "Keep datasets and checkpoints outside the workload's disk.", "/storage")

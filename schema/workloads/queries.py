@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 import strawberry
 from strawberry.types.nodes import SelectedField, Selection
@@ -11,6 +11,7 @@ from resolvers.shared.scope import local_id, project_ids_argument
 from resolvers.shared.shapes import DEFAULT_FIRST
 from resolvers.workloads import apps
 from resolvers.workloads import queries as workloads
+from resolvers.workloads.rows import RowRelations, prefetch_rows
 from schema.shared.permissions import Authenticated
 from schema.shared.types import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, Info, connection, wire
 from schema.workloads.apps import App, AppCatalog, AppCategory
@@ -43,6 +44,9 @@ class WorkloadsQuery:
             kinds=[wire(k) for k in given.kinds] if given.kinds else None,
             statuses=[wire(s) for s in given.statuses] if given.statuses else None,
         )
+        wanted = _row_relations(info.selected_fields)
+        if wanted is not None and wanted != RowRelations():
+            await prefetch_rows(info.context, page.items, wanted)  # the rows then resolve them without a task each
         return connection(page, workload_type)
 
     @strawberry.field(
@@ -56,6 +60,71 @@ class WorkloadsQuery:
         if _selects(info.selected_fields, ("workload", "tabs", "storage", "mounts")):
             workloads.prefetch_mounts(info.context, workload_id)  # with the workload: one hop less
         return workload_type(await workloads.get_workload(info.context, workload_id))
+
+
+def _row_relations(selections: list[Selection]) -> RowRelations | None:
+    """Which related objects the rows of a ``workloads`` selection read, when the page can ask for them up front.
+
+    None when a row selects anything that loads something else (owner, app, events, a project's tenant...): asked
+    for after the prefetch, that load would make a later wave of calls, so such a page keeps its rows' loads in one.
+    """
+    rows = [
+        row
+        for workloads in _fields(selections)
+        for part in _fields(workloads.selections)
+        for row in ([part] if part.name == "nodes" else _fields(part.selections) if part.name == "edges" else [])
+        if row.name in ("node", "nodes")
+    ]
+    if not all(_within(row.selections, _PREFETCHED_ROW) for row in rows):
+        return None
+    fields = [field for row in rows for field in _fields(row.selections)]
+    shown = {field.name for field in fields}
+    return RowRelations(
+        node="node" in shown,
+        project="project" in shown,
+        runway="runway" in shown,
+        next_steps="suggestedNextSteps" in shown,
+        mounts=_selects([f for f in fields if f.name == "tabs"], ("tabs", "storage")),
+    )
+
+
+# What a row may select for the prefetch to cover every load it makes: a field name and what may be selected
+# under it (``ANY``: objects whose fields read nothing).
+Allowed: TypeAlias = "dict[str, Allowed] | None"
+ANY: Allowed = None
+_LEAVES = ("__typename", "id", "name", "kind", "status", "statusReason", "createdAt", "ageSeconds")
+_PLAIN = ("gpu", "cost", "runway", "primaryAction", "actions", "suggestedNextSteps", "ports", "notebook", "serving")
+_NODE = ("__typename", "id", "hostname", "region", "siteId", "gpuModel", "gpuCount", "gpuMemoryGib", "status")
+_BUCKET = {name: ANY for name in ("__typename", "id", "name", "purpose")}
+_MOUNTS = {"__typename": ANY, "mountPath": ANY, "readOnly": ANY, "bucket": _BUCKET}
+_PREFETCHED_ROW: dict[str, Allowed] = {
+    **{name: ANY for name in (*_LEAVES, *_PLAIN)},
+    "node": {name: ANY for name in _NODE},
+    "project": {name: ANY for name in ("__typename", "id", "name")},
+    "tabs": {"__typename": ANY, "config": ANY, "storage": {"__typename": ANY, "mounts": _MOUNTS}},
+}
+
+
+def _within(selections: list[Selection], allowed: dict[str, Allowed]) -> bool:
+    """True when every field selected (through fragments) is allowed, and so is what is selected under it."""
+    for field in _fields(selections):
+        if field.name not in allowed:
+            return False
+        below = allowed[field.name]
+        if below is not None and not _within(field.selections, below):
+            return False
+    return True
+
+
+def _fields(selections: list[Selection]) -> list[SelectedField]:
+    """The fields of a selection, fragments spread."""
+    found: list[SelectedField] = []
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            found.append(selection)
+        else:
+            found.extend(_fields(selection.selections))
+    return found
 
 
 def _selects(selections: list[Selection], path: tuple[str, ...]) -> bool:

@@ -12,6 +12,8 @@ from gateway.backends.workloads import models as backend
 from gateway.ids import encode_global_id
 from resolvers.shared import shapes
 from resolvers.workloads import queries as resolve
+from resolvers.workloads import rows
+from resolvers.workloads.rows import Now, then
 from schema.shared.types import Availability, Info
 
 if TYPE_CHECKING:
@@ -230,21 +232,9 @@ class WorkloadTabs:
     async def events(self, info: Info) -> list[WorkloadEvent] | None:
         return [WorkloadEvent.of(e) for e in await resolve.events(info.context, self.model)]
 
-    @strawberry.field(description="Storage mounts resolved to buckets.")
-    async def storage(self, info: Info) -> WorkloadStorageTab | None:
-        from schema.storage.types import Bucket
-
-        views = await resolve.mounts(info.context, self.model)
-        return WorkloadStorageTab(
-            mounts=[
-                WorkloadMount(
-                    mount_path=v.mount.mount_path,
-                    read_only=v.mount.read_only,
-                    bucket=Bucket.of(v.bucket) if v.bucket else None,
-                )
-                for v in views
-            ]
-        )
+    @strawberry.field(description="Storage mounts resolved to buckets.", graphql_type=WorkloadStorageTab | None)
+    def storage(self, info: Info) -> Now[WorkloadStorageTab | None]:
+        return then(rows.mounts(info.context, self.model), _storage_tab)
 
     @strawberry.field(description="Safe effective configuration.")
     def config(self) -> WorkloadConfigTab:
@@ -261,3 +251,18 @@ class WorkloadTabs:
 def workload_global_id(model: backend.Workload) -> strawberry.ID:
     """The global id every workload kind shares the type name of."""
     return strawberry.ID(encode_global_id("Workload", model.id))
+
+
+def _storage_tab(views: list[resolve.MountView]) -> WorkloadStorageTab | None:
+    from schema.storage.types import Bucket
+
+    return WorkloadStorageTab(
+        mounts=[
+            WorkloadMount(
+                mount_path=v.mount.mount_path,
+                read_only=v.mount.read_only,
+                bucket=Bucket.of(v.bucket) if v.bucket else None,
+            )
+            for v in views
+        ]
+    )

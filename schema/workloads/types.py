@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from gateway.backends.access.models import Project as AccessProject
+from gateway.backends.platform.models import GpuNode as PlatformNode
 from gateway.backends.workloads import models as backend
-from resolvers.account.queries import workload_runway
+from resolvers.account import queries as account
 from resolvers.shared import shapes
 from resolvers.workloads import queries as resolve
-from resolvers.workloads.lifecycle import Action
+from resolvers.workloads import rows
+from resolvers.workloads.lifecycle import Action, lifecycle_actions
+from resolvers.workloads.rows import Now
 from schema.access.types import Project, User
 from schema.account.types import Runway
 from schema.platform.types import GpuNode
@@ -105,11 +110,11 @@ class Workload(Node):
 
     @strawberry.field(
         description="The tenant's balance, tenant-wide hourly burn and how long it lasts (null without a billing "
-        "account); one billing call for a whole page."
+        "account); one billing call for a whole page.",
+        graphql_type=Runway | None,
     )
-    async def runway(self, info: Info) -> Runway | None:
-        found = await workload_runway(info.context, self.model)
-        return Runway.of(found) if found else None
+    def runway(self, info: Info) -> Now[Runway | None]:
+        return rows.then(rows.runway(info.context, self.model), _runway)
 
     @strawberry.field(description="The action the page leads with, by kind and status.")
     def primary_action(self) -> WorkloadAction:
@@ -117,22 +122,24 @@ class Workload(Node):
 
     @strawberry.field(description="Start, stop, restart and terminate, each with whether it is possible and why.")
     def actions(self) -> list[WorkloadAction]:
-        return [WorkloadAction.of(a) for a in resolve.actions(self.model)]
+        return list(_actions(self.model.status, self.model.status_reason))
 
-    @strawberry.field(description="Suggested next steps (null with an error when a backend they need fails).")
-    async def suggested_next_steps(self, info: Info) -> list[NextStep] | None:
-        steps = await resolve.next_steps(info.context, self.model)
-        return [NextStep(title=s.title, description=s.description, route=s.route) for s in steps]
+    @strawberry.field(
+        description="Suggested next steps (null with an error when a backend they need fails).",
+        graphql_type=list[NextStep] | None,
+    )
+    def suggested_next_steps(self, info: Info) -> Now[list[NextStep] | None]:
+        return rows.then(rows.next_steps(info.context, self.model), _next_steps)
 
-    @strawberry.field(description="The GPU node the workload runs on (null when not placed).")
-    async def node(self, info: Info) -> GpuNode | None:
-        found = await resolve.node(info.context, self.model)
-        return GpuNode.of(found) if found else None
+    @strawberry.field(
+        description="The GPU node the workload runs on (null when not placed).", graphql_type=GpuNode | None
+    )
+    def node(self, info: Info) -> Now[GpuNode | None]:
+        return rows.then(rows.node(info.context, self.model), _node)
 
-    @strawberry.field(description="The project that owns the workload.")
-    async def project(self, info: Info) -> Project | None:
-        found = await resolve.project(info.context, self.model)
-        return Project.of(found) if found else None
+    @strawberry.field(description="The project that owns the workload.", graphql_type=Project | None)
+    def project(self, info: Info) -> Now[Project | None]:
+        return rows.then(rows.project(info.context, self.model), _project)
 
     @strawberry.field(description="Who launched the workload.")
     async def owner(self, info: Info) -> User | None:
@@ -224,6 +231,28 @@ async def _bucket(info: Info, bucket_id: str | None) -> Bucket | None:
 @strawberry.type(description="A training job app workload.")
 class TrainingWorkload(Workload):
     training: TrainingProgress | None = strawberry.field(description="Progress and buckets.")
+
+
+@lru_cache(maxsize=1024)
+def _actions(status: str, status_reason: str | None) -> tuple[WorkloadAction, ...]:
+    """The lifecycle actions of a status (and failure reason): rows in the same state share the same objects."""
+    return tuple(WorkloadAction.of(a) for a in lifecycle_actions(status, status_reason))
+
+
+def _runway(found: account.Runway | None) -> Runway | None:
+    return Runway.of(found) if found else None
+
+
+def _next_steps(steps: list[resolve.NextStep]) -> list[NextStep] | None:
+    return [NextStep(title=s.title, description=s.description, route=s.route) for s in steps]
+
+
+def _node(found: PlatformNode | None) -> GpuNode | None:
+    return GpuNode.of(found) if found else None
+
+
+def _project(found: AccessProject | None) -> Project | None:
+    return Project.of(found) if found else None
 
 
 def workload_type(model: backend.Workload) -> Workload:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bench.pages import route_operation
-from gateway.backends._client import ServiceClient
+from gateway.backends._client import Listing, ServiceClient
 from gateway.ids import encode_global_id
 from gateway.settings import Settings
 from tests.support import build_harness
@@ -27,14 +27,22 @@ async def test_each_document_of_a_page_is_validated_once(
     route: str, variables: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     validated: Counter[tuple[str, str]] = Counter()
-    parse_items = ServiceClient.parse_items
+    parse_items, read_listing = ServiceClient.parse_items, ServiceClient._read_listing
 
     def counting(self: ServiceClient, body: Any, model: Any) -> Any:
         items = parse_items(self, body, model)
         validated.update((model.__name__, item.id) for item in items)
         return items
 
+    def counting_listing(self: ServiceClient, content: bytes, listing: Any) -> Any:
+        """A listing validated from its bytes (the usual path): each of its items counts once."""
+        body = read_listing(self, content, listing)
+        if isinstance(body, Listing):
+            validated.update((type(item).__name__, item.id) for item in body.items)
+        return body
+
     monkeypatch.setattr(ServiceClient, "parse_items", counting)
+    monkeypatch.setattr(ServiceClient, "_read_listing", counting_listing)
     harness = build_harness(settings=Settings.from_env({}, viewer_cache_seconds=3600))
     assert "errors" not in await harness.query("{ viewer { persona } }")
     validated.clear()
