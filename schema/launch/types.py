@@ -106,8 +106,11 @@ class LaunchDraft(Node):
     def _has(self, step: str) -> bool:
         return step in steps.STEPS[self.model.kind]
 
-    @strawberry.field(description="The wizard's steps in order, with what each still needs.")
-    async def steps(self, info: Info) -> list[LaunchDraftStep]:
+    @strawberry.field(
+        description="The wizard's steps in order, with what each still needs (null with an error when a service the "
+        "checks read does not answer, so the rest of the draft and the page still render)."
+    )
+    async def steps(self, info: Info) -> list[LaunchDraftStep] | None:
         problems = await resolve.step_problems(info.context, self.model)
         order = steps.STEPS[self.model.kind]
         return [

@@ -45,6 +45,10 @@ ACCEPTED_BREAKING_CHANGES: dict[str, str] = {
         "drafts live in the workloads and storage services: the launch pages keep their other sections when "
         "either is down"
     ),
+    "Field LaunchDraft.steps changed type from [LaunchDraftStep!]! to [LaunchDraftStep!].": (
+        "a draft's step checks read the access, platform and storage services: when one is down the steps are null "
+        "with its error, and the draft list and the launch page keep rendering"
+    ),
     # Issue 13, item 5, "Enums are spelled the same in inputs and outputs".
     "Field CreateBucketInput.provider changed type from String! to StorageProviderKind!.": (
         "createBucket takes the StorageProviderKind enum (WEKA, VAST) a bucket's provider answers with, instead of "
