@@ -116,6 +116,7 @@ class RedisBuckets:
         max_connections: int = MAX_CONNECTIONS,
         pool_timeout: float = POOL_TIMEOUT_SECONDS,
         socket_timeout: float = 0.5,
+        connect_timeout: float = 0.5,
     ) -> None:
         from redis.asyncio import BlockingConnectionPool, Redis  # imported only when configured
 
@@ -127,7 +128,7 @@ class RedisBuckets:
             url,
             max_connections=max_connections,
             timeout=pool_timeout,
-            socket_connect_timeout=0.5,
+            socket_connect_timeout=connect_timeout,
             socket_timeout=socket_timeout,  # a slow store is limited per replica rather than holding requests
         )
         self._redis: Any = Redis(connection_pool=pool)

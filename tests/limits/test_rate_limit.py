@@ -105,6 +105,7 @@ async def test_a_burst_past_the_connection_pool_waits_instead_of_leaving_the_sha
         max_connections=20,
         pool_timeout=30.0,
         socket_timeout=10.0,  # the test is about waiting for the pool; a loaded CI machine may answer slowly
+        connect_timeout=10.0,  # and may take longer than the production half second to open twenty connections
     )
     try:
         throttles = await asyncio.gather(*(limiter.take(f"user:{n % 7}") for n in range(400)))
