@@ -4,38 +4,22 @@ the tenant overview's recent changes do not list them."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
-from typing import Any
 
 from tests.invariants.pages import (
     TENANT_PAGE,
+    act,
     audit_page,
+    audit_summary,
     clock_of,
     data,
     fixed_harness,
     mutation,
     service_time,
 )
-from tests.support import GatewayHarness
 
 SEND = mutation("account/SendTestNotification")
 MARK = mutation("account/MarkNotificationsRead")
-
-
-async def act(harness: GatewayHarness, document: str, given: dict[str, Any], persona: str) -> dict[str, Any]:
-    body = await harness.query(
-        document, {"input": given}, persona=persona, headers={"Idempotency-Key": f"inbox-audit-{uuid.uuid4()}"}
-    )
-    assert "errors" not in body, body["errors"]
-    payload: dict[str, Any] = next(iter(body["data"].values()))
-    assert payload["userErrors"] == [], payload["userErrors"]
-    return payload
-
-
-def summary(event: dict[str, Any]) -> tuple[Any, ...]:
-    target = event["target"]
-    return (event["action"], event["outcome"], event["actor"]["displayName"], target["label"], target["route"])
 
 
 async def test_each_inbox_action_is_on_the_actors_audit_page_at_the_service_time() -> None:
@@ -44,14 +28,14 @@ async def test_each_inbox_action_is_on_the_actors_audit_page_at_the_service_time
     sent = await act(harness, SEND, {"title": "Audit me"}, "member")
     notification_id = sent["notification"]["id"]
     [newest, *_] = await audit_page(harness, "member")
-    assert summary(newest) == ("notification.sent", "SUCCESS", "Marco Rossi", "Audit me", "/notifications")
+    assert audit_summary(newest) == ("notification.sent", "SUCCESS", "Marco Rossi", "Audit me", "/notifications")
     assert (newest["at"], newest["target"]["nodeId"], newest["scope"]) == (service_time(clock), notification_id, "USER")
 
     clock.advance(timedelta(minutes=4))
     marked = await act(harness, MARK, {"ids": [notification_id]}, "member")
     assert marked["markedIds"] == [notification_id]
     [newest, previous, *_] = await audit_page(harness, "member")
-    assert summary(newest) == (
+    assert audit_summary(newest) == (
         "notifications.marked_read",
         "SUCCESS",
         "Marco Rossi",
@@ -63,7 +47,7 @@ async def test_each_inbox_action_is_on_the_actors_audit_page_at_the_service_time
     clock.advance(timedelta(minutes=1))
     await act(harness, MARK, {"all": True}, "member")
     [newest, *_] = await audit_page(harness, "member")
-    assert summary(newest)[:4] == ("notifications.marked_read", "SUCCESS", "Marco Rossi", "all notifications")
+    assert audit_summary(newest)[:4] == ("notifications.marked_read", "SUCCESS", "Marco Rossi", "all notifications")
     assert newest["at"] == service_time(clock)
 
     # In the actor's tenant: the tenant admin's audit page has all three; nobody else's own page has them.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -95,3 +96,20 @@ async def audit_page(harness: GatewayHarness, persona: str, scope: str = "USER",
 def service_time(clock: Clock) -> str:
     """The service clock's time as audit events carry it (whole seconds, UTC)."""
     return clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+async def act(harness: GatewayHarness, document: str, given: dict[str, Any], persona: str) -> dict[str, Any]:
+    """Run a mutation with a fresh idempotency key; it must succeed without errors or userErrors."""
+    body = await harness.query(
+        document, {"input": given}, persona=persona, headers={"Idempotency-Key": f"audit-{uuid.uuid4()}"}
+    )
+    assert "errors" not in body, body["errors"]
+    payload: dict[str, Any] = next(iter(body["data"].values()))
+    assert payload["userErrors"] == [], payload["userErrors"]
+    return payload
+
+
+def audit_summary(event: dict[str, Any]) -> tuple[Any, ...]:
+    """An audit entry as (action, outcome, actor, target label, target route)."""
+    target = event["target"]
+    return (event["action"], event["outcome"], event["actor"]["displayName"], target["label"], target["route"])

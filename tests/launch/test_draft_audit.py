@@ -6,39 +6,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
 
 from gateway.ids import encode_global_id
 from tests.invariants.pages import (
     PROJECT_PAGE,
+    act,
     audit_page,
+    audit_summary,
     clock_of,
     data,
     fixed_harness,
     mutation,
     service_time,
 )
-from tests.support import GatewayHarness
 
 SAVE = mutation("launch/SaveLaunchDraft")
 DISCARD = mutation("launch/DiscardLaunchDraft")
 VISION = encode_global_id("Project", "p-vision")
 LLM = encode_global_id("Project", "p-llm")
-
-
-async def act(harness: GatewayHarness, document: str, given: dict[str, Any], persona: str) -> dict[str, Any]:
-    body = await harness.query(
-        document, {"input": given}, persona=persona, headers={"Idempotency-Key": f"draft-audit-{uuid.uuid4()}"}
-    )
-    assert "errors" not in body, body["errors"]
-    payload: dict[str, Any] = next(iter(body["data"].values()))
-    assert payload["userErrors"] == [], payload["userErrors"]
-    return payload
-
-
-def summary(event: dict[str, Any]) -> tuple[Any, ...]:
-    target = event["target"]
-    return (event["action"], event["outcome"], event["actor"]["displayName"], target["label"], target["route"])
 
 
 async def test_each_draft_action_is_on_the_actors_audit_page_at_the_service_time() -> None:
@@ -47,7 +32,7 @@ async def test_each_draft_action_is_on_the_actors_audit_page_at_the_service_time
     started = await act(harness, SAVE, {"kind": "COMPUTE", "basics": {"projectId": VISION}}, "member")
     draft_id = started["draft"]["id"]
     [newest, *_] = await audit_page(harness, "member")
-    assert summary(newest) == (
+    assert audit_summary(newest) == (
         "launch_draft.started",
         "SUCCESS",
         "Marco Rossi",
@@ -61,13 +46,18 @@ async def test_each_draft_action_is_on_the_actors_audit_page_at_the_service_time
         harness, SAVE, {"draftId": draft_id, "currentStep": "HARDWARE", "basics": {"name": "audit-box"}}, "member"
     )
     [newest, previous, *_] = await audit_page(harness, "member")
-    assert summary(newest)[:4] == ("launch_draft.saved", "SUCCESS", "Marco Rossi", "audit-box (compute launch draft)")
+    assert audit_summary(newest)[:4] == (
+        "launch_draft.saved",
+        "SUCCESS",
+        "Marco Rossi",
+        "audit-box (compute launch draft)",
+    )
     assert newest["at"] == service_time(clock) and previous["action"] == "launch_draft.started"
 
     clock.advance(timedelta(minutes=2))
     await act(harness, DISCARD, {"draftId": draft_id}, "member")
     [newest, *_] = await audit_page(harness, "member")
-    assert summary(newest)[:3] == ("launch_draft.discarded", "SUCCESS", "Marco Rossi")
+    assert audit_summary(newest)[:3] == ("launch_draft.discarded", "SUCCESS", "Marco Rossi")
     assert newest["at"] == service_time(clock)
 
     # The project's audit page shows the three actions; its recent changes (what others share) none of them.
