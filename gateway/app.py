@@ -226,6 +226,7 @@ def app_from_env() -> Any:
     """Factory for ``uvicorn --factory`` and worker processes: settings from the environment."""
     from gateway.heap import freeze_startup_heap
 
-    app = create_app(Settings.from_env())
-    freeze_startup_heap()
+    settings = Settings.from_env()
+    app = create_app(settings)
+    freeze_startup_heap(settings.gc_young_threshold)
     return app

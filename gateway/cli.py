@@ -185,7 +185,7 @@ def _serve(args: argparse.Namespace) -> int:
         from gateway.heap import freeze_startup_heap
 
         app = create_app(settings)
-        freeze_startup_heap()
+        freeze_startup_heap(settings.gc_young_threshold)
         uvicorn.run(app, **server_options)
         return 0
     # Worker processes rebuild their settings from the environment: pass the CLI flags along.

@@ -75,6 +75,7 @@ class Settings:
     drain_seconds: float = 0.0  # after SIGTERM, /readyz answers 503 this long before shutdown (gateway.drain)
     executor: str = "compiled"  # compiled: planned operations (gateway.executor); standard: graphql-core's path
     plan_cache_size: int = 256  # documents whose execution plans are kept (GATEWAY_PLAN_CACHE_SIZE)
+    gc_young_threshold: int = 50_000  # allocations between young GC collections; 0: Python's 700 (gateway.heap)
 
     @property
     def embedded(self) -> bool:
@@ -164,6 +165,8 @@ class Settings:
             raise SettingsError("GATEWAY_EXECUTOR must be compiled or standard")
         if self.plan_cache_size < 1:
             raise SettingsError("GATEWAY_PLAN_CACHE_SIZE must be at least 1")
+        if self.gc_young_threshold < 0:
+            raise SettingsError("GATEWAY_GC_YOUNG_THRESHOLD must not be negative (0 keeps Python's default)")
         return self
 
     @classmethod
@@ -222,6 +225,7 @@ class Settings:
             "drain_seconds": ("GATEWAY_DRAIN_SECONDS", float),
             "executor": ("GATEWAY_EXECUTOR", str),
             "plan_cache_size": ("GATEWAY_PLAN_CACHE_SIZE", int),
+            "gc_young_threshold": ("GATEWAY_GC_YOUNG_THRESHOLD", int),
         }
         for name, (variable, parse) in simple.items():
             if variable in env and env[variable] != "":
