@@ -12,6 +12,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from gateway.backends.access.models import Project, Tenant, TenantPolicy
 from gateway.backends.account.models import BillingAccount, PaymentMethod, Profile, SecuritySettings, Session
@@ -24,6 +25,7 @@ from resolvers.shared.attention import AttentionAction, AttentionItem, Severity,
 from resolvers.shared.shapes import AVAILABLE, Availability, Money, empty, now, runtime_condition
 
 LOW_RUNWAY = timedelta(hours=72)
+LOW_RUNWAY_HOURS = LOW_RUNWAY.total_seconds() / 3600
 OLD_PASSWORD = timedelta(days=365)
 FINANCE_ROUTE = "/platform/finance"
 
@@ -48,19 +50,31 @@ class Runway:
 def runway_of(account: BillingAccount) -> Runway:
     """Runway from balance and burn: exhausted at or below zero, low under 72 hours or the threshold. When it
     runs out is the billing service's figure (its clock), not the gateway's."""
-    balance = Money.from_cents(account.balance_cents, account.currency)
-    burn = Money.from_cents(account.hourly_burn_cents, account.currency)
-    hours = account.balance_cents / account.hourly_burn_cents if account.hourly_burn_cents > 0 else None
-    if account.balance_cents <= 0:
+    return _runway(
+        account.balance_cents,
+        account.hourly_burn_cents,
+        account.low_balance_threshold_cents,
+        account.runs_out_at,
+        account.currency,
+    )
+
+
+@lru_cache(maxsize=1024)  # every row of a page shows its tenant's runway: computed once per distinct figure
+def _runway(
+    balance_cents: int, burn_cents: int, threshold_cents: int | None, runs_out_at: datetime | None, currency: str
+) -> Runway:
+    hours = balance_cents / burn_cents if burn_cents > 0 else None
+    if balance_cents <= 0:
         state = "exhausted"
-    elif (hours is not None and hours < LOW_RUNWAY.total_seconds() / 3600) or (
-        account.low_balance_threshold_cents is not None and account.balance_cents < account.low_balance_threshold_cents
+    elif (hours is not None and hours < LOW_RUNWAY_HOURS) or (
+        threshold_cents is not None and balance_cents < threshold_cents
     ):
         state = "low"
     else:
         state = "ok"
     rounded = None if hours is None else round(max(hours, 0.0), 1)
-    return Runway(balance, burn, rounded, account.runs_out_at, state)
+    balance = Money.from_cents(balance_cents, currency)
+    return Runway(balance, Money.from_cents(burn_cents, currency), rounded, runs_out_at, state)
 
 
 async def runway_for_tenant(ctx: RequestContext, tenant_id: str | None) -> Runway | None:

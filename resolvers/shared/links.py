@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import parse_qsl, urlencode
 
 from gateway.documents import DEFAULT_OPERATIONS_DIR
@@ -84,6 +84,7 @@ def _placed(template: str | None, pairs: Iterable[tuple[str, str]], fragment: st
     return tail + (("#" + "&".join(fragments)) if fragments else "")
 
 
+@lru_cache(maxsize=16384)  # a pure function of its arguments; a page repeats links on every row
 def route(path: str, local_id: str | None = None, *, fragment: str | None = None, **query: str | None) -> str:
     """The console link to ``path`` (a route of the table), ``{id}``/``{slug}`` filled: ``{id}`` with the global id
     of the route's type; query values named in ``QUERY_ID_TYPES`` become global ids too (None values are left out).
