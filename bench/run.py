@@ -239,6 +239,8 @@ async def measure_page(stack: Stack, name: str, options: Options, *, serial_only
     }
     figures["cpu_ms_per_request"] = cpu_ms
     figures["projected_rps_all_cores"] = round(1000 * (os.cpu_count() or 1) / max(sum(cpu_ms.values()), 0.1), 1)
+    # The same for the gateway alone, as when the services and the load client run on other machines.
+    figures["projected_rps_gateway_alone"] = round(1000 * (os.cpu_count() or 1) / max(cpu_ms["gateway"], 0.1), 1)
     return figures
 
 
@@ -441,6 +443,10 @@ def page_report(name: str, page: dict[str, Any], results: dict[str, Any]) -> lis
         ),
         _row("backend calls per request (HTTP)", [f"{f['backend_calls']['total']}" for f in figures]),
         _row("projected req/s, all cores", [f"{f['projected_rps_all_cores']}" for f in figures]),
+        _row(
+            "projected req/s, gateway alone on all cores",
+            [f"{f.get('projected_rps_gateway_alone', '-')}" for f in figures],
+        ),
         _row("errors (c=1 + concurrent)", [f"{f['serial']['errors'] + f['concurrent']['errors']}" for f in figures]),
     ]
     p50_target = targets["p50_c1_ms_max"]
