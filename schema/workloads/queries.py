@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypeAlias
+from collections.abc import Callable
+from typing import Annotated, TypeAlias, TypeVar
 
 import strawberry
 from strawberry.types.nodes import SelectedField, Selection
@@ -44,7 +45,7 @@ class WorkloadsQuery:
             kinds=[wire(k) for k in given.kinds] if given.kinds else None,
             statuses=[wire(s) for s in given.statuses] if given.statuses else None,
         )
-        wanted = _row_relations(info.selected_fields)
+        wanted = _per_document(info, "row relations", _row_relations)
         if wanted is not None and wanted != RowRelations():
             await prefetch_rows(info.context, page.items, wanted)  # the rows then resolve them without a task each
         return connection(page, workload_type)
@@ -57,9 +58,35 @@ class WorkloadsQuery:
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a workload.")]
     ) -> Workload | None:
         workload_id = local_id(id, "Workload")
-        if _selects(info.selected_fields, ("workload", "tabs", "storage", "mounts")):
+        if _per_document(info, "mounts", _selects_mounts):
             workloads.prefetch_mounts(info.context, workload_id)  # with the workload: one hop less
         return workload_type(await workloads.get_workload(info.context, workload_id))
+
+
+# Answers about a field's selection, per (its field nodes, question). Parsed documents are cached, so the same page
+# meets the same nodes on every request; the nodes are kept with the answer, so a reused id() cannot match.
+_ANSWERS: dict[tuple[tuple[int, ...], str], tuple[tuple[object, ...], object]] = {}
+_ANSWERS_MAX = 512
+Answer = TypeVar("Answer")
+
+
+def _per_document(info: Info, question: str, answer: Callable[[list[Selection]], Answer]) -> Answer:
+    """``answer(info.selected_fields)``, worked out once per document: it reads field names only, which the field
+    nodes fix (Strawberry's selections keep ``@skip``/``@include`` as directives, unapplied)."""
+    nodes = tuple(info._raw_info.field_nodes)
+    key = (tuple(map(id, nodes)), question)
+    found = _ANSWERS.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], nodes, strict=True)):
+        return found[1]  # type: ignore[return-value]  # stored by this function for this question
+    value = answer(info.selected_fields)
+    if len(_ANSWERS) >= _ANSWERS_MAX:
+        _ANSWERS.clear()
+    _ANSWERS[key] = (nodes, value)
+    return value
+
+
+def _selects_mounts(selections: list[Selection]) -> bool:
+    return _selects(selections, ("workload", "tabs", "storage", "mounts"))
 
 
 def _row_relations(selections: list[Selection]) -> RowRelations | None:
