@@ -8,11 +8,29 @@ from collections.abc import Sequence
 from gateway.backends.access.models import Project, Tenant, User
 from gateway.context import RequestContext
 from gateway.viewer import Viewer
+from resolvers.shared.now import Now
 
 
 async def viewer(ctx: RequestContext) -> Viewer:
     """The viewer of the request."""
     return await ctx.viewer()
+
+
+def viewer_project(ctx: RequestContext, project_id: str | None) -> Now[Project | None]:
+    """The viewer's project of that id (None when the viewer does not see it): at once when the viewer is already
+    resolved in this request, as it is below any root field, else once it is."""
+    found = ctx.resolved_viewer()
+    if found is None:
+        return _viewer_project_later(ctx, project_id)
+    return _project_of(found, project_id)
+
+
+async def _viewer_project_later(ctx: RequestContext, project_id: str | None) -> Project | None:
+    return _project_of(await ctx.viewer(), project_id)
+
+
+def _project_of(found: Viewer, project_id: str | None) -> Project | None:
+    return next((p for p in found.projects if p.id == project_id), None)
 
 
 async def get_projects(ctx: RequestContext, ids: Sequence[str]) -> list[Project | None]:

@@ -11,10 +11,9 @@ the plain ``await`` would give.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from types import CoroutineType
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeVar
 
 from gateway.backends._loaders import CachedLoader, retrieve_outcome
 from gateway.backends.access.models import Project
@@ -23,12 +22,14 @@ from gateway.backends.storage.models import Mount
 from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
 from resolvers.account.queries import Runway, runway_of
+from resolvers.shared.now import Now, then
 from resolvers.workloads import queries
 from resolvers.workloads.queries import MountView, NextStep
 
+__all__ = ["Now", "RowRelations", "prefetch_rows", "settled", "then"]
+
 Loaded = TypeVar("Loaded")
 Shaped = TypeVar("Shaped")
-Now: TypeAlias = Shaped | Awaitable[Shaped]  # the value now, or an awaitable of it
 
 
 def settled(loader: CachedLoader[Loaded], key: str, shape: Callable[[Loaded], Shaped]) -> Now[Shaped]:
@@ -42,17 +43,6 @@ def settled(loader: CachedLoader[Loaded], key: str, shape: Callable[[Loaded], Sh
 
 async def _later(loader: CachedLoader[Loaded], key: str, shape: Callable[[Loaded], Shaped]) -> Shaped:
     return shape(await loader.load(key))
-
-
-def then(value: Now[Loaded], shape: Callable[[Loaded], Shaped]) -> Now[Shaped]:
-    """``shape`` applied to a value now, or once an awaitable one (a coroutine of this module's) is there."""
-    if isinstance(value, CoroutineType):
-        return _shape_later(value, shape)
-    return shape(value)  # type: ignore[arg-type]  # not a coroutine: the value itself
-
-
-async def _shape_later(value: Awaitable[Loaded], shape: Callable[[Loaded], Shaped]) -> Shaped:
-    return shape(await value)
 
 
 def _same(value: Loaded) -> Loaded:

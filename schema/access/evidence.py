@@ -10,7 +10,9 @@ import strawberry
 from gateway.backends.access import models as models
 from gateway.ids import encode_global_id
 from resolvers.access import evidence as resolve
+from resolvers.access import queries as access_queries
 from resolvers.shared import links
+from resolvers.shared.now import Now, then
 from resolvers.shared.scope import local_id
 from schema.access.members import ServiceAccount
 from schema.access.types import Project, Tenant, User
@@ -134,11 +136,11 @@ class AuditEvent(Node):
             service_account=ServiceAccount.of(found.service_account) if found.service_account else None,
         )
 
-    @strawberry.field(description="The project the event belongs to, when visible to the viewer.")
-    async def project(self, info: Info) -> Project | None:
-        viewer = await info.context.viewer()
-        found = next((p for p in viewer.projects if p.id == self.model.project_id), None)
-        return Project.of(found) if found else None
+    @strawberry.field(
+        description="The project the event belongs to, when visible to the viewer.", graphql_type=Project | None
+    )
+    def project(self, info: Info) -> Now[Project | None]:
+        return then(access_queries.viewer_project(info.context, self.model.project_id), Project.maybe)
 
     @strawberry.field(description="The tenant the event belongs to (null for platform events).")
     async def tenant(self, info: Info) -> Tenant | None:

@@ -10,8 +10,10 @@ import strawberry
 from gateway.backends.access import models as backend
 from gateway.backends.access import models as models
 from gateway.ids import encode_global_id
+from resolvers.access import queries as access_queries
 from resolvers.access import sections
 from resolvers.access.scope import AccessScope, access_scope
+from resolvers.shared.now import Now, then
 from schema.access.scoping import Persona, no_items_for
 from schema.access.types import Project, ProjectRole, User
 from schema.shared.types import Info, Node
@@ -94,11 +96,9 @@ class ServiceAccount(Node):
             scope=scope,
         )
 
-    @strawberry.field(description="The project it belongs to.")
-    async def project(self, info: Info) -> Project | None:
-        viewer = await info.context.viewer()
-        found = next((p for p in viewer.projects if p.id == self.model.project_id), None)
-        return Project.of(found) if found else None
+    @strawberry.field(description="The project it belongs to.", graphql_type=Project | None)
+    def project(self, info: Info) -> Now[Project | None]:
+        return then(access_queries.viewer_project(info.context, self.model.project_id), Project.maybe)
 
     @strawberry.field(
         description="Its keys the viewer may see (metadata only).",
@@ -185,11 +185,12 @@ class Credential(Node):
             scope=scope,
         )
 
-    @strawberry.field(description="The project the credential is bound to (null for personal SSH and API keys).")
-    async def project(self, info: Info) -> Project | None:
-        viewer = await info.context.viewer()
-        found = next((p for p in viewer.projects if p.id == self.model.project_id), None)
-        return Project.of(found) if found else None
+    @strawberry.field(
+        description="The project the credential is bound to (null for personal SSH and API keys).",
+        graphql_type=Project | None,
+    )
+    def project(self, info: Info) -> Now[Project | None]:
+        return then(access_queries.viewer_project(info.context, self.model.project_id), Project.maybe)
 
     @strawberry.field(description="Who holds it.")
     async def owner(self, info: Info) -> CredentialOwner:

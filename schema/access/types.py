@@ -58,6 +58,11 @@ class Project(Node):
             model=model,
         )
 
+    @classmethod
+    def maybe(cls, model: backend.Project | None) -> Project | None:
+        """From the access service's project, when there is one."""
+        return cls.of(model) if model else None
+
     @strawberry.field(description="The tenant the project belongs to.")
     async def tenant(self, info: Info) -> Tenant | None:
         (found,) = await resolve.get_tenants(info.context, [self.model.tenant_id])
