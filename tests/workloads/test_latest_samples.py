@@ -143,3 +143,15 @@ def test_a_store_file_from_before_gains_the_order_column(tmp_path: Path) -> None
     new.define("samples", ("workload_id", "sampled_at"), latest_by=("workload_id", "sampled_at"))
     page = new.query("samples", {"workload_id": ["w-1", "w-2"]}, limit=10, latest_by=("workload_id", "sampled_at"))
     assert sorted(d["id"] for d in page.items) == ["s-2", "s-3"] and page.total == 2
+
+
+def test_among_equal_order_values_the_last_written_is_the_newest() -> None:
+    store = DocumentStore()
+    store.define("samples", ("workload_id", "sampled_at"), latest_by=("workload_id", "sampled_at"))
+    at = "2026-12-01T10:00:00Z"
+    store.insert_many("samples", [{"id": f"s-{n}", "workload_id": "w-1", "sampled_at": at} for n in range(3)])
+    page = store.query("samples", {}, limit=10, latest_by=("workload_id", "sampled_at"))
+    assert [d["id"] for d in page.items] == ["s-2"]
+    store.upsert("samples", {"id": "s-1", "workload_id": "w-1", "sampled_at": "2026-12-01T10:30:00Z"})
+    page = store.query("samples", {}, limit=10, latest_by=("workload_id", "sampled_at"))
+    assert [d["id"] for d in page.items] == ["s-1"], "an upsert that moves a sample's time moves the newest"
