@@ -6,6 +6,11 @@ Every resource gets the same REST contract, documented in the service's OpenAPI 
 - ``GET /v1/{resource}?<filter>=x,y&limit=N&after=CURSOR``: newest-first page with ``total``;
   range columns also take ``<column>_gte=v`` (inclusive) and ``<column>_lt=v`` (exclusive), compared as text
   (ISO-8601 UTC timestamps in one format compare in time order);
+- ``GET /v1/{resource}?<filter>=x,y&latest=true``, on resources that declare ``latest_by=(group, order)``: of the
+  matching documents, only the newest of each ``group`` (greatest ``order``, compared as text; the last written
+  among equals), paged as above with ``total`` counting groups. It is chosen from the stored documents as it is
+  asked, so a new sample is the newest at once. ``latest`` takes ``true`` or ``false`` and never goes with ``ids``;
+  on other resources it is an unknown parameter;
 - ``GET /v1/{resource}/{id}``: one document or 404.
 
 Services that accept writes also take ``commands`` (see ``_commands``): ``POST /v1/{resource}`` creates,
@@ -54,6 +59,13 @@ class Resource:
     filters: tuple[str, ...] = ()
     secret_fields: tuple[str, ...] = field(default=())
     range_filters: tuple[str, ...] = ()
+    # (group column, order column): ``latest=true`` answers only each group's newest document
+    latest_by: tuple[str, str] | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns the store keeps beside each document: filters, range columns and ``latest_by``'s."""
+        return tuple(dict.fromkeys((*self.filters, *self.range_filters, *(self.latest_by or ()))))
 
     @property
     def range_parameters(self) -> dict[str, tuple[str, str]]:
@@ -100,7 +112,7 @@ def create_service(
             events.watch(table.replace("-", "_"), change)
         routes.append(Route("/v1/events", events_endpoint(events)))
     for resource in resources:
-        store.define(resource.name.replace("-", "_"), (*resource.filters, *resource.range_filters))
+        store.define(resource.name.replace("-", "_"), resource.columns, resource.latest_by)
         view = views.get(resource.name.replace("-", "_"))
         routes.append(Route(f"/v1/{resource.name}", _list_endpoint(resource, store, view)))
         routes.append(Route(f"/v1/{resource.name}/{{id}}", _get_endpoint(resource, store, view)))
@@ -156,6 +168,18 @@ def _limit(text: str) -> int:
     return int(text)
 
 
+def _latest(params: QueryParams, resource: Resource) -> tuple[str, str] | None:
+    """``latest_by`` when the listing asks for each group's newest document (``latest=true``), else None."""
+    if "latest" not in params or resource.latest_by is None:
+        return None
+    value = params["latest"]
+    if value not in ("true", "false"):
+        raise BadQuery("bad_parameter", "latest must be true or false")
+    if "ids" in params:
+        raise BadQuery("bad_parameter", "latest applies to listings, not to a batch by ids")
+    return resource.latest_by if value == "true" else None
+
+
 def _as_is(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return documents
 
@@ -168,12 +192,15 @@ def _list_endpoint(resource: Resource, store: DocumentStore, view: View | None =
     async def endpoint(request: Request) -> Response:
         params = request.query_params
         unknown = set(params) - {"ids", "limit", "after", *resource.filters, *resource.range_parameters}
+        if resource.latest_by is not None:
+            unknown.discard("latest")
         if unknown:
             return _error(400, "unknown_parameter", f"unknown query parameter(s): {', '.join(sorted(unknown))}")
         repeated = sorted(name for name in set(params) if len(params.getlist(name)) > 1)
         if repeated:
             return _error(400, "repeated_parameter", f"query parameter(s) given twice: {', '.join(repeated)}")
         try:
+            latest = _latest(params, resource)
             if "ids" in params:
                 ids = _values(params, "ids")
                 return JSONResponse({"items": view(store.get_many(table, ids))})
@@ -188,7 +215,7 @@ def _list_endpoint(resource: Resource, store: DocumentStore, view: View | None =
                     if len(params[name]) > MAX_VALUE_LENGTH:
                         raise BadQuery("bad_parameter", f"`{name}` is at most {MAX_VALUE_LENGTH} characters")
                     ranges.append((column, op, params[name]))
-            page = store.query(table, filters, limit=limit, after=after, ranges=ranges)
+            page = store.query(table, filters, limit=limit, after=after, ranges=ranges, latest_by=latest)
         except BadQuery as bad:
             return _error(400, bad.code, bad.message)
         return JSONResponse(
@@ -259,24 +286,28 @@ def openapi_document(
             "required": ["id"],
         }
         ref = {"$ref": f"#/components/schemas/{schema_name}"}
-        filter_params = [
-            {
-                "name": name,
-                "in": "query",
-                "description": f"Comma-separated values of `{name}` to match.",
-                "schema": {"type": "string"},
-            }
-            for name in resource.filters
-        ] + [
-            {
-                "name": name,
-                "in": "query",
-                "description": f"Only items whose `{column}` is "
-                f"{'at or after' if op == 'gte' else 'before'} this value.",
-                "schema": {"type": "string"},
-            }
-            for name, (column, op) in resource.range_parameters.items()
-        ]
+        filter_params = (
+            [
+                {
+                    "name": name,
+                    "in": "query",
+                    "description": f"Comma-separated values of `{name}` to match.",
+                    "schema": {"type": "string"},
+                }
+                for name in resource.filters
+            ]
+            + [
+                {
+                    "name": name,
+                    "in": "query",
+                    "description": f"Only items whose `{column}` is "
+                    f"{'at or after' if op == 'gte' else 'before'} this value.",
+                    "schema": {"type": "string"},
+                }
+                for name, (column, op) in resource.range_parameters.items()
+            ]
+            + _latest_parameters(resource)
+        )
         paths[f"/v1/{resource.name}"] = {
             "get": {
                 "summary": f"List or batch-fetch {resource.name}",
@@ -338,6 +369,22 @@ def openapi_document(
         "paths": paths,
         "components": {"schemas": schemas},
     }
+
+
+def _latest_parameters(resource: Resource) -> list[dict[str, Any]]:
+    """The ``latest`` query parameter, on resources that declare ``latest_by`` only."""
+    if resource.latest_by is None:
+        return []
+    group, order = resource.latest_by
+    return [
+        {
+            "name": "latest",
+            "in": "query",
+            "description": f"`true`: of the matching items, only the newest of each `{group}` (greatest `{order}`, "
+            "compared as text; the last written among equals); `total` counts them. Not with `ids`.",
+            "schema": {"type": "boolean", "default": False},
+        }
+    ]
 
 
 def _error_content() -> dict[str, Any]:

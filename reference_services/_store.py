@@ -1,7 +1,9 @@
 """A small SQLite document store: one table per resource, indexed columns for filters.
 
 Each row keeps the whole JSON document plus the columns a caller may filter on, and an
-insertion sequence that gives a stable newest-first order for keyset pagination.
+insertion sequence that gives a stable newest-first order for keyset pagination. A listing may keep only the
+newest document of each group (``query(latest_by=...)``), chosen from the stored rows as it is asked: nothing
+derived is stored, so every upsert is reflected at once.
 """
 
 from __future__ import annotations
@@ -63,19 +65,45 @@ class DocumentStore:
         """Call ``callback(old, new)`` on every upsert into ``table``, atomically with the write."""
         self._watchers.setdefault(table, []).append(callback)
 
-    def define(self, table: str, columns: Sequence[str]) -> None:
-        """Create the table for a resource (idempotent) with one index per filter column."""
+    def define(self, table: str, columns: Sequence[str], latest_by: tuple[str, str] | None = None) -> None:
+        """Create the table for a resource (idempotent) with one index per filter column, and one on
+        ``latest_by``'s (group, order) columns when the resource answers each group's newest document.
+
+        A table kept in a file by an older declaration gains the columns it lacks, filled from its documents."""
         _check_identifier(table)
         for column in columns:
             _check_identifier(column)
+        if latest_by is not None and not set(latest_by) <= set(columns):
+            raise ValueError(f"latest_by columns {latest_by} of {table!r} must be among its columns")
         self._columns[table] = tuple(columns)
         column_sql = "".join(f', "{c}" TEXT' for c in columns)
         self._db.execute(
             f'CREATE TABLE IF NOT EXISTS "{table}" '
             f"(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, doc TEXT NOT NULL{column_sql})"
         )
+        self._add_missing_columns(table, columns)
         for column in columns:
             self._db.execute(f'CREATE INDEX IF NOT EXISTS "{table}_{column}" ON "{table}" ("{column}")')
+        if latest_by is not None:
+            group, order = latest_by
+            self._db.execute(
+                f'CREATE INDEX IF NOT EXISTS "{table}_{group}_{order}" ON "{table}" ("{group}", "{order}", seq)'
+            )
+
+    def _add_missing_columns(self, table: str, columns: Sequence[str]) -> None:
+        present = {row[1] for row in self._db.execute(f'PRAGMA table_info("{table}")')}
+        missing = [c for c in columns if c not in present]
+        if not missing:
+            return
+        with self._transaction():
+            for column in missing:
+                self._db.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" TEXT')
+            rows = self._db.execute(f'SELECT seq, doc FROM "{table}"').fetchall()
+            assignments = ", ".join(f'"{c}" = ?' for c in missing)
+            self._db.executemany(
+                f'UPDATE "{table}" SET {assignments} WHERE seq = ?',
+                [(*(_column_value(json.loads(doc).get(c)) for c in missing), seq) for seq, doc in rows],
+            )
 
     def is_empty(self, table: str) -> bool:
         """True when the resource holds no documents yet."""
@@ -145,11 +173,14 @@ class DocumentStore:
         limit: int,
         after: str | None = None,
         ranges: Sequence[tuple[str, str, str]] = (),
+        latest_by: tuple[str, str] | None = None,
     ) -> Page:
         """Newest-first page of documents whose columns match every filter (values OR-ed) and range bound.
 
-        ``ranges`` holds ``(column, "gte" | "lt", value)`` bounds, compared as text. A malformed ``after`` or
-        more than ``MAX_FILTER_VALUES`` values of one column raise ``BadQuery`` (the caller's mistake).
+        ``ranges`` holds ``(column, "gte" | "lt", value)`` bounds, compared as text. ``latest_by`` ``(group,
+        order)`` keeps, of the matching documents, only each group's newest: the greatest ``order`` (compared as
+        text), the latest inserted among equals; ``total`` then counts groups. A malformed ``after`` or more than
+        ``MAX_FILTER_VALUES`` values of one column raise ``BadQuery`` (the caller's mistake).
         """
         if not 0 <= limit < MAX_POSITION:
             raise BadQuery("bad_limit", "limit is out of range")
@@ -169,6 +200,8 @@ class DocumentStore:
             where.append(f'"{column}" {">=" if op == "gte" else "<"} ?')
             params.append(value)
         where_sql = f"WHERE {' AND '.join(where)}" if where else ""
+        if latest_by is not None:
+            where, where_sql = self._newest_of_each(table, latest_by, where_sql)
         total = self._db.execute(f'SELECT COUNT(*) FROM "{table}" {where_sql}', params).fetchone()[0]
         page_where = list(where)
         page_params = list(params)
@@ -189,6 +222,18 @@ class DocumentStore:
             next_cursor=next_cursor,
             total=total,
         )
+
+    def _newest_of_each(self, table: str, latest_by: tuple[str, str], where_sql: str) -> tuple[list[str], str]:
+        """The condition (and its WHERE clause) keeping each group's newest row among those ``where_sql`` matches;
+        it binds the same parameters, in the same order."""
+        group, order = latest_by
+        if group not in self._columns[table] or order not in self._columns[table]:
+            raise KeyError(latest_by)
+        newest = (
+            f'seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY "{group}" '
+            f'ORDER BY "{order}" DESC, seq DESC) AS place FROM "{table}" {where_sql}) WHERE place = 1)'
+        )
+        return [newest], f"WHERE {newest}"
 
     @contextlib.contextmanager
     def write_transaction(self) -> Iterator[sqlite3.Connection]:

@@ -65,6 +65,7 @@ WORKLOADS = (
             "training": O,
         },
         filters=("workload_id",),
+        latest_by=("workload_id", "sampled_at"),
     ),
 )
 

@@ -71,11 +71,16 @@ def runway(ctx: RequestContext, workload: Workload) -> Now[Runway | None]:
 
 
 def next_steps(ctx: RequestContext, workload: Workload) -> Now[list[NextStep]]:
-    """What to do next; only a running workload's steps read its mounts and metrics."""
+    """What to do next; only a running workload's steps read its mounts and metrics.
+
+    The steps read only the newest sample, so a page that prefetched its rows' newest samples (``prefetch_rows``)
+    answers from those, or from the whole series when it is already loaded; elsewhere (the detail page, whose
+    metrics tab reads the series) the steps share the series' load, so that page still makes one metrics call."""
     if workload.status != "running":
         return queries.steps_of(workload, [], [])
     mounted = ctx.loaders.storage.mounts_by_workload.settled(workload.id)
-    samples = ctx.loaders.workloads.metrics_by_workload.settled(workload.id)
+    loads = ctx.loaders.workloads
+    samples = loads.latest_metrics_by_workload.settled(workload.id) or loads.metrics_by_workload.settled(workload.id)
     if mounted is not None and samples is not None:
         return queries.steps_of(workload, mounted.result(), samples.result())
     return queries.next_steps(ctx, workload)
@@ -132,7 +137,7 @@ async def prefetch_rows(ctx: RequestContext, rows: Sequence[Workload], wanted: R
         if wanted.mounts or running:
             loads.append(loaders.storage.mounts_by_workload.load(workload.id))
         if running:
-            loads.append(loaders.workloads.metrics_by_workload.load(workload.id))
+            loads.append(loaders.workloads.latest_metrics_by_workload.load(workload.id))
     pending = {load for load in loads if not load.done()}
     if not pending:
         return

@@ -17,6 +17,7 @@ from gateway.settings import Settings
 from tests.support import build_harness
 
 MAX_HOPS = 2
+ONE_SAMPLE_BYTES = 1024  # a metrics sample with its sources and serving or training section, with room to spare
 
 
 async def shape(query: str, variables: dict[str, object] | None = None) -> tuple[HopCounter, dict[str, object]]:
@@ -40,6 +41,15 @@ async def test_the_workloads_page_of_50_rows_is_two_hops_deep() -> None:
         ["account /v1/billing-accounts", "platform /v1/nodes", "storage /v1/mounts", "workloads /v1/workload-metrics"],
     ]
     assert counter.hops <= MAX_HOPS
+
+
+async def test_the_workloads_page_reads_only_each_running_rows_newest_sample() -> None:
+    # Its rows' next steps need the newest sample's utilisation, not the series (48 samples of ~360 bytes each).
+    counter, body = await shape(route_operation("/workloads"), {"first": 50})
+    running = sum(row["node"]["status"] == "RUNNING" for row in body["data"]["workloads"]["edges"])  # type: ignore[index]
+    assert running > 0
+    assert counter.calls["workloads /v1/workload-metrics"] == 1
+    assert counter.answer_bytes["workloads /v1/workload-metrics"] <= running * ONE_SAMPLE_BYTES
 
 
 @pytest.mark.parametrize("workload", ["wl-0027", "wl-0019", "wl-0011", "wl-0003", "wl-0001"])

@@ -41,8 +41,13 @@ class WorkloadsClient(DraftCalls):
         return await self.all("workload-events", WorkloadEvent, {"workload_id": workload_ids})
 
     async def metrics(self, workload_ids: Sequence[str]) -> list[WorkloadMetrics]:
-        """Latest metrics of the given workloads (running ones have some)."""
+        """Every stored metrics sample of the given workloads (running ones have some), newest first."""
         return await self.all("workload-metrics", WorkloadMetrics, {"workload_id": workload_ids})
+
+    async def latest_metrics(self, workload_ids: Sequence[str]) -> list[WorkloadMetrics]:
+        """The newest metrics sample of each of the given workloads that has one (the service picks it)."""
+        # ``latest`` is a listing parameter, not a filter; the listing call passes it on the same way.
+        return await self.all("workload-metrics", WorkloadMetrics, {"workload_id": workload_ids, "latest": ("true",)})
 
     async def apps(self) -> list[App]:
         """Every app of the catalog."""
