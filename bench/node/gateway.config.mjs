@@ -44,7 +44,7 @@ export const gatewayConfig = defineConfig({
       node: platform_Nodes
       "The workload's bucket mounts, each with its bucket summary (storage service, batched by workload id)."
       mounts: [storage_Mounts]
-      "The workload's metrics samples (workloads service, batched by workload id)."
+      "The workload's newest metrics sample, as a list (workloads service, latest=true, batched by workload id)."
       metrics: [workloads_WorkloadMetrics]
     }
   `,
@@ -73,7 +73,7 @@ export const gatewayConfig = defineConfig({
         const load = (ids) =>
           sdkCall(
             context, info, "workloads", "workloads_v1_workload_metrics",
-            { workload_id: ids.join(","), limit: 1000 },
+            { workload_id: ids.join(","), latest: true, limit: 1000 },
             "id workload_id gpu_utilization gpu_memory_used_gib power_watts sampled_at",
           );
         return batchedLoad(context, "metrics", load, row.id).then((samples) =>
