@@ -76,8 +76,9 @@ async def profile_page(args: argparse.Namespace) -> None:
 
     with Stack(latency_ms=args.latency_ms, scale=args.scale, with_gateway=False) as stack:
         env = {**stack.gateway_settings_env(), "GATEWAY_REPORT_BACKEND_CALLS": "1"}
-        app = create_app(Settings.from_env(env))
-        freeze_startup_heap()  # as `gateway serve` does
+        settings = Settings.from_env(env)
+        app = create_app(settings)
+        freeze_startup_heap(settings.gc_young_threshold)  # as `gateway serve` does
         port = free_port_range(1)
         config = uvicorn.Config(
             app, host=HOST, port=port, log_level="warning", access_log=False, http=http_protocol()
