@@ -39,7 +39,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reference_services._commands import AuditSink, Command, command_openapi_paths, command_routes
 from reference_services._events import ChangeFunction, EventLog, events_endpoint, events_openapi_paths
-from reference_services._store import MAX_FILTER_VALUES, BadQuery, DocumentStore, parse_position
+from reference_services._responses import items_answer, json_body, verbatim
+from reference_services._store import MAX_FILTER_VALUES, BadQuery, DocumentStore, documents, parse_position
 from reference_services.faults import FaultMiddleware, FaultState
 
 View = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]  # derived fields added as documents are read
@@ -187,6 +188,7 @@ def _as_is(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _list_endpoint(resource: Resource, store: DocumentStore, view: View | None = None):
     """``GET /v1/{resource}``: a batch by ids or a page. Whatever the caller sends wrong answers 400 with a code."""
     table = resource.name.replace("-", "_")
+    plain = view is None  # documents are answered as stored (see ``_responses``)
     view = view or _as_is
 
     async def endpoint(request: Request) -> Response:
@@ -202,8 +204,11 @@ def _list_endpoint(resource: Resource, store: DocumentStore, view: View | None =
         try:
             latest = _latest(params, resource)
             if "ids" in params:
-                ids = _values(params, "ids")
-                return JSONResponse({"items": view(store.get_many(table, ids))})
+                texts = store.get_many_texts(table, _values(params, "ids"))
+                array = verbatim(texts) if plain else None
+                if array is not None:
+                    return items_answer(array)
+                return JSONResponse({"items": view(documents(texts))})
             limit = _limit(params.get("limit", str(DEFAULT_LIMIT)))
             after = params.get("after")
             if after is not None:
@@ -218,22 +223,27 @@ def _list_endpoint(resource: Resource, store: DocumentStore, view: View | None =
             page = store.query(table, filters, limit=limit, after=after, ranges=ranges, latest_by=latest)
         except BadQuery as bad:
             return _error(400, bad.code, bad.message)
-        return JSONResponse(
-            {"items": view(page.items), "cursors": page.cursors, "next_cursor": page.next_cursor, "total": page.total}
-        )
+        rest = {"cursors": page.cursors, "next_cursor": page.next_cursor, "total": page.total}
+        array = verbatim(page.texts) if plain else None
+        if array is not None:
+            return items_answer(array, rest)
+        return JSONResponse({"items": view(page.items), **rest})
 
     return endpoint
 
 
 def _get_endpoint(resource: Resource, store: DocumentStore, view: View | None = None):
     table = resource.name.replace("-", "_")
+    plain = view is None
     view = view or _as_is
 
     async def endpoint(request: Request) -> Response:
-        found = store.get_many(table, [request.path_params["id"]])
+        found = store.get_many_texts(table, [request.path_params["id"]])
         if not found:
             return _error(404, "not_found", f"no {resource.name} with id {request.path_params['id']!r}")
-        return JSONResponse(view(found)[0])
+        if plain and verbatim(found) is not None:
+            return json_body(found[0])
+        return JSONResponse(view(documents(found))[0])
 
     return endpoint
 

@@ -13,6 +13,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 Document = dict[str, Any]
@@ -38,12 +39,17 @@ def parse_position(text: str) -> int:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a filtered listing, newest first."""
+    """One page of a filtered listing, newest first: each document as stored (``texts``), decoded on first use."""
 
-    items: list[Document]
+    texts: list[str]
     cursors: list[str]
     next_cursor: str | None
     total: int
+
+    @cached_property
+    def items(self) -> list[Document]:
+        """The documents (decoded once; a caller that only forwards the stored JSON never pays for it)."""
+        return documents(self.texts)
 
 
 class DocumentStore:
@@ -158,11 +164,15 @@ class DocumentStore:
 
     def get_many(self, table: str, ids: Sequence[str]) -> list[Document]:
         """Documents with the given ids, in the order asked; unknown ids are skipped."""
+        return documents(self.get_many_texts(table, ids))
+
+    def get_many_texts(self, table: str, ids: Sequence[str]) -> list[str]:
+        """The stored JSON of the documents with the given ids, in the order asked; unknown ids are skipped."""
         if not ids:
             return []
         marks = ", ".join("?" for _ in ids)
         rows = self._db.execute(f'SELECT id, doc FROM "{table}" WHERE id IN ({marks})', list(ids)).fetchall()
-        by_id = {row[0]: json.loads(row[1]) for row in rows}
+        by_id = dict(rows)
         return [by_id[i] for i in ids if i in by_id]
 
     def query(
@@ -217,7 +227,7 @@ class DocumentStore:
         rows = rows[:limit]
         next_cursor = str(rows[-1][0]) if has_more and rows else None
         return Page(
-            items=[json.loads(row[1]) for row in rows],
+            texts=[row[1] for row in rows],
             cursors=[str(row[0]) for row in rows],
             next_cursor=next_cursor,
             total=total,
@@ -263,6 +273,11 @@ class _Commit:
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def documents(texts: Iterable[str]) -> list[Document]:
+    """Stored JSON texts decoded into documents."""
+    return [json.loads(text) for text in texts]
 
 
 def _column_value(value: Any) -> str | None:
