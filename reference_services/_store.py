@@ -67,6 +67,15 @@ class DocumentStore:
         """The SQLite connection, for package modules that keep tables of their own (commands, events)."""
         return self._db
 
+    @property
+    def version(self) -> tuple[int, int] | None:
+        """What the store holds, as a value that changes with every committed write: rows this connection has
+        changed and SQLite's count of other connections' commits. None inside a transaction, whose reads may be
+        rolled back: nothing read then may be kept."""
+        if self._db.in_transaction:
+            return None
+        return self._db.total_changes, self._db.execute("PRAGMA data_version").fetchone()[0]
+
     def watch(self, table: str, callback: Callable[[Document | None, Document], None]) -> None:
         """Call ``callback(old, new)`` on every upsert into ``table``, atomically with the write."""
         self._watchers.setdefault(table, []).append(callback)

@@ -28,6 +28,7 @@ from reference_services.clock import iso, parse
 
 Document = dict[str, Any]
 Run = tuple[datetime, datetime]  # [start, end); an open run ends at the clock's now
+Timeline = list[tuple[datetime, bool]]  # (when, whether the status entered then bills), in time order
 
 BILLING_STATES = frozenset({"provisioning", "running", "stopping"})
 LOW_BALANCE_HOURS = 72  # the low-balance threshold: this many hours of the current burn
@@ -35,27 +36,40 @@ LOW_BALANCE_HOURS = 72  # the low-balance threshold: this many hours of the curr
 
 def runs_from_events(events: Iterable[Document], now: datetime) -> dict[str, list[Run]]:
     """Each workload's runs (time spent in a billing state) from its status timeline, clipped to ``now``."""
+    return {workload_id: runs_until(timeline, now) for workload_id, timeline in timelines(events).items()}
+
+
+def timelines(events: Iterable[Document]) -> dict[str, Timeline]:
+    """Each workload's status changes in time order, parsed: what its runs follow from at any ``now``."""
     by_workload: dict[str, list[Document]] = defaultdict(list)
     for event in events:
         if event.get("type") == "status_changed" and event.get("at"):
             by_workload[event["workload_id"]].append(event)
-    runs: dict[str, list[Run]] = {}
-    for workload_id, timeline in by_workload.items():
-        timeline.sort(key=lambda e: e["at"])  # stable: one command's transitions keep their order
-        found: list[Run] = []
-        opened: datetime | None = None
-        for event in timeline:
-            at = min(parse(event["at"]), now)
-            billing = event.get("to_status") in BILLING_STATES
-            if billing and opened is None:
-                opened = at
-            elif not billing and opened is not None:
-                found.append((opened, at))
-                opened = None
-        if opened is not None:
-            found.append((opened, now))
-        runs[workload_id] = [(start, end) for start, end in found if end > start]
-    return runs
+    return {
+        # sorted is stable: one command's transitions keep their order
+        workload_id: [(parse(e["at"]), e.get("to_status") in BILLING_STATES) for e in sorted(found, key=_at)]
+        for workload_id, found in by_workload.items()
+    }
+
+
+def _at(event: Document) -> Any:
+    return event["at"]
+
+
+def runs_until(timeline: Timeline, now: datetime) -> list[Run]:
+    """The runs of one workload's timeline (``timelines``), clipped to ``now``; an open run ends at ``now``."""
+    found: list[Run] = []
+    opened: datetime | None = None
+    for moment, billing in timeline:
+        at = min(moment, now)
+        if billing and opened is None:
+            opened = at
+        elif not billing and opened is not None:
+            found.append((opened, at))
+            opened = None
+    if opened is not None:
+        found.append((opened, now))
+    return [(start, end) for start, end in found if end > start]
 
 
 def seconds_within(runs: Iterable[Run], start: datetime | None = None, end: datetime | None = None) -> int:

@@ -3,12 +3,16 @@
 The services run in one process (``embedded.create_services``), each with its own store; the ledger holds
 them all and the clock, and each view adds the derived fields to the documents a service is about to return.
 Nothing derived is stored, so a command's effect shows on every page at once.
+
+What the views read is kept between requests while the store it came from is unchanged (``DocumentStore.version``):
+a page's views read the same tenant's workloads and their status timelines on every request, and decoding them
+again each time was most of a read's cost. Any write (or a read inside a transaction) starts afresh.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from reference_services import billing, capacity, quotas
 from reference_services._store import DocumentStore
@@ -16,7 +20,9 @@ from reference_services.clock import Clock
 
 Document = dict[str, Any]
 View = Callable[[list[Document]], list[Document]]
+Kept = TypeVar("Kept")
 BATCH = 1000
+KEPT_READS = 512  # reads kept at most (distinct filters); past that the ledger forgets them all and starts again
 
 
 class Ledger:
@@ -25,17 +31,38 @@ class Ledger:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.stores: dict[str, DocumentStore] = {}
+        # (domain, what was read) -> (the store's version then, what was read)
+        self._kept: dict[tuple[str, Hashable], tuple[tuple[int, int], Any]] = {}
+
+    def _keep(self, domain: str, key: Hashable, read: Callable[[], Kept]) -> Kept:
+        """``read()``, or what it gave last time if the domain's store has not changed since."""
+        version = self.stores[domain].version
+        kept = self._kept.get((domain, key))
+        if kept is not None and version is not None and kept[0] == version:
+            found: Kept = kept[1]
+            return found
+        found = read()
+        if version is not None:
+            if len(self._kept) >= KEPT_READS:
+                self._kept.clear()
+            self._kept[(domain, key)] = (version, found)
+        return found
 
     def every(self, domain: str, table: str, filters: Mapping[str, Sequence[str]]) -> list[Document]:
-        """All documents of a table matching the filters (values OR-ed, batched past the store's limit)."""
-        store = self.stores[domain]
+        """All documents of a table matching the filters (values OR-ed, batched past the store's limit).
+
+        The documents may be shared with other reads: callers must not change them."""
+        key = ("every", table, tuple((column, tuple(values)) for column, values in filters.items()))
+        return list(self._keep(domain, key, lambda: self._every(self.stores[domain], table, filters)))
+
+    def _every(self, store: DocumentStore, table: str, filters: Mapping[str, Sequence[str]]) -> list[Document]:
         items: list[Document] = []
         for column, values in filters.items():
             if not values:
                 return []
             if len(values) > BATCH:  # split the one long filter into batches
                 for index in range(0, len(values), BATCH):
-                    items.extend(self.every(domain, table, {**filters, column: values[index : index + BATCH]}))
+                    items.extend(self._every(store, table, {**filters, column: values[index : index + BATCH]}))
                 return items
         after = None
         while True:
@@ -51,10 +78,13 @@ class Ledger:
 
     def runs(self, workload_ids: Sequence[str]) -> dict[str, list[billing.Run]]:
         """The runs of these workloads, from their status timelines, up to now."""
-        events = self.every(
-            "workloads", "workload_events", {"workload_id": list(workload_ids), "type": ["status_changed"]}
-        )
-        return billing.runs_from_events(events, self.clock.now())
+        timelines = self._keep("workloads", "timelines", self._timelines)
+        now = self.clock.now()
+        return {i: billing.runs_until(timelines[i], now) for i in workload_ids if i in timelines}
+
+    def _timelines(self) -> dict[str, billing.Timeline]:
+        """Every workload's status timeline."""
+        return billing.timelines(self._every(self.stores["workloads"], "workload_events", {"type": ["status_changed"]}))
 
     def tenant_workloads(self, tenant_id: str) -> list[Document]:
         """Every workload of a tenant, in any state."""
