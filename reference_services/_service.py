@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reference_services._commands import AuditSink, Command, command_openapi_paths, command_routes
 from reference_services._events import ChangeFunction, EventLog, events_endpoint, events_openapi_paths
-from reference_services._responses import items_answer, json_body, verbatim
+from reference_services._responses import items_answer, json_answer, json_body, verbatim
 from reference_services._store import MAX_FILTER_VALUES, BadQuery, DocumentStore, documents, parse_position
 from reference_services.faults import FaultMiddleware, FaultState
 
@@ -208,7 +208,7 @@ def _list_endpoint(resource: Resource, store: DocumentStore, view: View | None =
                 array = verbatim(texts) if plain else None
                 if array is not None:
                     return items_answer(array)
-                return JSONResponse({"items": view(documents(texts))})
+                return json_answer({"items": view(documents(texts))})
             limit = _limit(params.get("limit", str(DEFAULT_LIMIT)))
             after = params.get("after")
             if after is not None:
@@ -227,7 +227,7 @@ def _list_endpoint(resource: Resource, store: DocumentStore, view: View | None =
         array = verbatim(page.texts) if plain else None
         if array is not None:
             return items_answer(array, rest)
-        return JSONResponse({"items": view(page.items), **rest})
+        return json_answer({"items": view(page.items), **rest})
 
     return endpoint
 
@@ -243,7 +243,7 @@ def _get_endpoint(resource: Resource, store: DocumentStore, view: View | None = 
             return _error(404, "not_found", f"no {resource.name} with id {request.path_params['id']!r}")
         if plain and verbatim(found) is not None:
             return json_body(found[0])
-        return JSONResponse(view(documents(found))[0])
+        return json_answer(view(documents(found))[0])
 
     return endpoint
 

@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+import orjson
+
 Document = dict[str, Any]
 MAX_POSITION = 2**63 - 1  # SQLite's largest INTEGER: the largest cursor a listing can have issued
 MAX_FILTER_VALUES = 1000  # values of one filter column (OR-ed); SQLite binds at most 32766 parameters
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19  # the shortest integer orjson may not keep exact has 19 digits (-2**63 - 1)
 
 
 class BadQuery(ValueError):
@@ -285,8 +289,21 @@ class _Commit:
 
 
 def documents(texts: Iterable[str]) -> list[Document]:
-    """Stored JSON texts decoded into documents."""
-    return [json.loads(text) for text in texts]
+    """Stored JSON texts decoded into documents, exactly as ``json.loads`` decodes them.
+
+    ``orjson.loads`` (a few times faster) gives the same values except for integers beyond 64 bits, which it turns
+    into floats, and what it refuses (``NaN``, ``Infinity``, numbers beyond a double, lone surrogates): texts with
+    a run of 19 digits, or that orjson refuses, go to ``json.loads``."""
+    texts = list(texts)
+    if _LONG_NUMBER in "".join(texts).encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO):
+        return [json.loads(text) for text in texts]
+    found = []
+    for text in texts:
+        try:
+            found.append(orjson.loads(text))
+        except orjson.JSONDecodeError:
+            found.append(json.loads(text))
+    return found
 
 
 def _column_value(value: Any) -> str | None:

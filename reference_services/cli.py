@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 import uvicorn
 
@@ -44,8 +46,19 @@ def main(argv: list[str] | None = None) -> int:
         args.faults = _faults(args.fault)
     except ValueError as error:
         parser.error(str(error))
-    asyncio.run(_serve(args))
+    _run(_serve(args))
     return 0
+
+
+def _run(main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main`` on uvloop when installed (as ``gateway serve`` does): less CPU per request than asyncio's loop."""
+    try:
+        import uvloop
+    except ImportError:  # optional, as for the gateway: the standard loop serves the same answers
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
 
 
 async def _serve(args: argparse.Namespace) -> None:
