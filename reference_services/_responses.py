@@ -53,20 +53,21 @@ def encode(content: Any) -> bytes:
 
 def _plain_json(content: Any) -> bool:
     """Whether every value is of a JSON type exactly, every float finite: where orjson means what json means."""
-    pending = [content]
     leaves, isfinite = _JSON_LEAVES, math.isfinite
+    kind = type(content)
+    if kind is not dict and kind is not list:
+        return kind in leaves or (kind is float and isfinite(content))
+    pending = [content]
     while pending:
         value = pending.pop()
-        kind = type(value)
-        if kind is dict:
-            pending.extend(value.values())
-        elif kind is list:
-            pending.extend(value)
-        elif kind is float:
-            if not isfinite(value):
+        for item in value.values() if type(value) is dict else value:
+            kind = type(item)
+            if kind in leaves:
+                continue
+            if kind is dict or kind is list:
+                pending.append(item)
+            elif kind is not float or not isfinite(item):
                 return False
-        elif kind not in leaves:
-            return False
     return True
 
 

@@ -128,6 +128,8 @@ def test_verbatim_takes_only_texts_that_re_encode_to_themselves() -> None:
         {"floats": [1e-07, 1e16, 5e-324, 1.7976931348623157e308, -0.0], "ok": [True, False, None]},
         {"nested": [{"a": [{"b": "\x00\x1f\x7f"}]}]},
         {1: "an integer key", "b": (1, 2)},
+        "Zoë",
+        0.1,
     ],
 )
 def test_encode_gives_the_standard_values(content: Any) -> None:
@@ -137,8 +139,9 @@ def test_encode_gives_the_standard_values(content: Any) -> None:
 @pytest.mark.parametrize(
     "content",
     [
+        float("nan"),
         {"v": float("nan")},
-        [float("inf")],
+        [[float("inf")]],
         {"t": "\udfff"},
         {"at": datetime(2026, 12, 1, tzinfo=UTC)},
         [uuid.UUID(int=7)],
