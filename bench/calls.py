@@ -43,17 +43,21 @@ async def cpu_per_unit(run: Round, units: int) -> float:
     return 1e6 * (time.process_time() - started) / units
 
 
-def call_rounds(http: httpx.AsyncClient, client: object, concurrency: int) -> tuple[Round, Round]:
-    """The bare-httpx round and the gateway-call round: ``calls`` calls, ``concurrency`` at a time."""
+def call_rounds(http: httpx.AsyncClient, client: object, concurrency: int, ids: int = 1) -> tuple[Round, Round]:
+    """The bare-httpx round and the gateway-call round: ``calls`` calls, ``concurrency`` at a time, ``ids`` ids each
+    (a page's batch asks for up to fifty: the URL grows with them)."""
     from gateway.backends._client import ServiceClient, call_log
     from gateway.backends.access.models import Tenant
     from gateway.resilience.policy import inflight_reads
 
     assert isinstance(client, ServiceClient)
 
+    def wanted(call: int) -> list[str]:
+        return [f"t-bench{call}-{n:03d}" for n in range(ids)]
+
     async def bare(calls: int) -> None:
         for start in range(0, calls, concurrency):
-            batch = [http.get("/v1/tenants", params={"ids": f"t-bench{start + i}"}) for i in range(concurrency)]
+            batch = [http.get("/v1/tenants", params={"ids": ",".join(wanted(start + i))}) for i in range(concurrency)]
             for response in await asyncio.gather(*batch):
                 response.raise_for_status()
 
@@ -61,7 +65,7 @@ def call_rounds(http: httpx.AsyncClient, client: object, concurrency: int) -> tu
         call_log.set(Counter())  # as every request's context does
         inflight_reads.set({})
         for start in range(0, calls, concurrency):
-            batch = [client.batch("tenants", [f"t-bench{start + i}"], Tenant) for i in range(concurrency)]
+            batch = [client.batch("tenants", wanted(start + i), Tenant) for i in range(concurrency)]
             await asyncio.gather(*batch)
 
     return bare, gateway
@@ -101,7 +105,7 @@ async def measure(args: argparse.Namespace) -> None:
                 result = await run_phase(url, request, concurrency=args.clients, duration=3600, max_requests=requests)
                 assert result.errors == 0, result.error_samples
 
-            bare, gateway = call_rounds(backends.access.http, backends.access, args.concurrency)
+            bare, gateway = call_rounds(backends.access.http, backends.access, args.concurrency, args.ids)
             rounds = {"httpx": (bare, args.calls), "call": (gateway, args.calls), "request": (page, args.requests)}
             for run, units in rounds.values():  # warm: connections open, plans compiled, caches filled
                 await run(max(units // 4, args.concurrency))
@@ -114,8 +118,8 @@ async def measure(args: argparse.Namespace) -> None:
             await asyncio.wait_for(serving, timeout=10)
             await backends.aclose()
     print(
-        f"{args.rounds} rounds; calls {args.concurrency} at a time; page {args.page!r} from {args.clients} "
-        "client(s); CPU µs per unit (median, min):"
+        f"{args.rounds} rounds; calls {args.concurrency} at a time, {args.ids} id(s) each; "
+        f"page {args.page!r} from {args.clients} client(s); CPU µs per unit (median, min):"
     )
     for name, values in samples.items():
         unit = "request" if name == "request" else "call"
@@ -129,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.calls", description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=500, help="backend calls per round")
     parser.add_argument("--concurrency", type=int, default=5, help="calls in flight together")
+    parser.add_argument("--ids", type=int, default=1, help="ids asked for in each call")
     parser.add_argument("--page", default="workloads", choices=sorted(PAGES), help="page for the request figure")
     parser.add_argument("--requests", type=int, default=60, help="page requests per round")
     parser.add_argument("--clients", type=int, default=4, help="concurrent page requests")
