@@ -6,8 +6,10 @@
 - ``Listing``: a whole resource (or a fixed filter of it), fetched at most once per request, which primes a
   by-id loader so a later read by id is free.
 
-A loader's cache lives for one request. ``DomainLoaders.loaders`` lists a domain's loaders by name, so the
-runtime instruments every one of them in one place (``gateway.loaders``).
+A loader's cache lives for one request. A domain declares each of its loaders with ``@loader``: one is made
+the first time the request reads it (a page reads a handful of the sixty), and handed to the domain's
+``on_create`` hook then, so the runtime instruments every loader that exists in one place (``gateway.loaders``).
+``DomainLoaders.loaders`` lists (and makes) every loader of a domain by name; ``made`` those made so far.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
-from typing import Any, Generic, Protocol, TypeAlias, TypeVar
+from typing import Any, Generic, Protocol, TypeAlias, TypeVar, overload
 
 from aiodataloader import DataLoader
 
@@ -149,13 +151,69 @@ def retrieve_outcome(done: asyncio.Future[Any]) -> None:
 
 
 Loader: TypeAlias = DataLoader[str, Any] | Listing[Any]
+Made = TypeVar("Made", bound=Loader)
+Group = TypeVar("Group", bound="DomainLoaders")
+OnCreate: TypeAlias = Callable[[str, Loader], None]
+
+
+class LazyLoader(Generic[Group, Made]):
+    """A domain's loader, made on the request's first read of the attribute and kept on the instance after.
+
+    A non-data descriptor (like ``functools.cached_property``): once made, the loader sits in the instance's
+    ``__dict__``, so later reads are plain attribute reads and never come back here.
+    """
+
+    def __init__(self, build: Callable[[Group], Made]) -> None:
+        self.build = build
+        self.name = build.__name__
+
+    def __set_name__(self, owner: type[Group], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, group: None, owner: type[Group]) -> LazyLoader[Group, Made]: ...
+
+    @overload
+    def __get__(self, group: Group, owner: type[Group]) -> Made: ...
+
+    def __get__(self, group: Group | None, owner: type[Group]) -> LazyLoader[Group, Made] | Made:
+        if group is None:
+            return self
+        made = self.build(group)
+        group.__dict__[self.name] = made
+        if group.on_create is not None:
+            group.on_create(self.name, made)
+        return made
+
+
+def loader(build: Callable[[Group], Made]) -> LazyLoader[Group, Made]:
+    """Declare a domain's loader: ``build`` makes it from the domain's loaders the first time it is read."""
+    return LazyLoader(build)
 
 
 class DomainLoaders:
-    """The loaders of one domain service for one request; subclasses assign them as attributes."""
+    """The loaders of one domain service for one request; subclasses declare each with ``@loader``."""
+
+    def __init__(self, on_create: OnCreate | None = None) -> None:
+        self.on_create = on_create  # told of each loader as it is made (name, loader): instrumentation
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """The names of the domain's loaders, in declaration order."""
+        found: dict[str, None] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, LazyLoader):
+                    found[name] = None
+        return list(found)
 
     def loaders(self) -> Iterator[tuple[str, Loader]]:
-        """Every loader of the domain, by attribute name."""
+        """Every loader of the domain by name (those not made yet are made now)."""
+        for name in self.names():
+            yield name, getattr(self, name)
+
+    def made(self) -> Iterator[tuple[str, Loader]]:
+        """The loaders made so far in this request, by name."""
         for name, value in vars(self).items():
             if isinstance(value, DataLoader | Listing):
                 yield name, value

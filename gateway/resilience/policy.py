@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 import httpx
+from prometheus_client import Counter, Histogram
 
 from gateway.errors import BackendBadResponse, BackendError, BackendTimeout, BackendUnavailable
 from gateway.resilience.breaker import BreakerState, CircuitBreaker
@@ -109,6 +110,9 @@ class BackendPolicy:
         self.budget = RetryBudget(ratio=settings.retry_budget, clock=clock)
         self._rng = rng or random.Random()
         self._sleep = sleep
+        # (endpoint, method, outcome) -> the labelled call counter and latency histogram: ``labels()`` costs
+        # more than the increment it serves, and a service has a few endpoints.
+        self._series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
         metrics.BREAKER_STATE.labels(domain).set(BreakerState.CLOSED.value)
 
     async def run(self, method: str, endpoint: str, attempt: Callable[[], Awaitable[Result]]) -> Result:
@@ -246,8 +250,16 @@ class BackendPolicy:
                 self._count(method, endpoint, outcome, time.perf_counter() - started)
 
     def _count(self, method: str, endpoint: str, outcome: str, elapsed: float) -> None:
-        metrics.BACKEND_CALLS.labels(self.domain, endpoint, method, outcome).inc()
-        metrics.BACKEND_LATENCY.labels(self.domain, endpoint, method).observe(elapsed)
+        key = (endpoint, method, outcome)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                metrics.BACKEND_CALLS.labels(self.domain, endpoint, method, outcome),
+                metrics.BACKEND_LATENCY.labels(self.domain, endpoint, method),
+            )
+        calls, latency = series
+        calls.inc()
+        latency.observe(elapsed)
 
 
 async def shared_read(key: Any, domain: str, read: Callable[[], Awaitable[Result]]) -> Result:

@@ -9,6 +9,7 @@ endpoints are path templates (``endpoint_template``), never raw ids.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -158,6 +159,7 @@ _SEGMENT = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}(:[a-z][a-z0-9_-]{0,39})?")
 _ACTION = re.compile(r"[a-z][a-z_-]{0,39}")
 
 
+@functools.lru_cache(maxsize=4096)  # every backend call asks; reads go to a few dozen paths
 def endpoint_template(path: str) -> str:
     """``/v1/workloads/wl-0001/stop`` -> ``/v1/workloads/{id}/stop``: the resource path without ids.
 
