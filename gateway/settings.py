@@ -75,7 +75,7 @@ class Settings:
     drain_seconds: float = 0.0  # after SIGTERM, /readyz answers 503 this long before shutdown (gateway.drain)
     executor: str = "compiled"  # compiled: planned operations (gateway.executor); standard: graphql-core's path
     plan_cache_size: int = 256  # documents whose execution plans are kept (GATEWAY_PLAN_CACHE_SIZE)
-    gc_young_threshold: int = 50_000  # allocations between young GC collections; 0: Python's 700 (gateway.heap)
+    gc_young_threshold: int = 0  # allocations between young GC collections; 0: Python's 700 (gateway.heap)
 
     @property
     def embedded(self) -> bool:
