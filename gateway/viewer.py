@@ -19,6 +19,7 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from gateway.auth.principal import Principal
@@ -60,9 +61,9 @@ class Viewer:
         """Platform operators see the platform and, read-only, every tenant."""
         return self.persona == "operator"
 
-    @property
+    @cached_property
     def visible_project_ids(self) -> frozenset[str]:
-        """Projects whose resources the viewer may read."""
+        """Projects whose resources the viewer may read (built once per viewer: list rows ask per row)."""
         return frozenset(self.project_roles)
 
     def can_see_project(self, project_id: str) -> bool:
