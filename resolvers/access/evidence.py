@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from gateway.backends.access.models import AuditEvent, ServiceAccount, Tenant, User
 from gateway.context import RequestContext
@@ -24,6 +25,7 @@ from gateway.loaders import ALL_TENANTS
 from gateway.viewer import Viewer
 from resolvers.access.scope import AccessScope
 from resolvers.shared.links import console_path
+from resolvers.shared.now import Now
 from resolvers.shared.scope import not_found
 from resolvers.shared.shapes import DEFAULT_FIRST, PageOf, check_first, decode_cursor, page_of
 
@@ -231,7 +233,24 @@ async def recent_changes(ctx: RequestContext, scope: AccessScope, limit: int = 5
     if not next(iter(window.values())):
         return []
     # Changes only: a refused or denied attempt stays on the audit page (with its outcome), it changed nothing.
-    return (await _page(ctx, _Window({**window, "outcome": ["success"], "scope": SHARED_SCOPES}), limit, None)).items
+    events = (await _page(ctx, _Window({**window, "outcome": ["success"], "scope": SHARED_SCOPES}), limit, None)).items
+    await _actors_asked(ctx, events)
+    return events
+
+
+async def _actors_asked(ctx: RequestContext, events: Sequence[AuditEvent]) -> None:
+    """Wait for the actor loads this request already asked for (no new call, no new hop), so each event's actor
+    answers at once instead of making a coroutine; their failures are left to the fields that read them."""
+    viewer = ctx.resolved_viewer()
+    if viewer is None:
+        return
+    loaders = ctx.loaders.access
+    asked: list[asyncio.Future[Any] | None] = [loaders.users_by_tenant.futures.get(_users_key(viewer))]
+    tenants = {e.tenant_id for e in events if e.actor_type == "service_account" and e.tenant_id}
+    asked.extend(loaders.service_accounts_by_tenant.futures.get(tenant) for tenant in tenants)
+    pending = [future for future in asked if future is not None and not future.done()]
+    if pending:
+        await asyncio.wait(pending)
 
 
 def can_see_event(viewer: Viewer, event: AuditEvent) -> bool:
@@ -279,25 +298,58 @@ class Actor:
     service_account: ServiceAccount | None
 
 
-async def actor(ctx: RequestContext, event: AuditEvent) -> Actor:
-    """The acting user or service account, from per-tenant loaders (one call each for a whole page).
+def actor(ctx: RequestContext, event: AuditEvent) -> Now[Actor]:
+    """The acting user or service account, from per-tenant loaders (one call each for a whole page); at once when
+    the viewer and the loader it needs have settled in this request.
 
     Events a tenant's member can see are acted on by that tenant's users or by platform operators, so an
     actor outside the viewer's tenant is shown as a GPU Cloud operator, without their name.
     """
+    viewer = ctx.resolved_viewer()
+    if viewer is None:
+        return _actor_later(ctx, event)
+    if event.actor_type == "system" or event.actor_id is None:
+        return SYSTEM_ACTOR
+    if event.actor_type == "service_account":
+        if not event.tenant_id:
+            return _service_account_actor(viewer, event, [])
+        accounts = ctx.loaders.access.service_accounts_by_tenant.settled(event.tenant_id)
+        if accounts is None:
+            return _actor_later(ctx, event)
+        return _service_account_actor(viewer, event, accounts.result())
+    users = ctx.loaders.access.users_by_tenant.settled(_users_key(viewer))
+    if users is None:
+        return _actor_later(ctx, event)
+    return _user_actor(viewer, event, users.result())
+
+
+async def _actor_later(ctx: RequestContext, event: AuditEvent) -> Actor:
     viewer = await ctx.viewer()
     if event.actor_type == "system" or event.actor_id is None:
-        return Actor("system", "GPU Cloud (automated)", None, None)
+        return SYSTEM_ACTOR
     if event.actor_type == "service_account":
         accounts = await ctx.loaders.access.service_accounts_by_tenant.load(event.tenant_id) if event.tenant_id else []
-        found = next((sa for sa in accounts if sa.id == event.actor_id), None)
-        if found is None or not (
-            viewer.is_operator or viewer.persona == "tenant_admin" or viewer.can_see_project(found.project_id)
-        ):
-            return Actor("service_account", "A service account", None, None)
-        return Actor("service_account", found.name, None, found)
-    key = ALL_TENANTS if viewer.is_operator or viewer.tenant_id is None else viewer.tenant_id
-    users = await ctx.loaders.access.users_by_tenant.load(key)
+        return _service_account_actor(viewer, event, accounts)
+    return _user_actor(viewer, event, await ctx.loaders.access.users_by_tenant.load(_users_key(viewer)))
+
+
+SYSTEM_ACTOR = Actor("system", "GPU Cloud (automated)", None, None)
+
+
+def _users_key(viewer: Viewer) -> str:
+    return ALL_TENANTS if viewer.is_operator or viewer.tenant_id is None else viewer.tenant_id
+
+
+def _service_account_actor(viewer: Viewer, event: AuditEvent, accounts: Sequence[ServiceAccount]) -> Actor:
+    found = next((sa for sa in accounts if sa.id == event.actor_id), None)
+    if found is None or not (
+        viewer.is_operator or viewer.persona == "tenant_admin" or viewer.can_see_project(found.project_id)
+    ):
+        return Actor("service_account", "A service account", None, None)
+    return Actor("service_account", found.name, None, found)
+
+
+def _user_actor(viewer: Viewer, event: AuditEvent, users: Sequence[User]) -> Actor:
     user = next((u for u in users if u.id == event.actor_id), None)
     if user is not None:
         return Actor("user", user.name, user, None)

@@ -126,15 +126,9 @@ class AuditEvent(Node):
             model=model,
         )
 
-    @strawberry.field(description="Who acted.")
-    async def actor(self, info: Info) -> AuditActor:
-        found = await resolve.actor(info.context, self.model)
-        return AuditActor(
-            kind=AuditActorKind(found.kind),
-            display_name=found.display_name,
-            user=User.of(found.user) if found.user else None,
-            service_account=ServiceAccount.of(found.service_account) if found.service_account else None,
-        )
+    @strawberry.field(description="Who acted.", graphql_type=AuditActor)
+    def actor(self, info: Info) -> Now[AuditActor]:
+        return then(resolve.actor(info.context, self.model), _audit_actor)
 
     @strawberry.field(
         description="The project the event belongs to, when visible to the viewer.", graphql_type=Project | None
@@ -173,4 +167,13 @@ def evidence_filter(given: EvidenceFilter | None) -> resolve.EvidenceFilter:
         outcomes=[wire(o) for o in given.outcomes or ()],
         since=given.since,
         until=given.until,
+    )
+
+
+def _audit_actor(found: resolve.Actor) -> AuditActor:
+    return AuditActor(
+        kind=AuditActorKind(found.kind),
+        display_name=found.display_name,
+        user=User.of(found.user) if found.user else None,
+        service_account=ServiceAccount.of(found.service_account) if found.service_account else None,
     )
