@@ -39,7 +39,10 @@ class LoopbackServer:
                 head = await reader.readuntil(b"\r\n\r\n")
                 request_line, *header_lines = head.decode("latin-1").split("\r\n")
                 headers = dict(line.lower().split(": ", 1) for line in header_lines if line)
-                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                if headers.get("transfer-encoding") == "chunked":
+                    body = await self.read_chunks(reader)
+                else:
+                    body = await reader.readexactly(int(headers.get("content-length", "0")))
                 if not await self.answer(request_line.split(" ")[1], body, writer):
                     break
         except asyncio.IncompleteReadError as error:
@@ -48,6 +51,14 @@ class LoopbackServer:
         except ConnectionError:
             pass
         writer.close()
+
+    async def read_chunks(self, reader: asyncio.StreamReader) -> bytes:
+        body = b""
+        while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+            body += await reader.readexactly(size)
+            await reader.readexactly(2)
+        await reader.readexactly(2)
+        return body
 
     async def answer(self, path: str, body: bytes, writer: asyncio.StreamWriter) -> bool:
         """Write the answer to ``path``; False when the server then closes the connection."""
@@ -117,6 +128,12 @@ async def test_a_json_post_body_reaches_the_server(server: LoopbackServer) -> No
         response = await client.post("/echo", json=command)
         assert response.status_code == 201 and response.json() == command
         assert (await client.post("/echo", content=b"raw bytes")).text == "raw bytes"
+
+        async def pieces() -> AsyncIterator[bytes]:
+            yield b"streamed, "
+            yield b"so chunked"
+
+        assert (await client.post("/echo", content=pieces())).text == "streamed, so chunked"
         assert (await client.get("/")).text == "hello"  # the connection stayed in step after the bodies
     assert server.accepted == 1
 
@@ -170,6 +187,19 @@ async def test_a_full_pool_makes_callers_wait_then_fail_with_a_pool_timeout(serv
         waiting = [client.get("/") for _ in range(5)]  # a released connection goes to the waiters in turn
         assert [r.text for r in await asyncio.gather(*waiting)] == ["hello"] * 5
     assert server.accepted == transport.opened == 1
+
+
+async def test_a_cancelled_call_gives_its_connection_slot_back(server: LoopbackServer) -> None:
+    """A call cancelled mid-answer (the policy's total deadline) closes its connection and frees its place."""
+    transport = native(1)
+    async with httpx.AsyncClient(base_url=server.url, transport=transport, timeout=httpx.Timeout(5, pool=1)) as client:
+        slow = asyncio.ensure_future(client.get("/slow"))
+        await asyncio.sleep(0.05)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        assert (await client.get("/")).text == "hello"
+    assert transport.opened == 2
 
 
 async def test_a_malformed_answer_is_a_remote_protocol_error(server: LoopbackServer) -> None:
