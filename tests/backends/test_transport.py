@@ -10,9 +10,12 @@ import httpx
 import pytest
 
 from gateway.backends import socket_transports
+from gateway.backends._client import ServiceClient
 from gateway.backends.pool import pooled_transport
 from gateway.backends.transport import NativeTransport
-from gateway.settings import Settings, SettingsError
+from gateway.errors import BackendTimeout, BackendUnavailable
+from gateway.resilience.policy import BackendPolicy
+from gateway.settings import BackendSettings, Settings, SettingsError
 
 pytestmark = pytest.mark.socket
 
@@ -98,6 +101,15 @@ def native(size: int = 10) -> NativeTransport:
     return NativeTransport(size, fallback=lambda: pooled_transport(size))
 
 
+async def closed_port() -> int:
+    """A loopback port nothing listens on any more (connecting is refused)."""
+    listener = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port: int = listener.sockets[0].getsockname()[1]
+    listener.close()
+    await listener.wait_closed()
+    return port
+
+
 async def test_keep_alive_connections_are_reused_within_the_limit(server: LoopbackServer) -> None:
     transport = native(8)
     async with httpx.AsyncClient(base_url=server.url, transport=transport) as client:
@@ -158,10 +170,7 @@ async def test_connection_close_is_honoured_by_the_client(server: LoopbackServer
 
 
 async def test_a_refused_connection_is_a_connect_error() -> None:
-    listener = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-    port = listener.sockets[0].getsockname()[1]
-    listener.close()
-    await listener.wait_closed()
+    port = await closed_port()
     async with httpx.AsyncClient(transport=native()) as client:
         with pytest.raises(httpx.ConnectError):
             await client.get(f"http://127.0.0.1:{port}/")
@@ -242,3 +251,17 @@ async def test_the_setting_chooses_the_transport_and_refuses_unknown_names() -> 
         await transport.aclose()
     with pytest.raises(SettingsError):
         Settings.from_env({"GATEWAY_BACKEND_TRANSPORT": "h2"})
+
+
+async def test_the_gateway_client_maps_native_failures_as_it_maps_httpx_ones(server: LoopbackServer) -> None:
+    """ServiceClient's error mapping sees httpx's exceptions: a timeout is BACKEND_TIMEOUT, a refusal
+    BACKEND_UNAVAILABLE."""
+    policy = BackendPolicy("workloads", BackendSettings(retries=0), record_metrics=False)
+    timeout = httpx.Timeout(5, read=0.1)
+    async with httpx.AsyncClient(base_url=server.url, transport=native(), timeout=timeout) as http:
+        with pytest.raises(BackendTimeout):
+            await ServiceClient("workloads", http, policy).get_json("/slow")
+    port = await closed_port()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", transport=native()) as http:
+        with pytest.raises(BackendUnavailable):
+            await ServiceClient("workloads", http, policy).get_json("/")
