@@ -158,6 +158,7 @@ class Stack:
             **self.backend_urls,
             "GATEWAY_DATA_DIR": str(self.data_dir),
             "GATEWAY_REPORT_BACKEND_CALLS": "1",
+            **_passed_through(),
             **self.gateway_env,
         }
         self.gateway, log = _start(
@@ -173,7 +174,7 @@ class Stack:
     def gateway_settings_env(self) -> dict[str, str]:
         """The ``GATEWAY_*`` variables of a gateway on this stack's services and signing key."""
         assert self.data_dir is not None, "the stack is not started"
-        return {**self.backend_urls, "GATEWAY_DATA_DIR": str(self.data_dir)}
+        return {**self.backend_urls, "GATEWAY_DATA_DIR": str(self.data_dir), **_passed_through()}
 
     def token_for(self, user: str = BENCH_VIEWER) -> str:
         """A development bearer token for ``user``, minted once per stack by ``gateway token``'s code."""
@@ -309,3 +310,12 @@ def connection_owners(pids: list[int], server_port: int) -> dict[int, int]:
             if local_port == server_port and fields[9] in inode_owner:
                 owners[int(fields[2].rsplit(":", 1)[1], 16)] = inode_owner[fields[9]]
     return owners
+
+
+# Settings the bench's own environment may choose for the gateway it starts (other GATEWAY_* are dropped).
+PASSED_THROUGH = ("GATEWAY_BACKEND_TRANSPORT",)
+
+
+def _passed_through() -> dict[str, str]:
+    """The ``PASSED_THROUGH`` variables set in this process's environment (to compare implementations)."""
+    return {name: os.environ[name] for name in PASSED_THROUGH if os.environ.get(name)}

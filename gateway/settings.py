@@ -76,6 +76,7 @@ class Settings:
     executor: str = "compiled"  # compiled: planned operations (gateway.executor); standard: graphql-core's path
     plan_cache_size: int = 256  # documents whose execution plans are kept (GATEWAY_PLAN_CACHE_SIZE)
     gc_young_threshold: int = 0  # allocations between young GC collections; 0: Python's 700 (gateway.heap)
+    backend_transport: str = "native"  # native: gateway.backends.transport for http:// backends; httpx: httpcore's
 
     @property
     def embedded(self) -> bool:
@@ -163,6 +164,8 @@ class Settings:
             raise SettingsError("GATEWAY_DRAIN_SECONDS must not be negative")
         if self.executor not in ("compiled", "standard"):
             raise SettingsError("GATEWAY_EXECUTOR must be compiled or standard")
+        if self.backend_transport not in ("native", "httpx"):
+            raise SettingsError("GATEWAY_BACKEND_TRANSPORT must be native or httpx")
         if self.plan_cache_size < 1:
             raise SettingsError("GATEWAY_PLAN_CACHE_SIZE must be at least 1")
         if self.gc_young_threshold < 0:
@@ -226,6 +229,7 @@ class Settings:
             "executor": ("GATEWAY_EXECUTOR", str),
             "plan_cache_size": ("GATEWAY_PLAN_CACHE_SIZE", int),
             "gc_young_threshold": ("GATEWAY_GC_YOUNG_THRESHOLD", int),
+            "backend_transport": ("GATEWAY_BACKEND_TRANSPORT", str),
         }
         for name, (variable, parse) in simple.items():
             if variable in env and env[variable] != "":

@@ -7,6 +7,7 @@ models re-exported by the per-domain modules; ``_client`` is the shared implemen
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from gateway.backends.identity import forward_identity
 from gateway.backends.platform.client import PlatformClient
 from gateway.backends.pool import pooled_transport
 from gateway.backends.storage.client import StorageClient
+from gateway.backends.transport import NativeTransport
 from gateway.backends.workloads.client import WorkloadsClient
 from gateway.resilience.policy import BackendPolicy
 from gateway.settings import Settings
@@ -74,5 +76,14 @@ class Backends:
 
 
 def socket_transports(settings: Settings) -> dict[str, httpx.AsyncBaseTransport]:
-    """Pooled HTTP transports to the configured backend URLs (``pool``: bookkeeping linear in the pool's size)."""
-    return {domain: pooled_transport(b.max_connections) for domain, b in settings.backends.items()}
+    """Pooled HTTP transports to the configured backend URLs: the native HTTP/1.1 transport for ``http://``
+    (``transport``), or, with ``GATEWAY_BACKEND_TRANSPORT=httpx`` and for ``https://``, httpx's own over
+    ``pool`` (bookkeeping linear in the pool's size)."""
+    transports: dict[str, httpx.AsyncBaseTransport] = {}
+    for domain, backend in settings.backends.items():
+        size = backend.max_connections
+        if settings.backend_transport == "native":
+            transports[domain] = NativeTransport(size, fallback=functools.partial(pooled_transport, size))
+        else:
+            transports[domain] = pooled_transport(size)
+    return transports
