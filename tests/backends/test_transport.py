@@ -176,6 +176,22 @@ async def test_a_refused_connection_is_a_connect_error() -> None:
             await client.get(f"http://127.0.0.1:{port}/")
 
 
+async def test_a_request_the_server_does_not_read_is_a_write_timeout() -> None:
+    # The body outgrows the loopback socket buffers of both ends, so the write waits for room that never comes.
+    held: list[asyncio.StreamWriter] = []
+    listener = await asyncio.start_server(lambda _reader, writer: held.append(writer), "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    try:
+        async with httpx.AsyncClient(transport=native(), timeout=httpx.Timeout(5, write=0.2)) as client:
+            with pytest.raises(httpx.WriteTimeout):
+                await client.post(f"http://127.0.0.1:{port}/upload", content=b"x" * (64 * 1024 * 1024))
+    finally:
+        for writer in held:
+            writer.close()
+        listener.close()
+        await listener.wait_closed()
+
+
 async def test_a_slow_answer_is_a_read_timeout_and_its_connection_is_not_reused(server: LoopbackServer) -> None:
     async with httpx.AsyncClient(base_url=server.url, transport=native(), timeout=httpx.Timeout(5, read=0.1)) as client:
         with pytest.raises(httpx.ReadTimeout):
