@@ -76,7 +76,7 @@ class Settings:
     executor: str = "compiled"  # compiled: planned operations (gateway.executor); standard: graphql-core's path
     plan_cache_size: int = 256  # documents whose execution plans are kept (GATEWAY_PLAN_CACHE_SIZE)
     gc_young_threshold: int = 0  # allocations between young GC collections; 0: Python's 700 (gateway.heap)
-    backend_transport: str = "native"  # native: gateway.backends.transport for http:// backends; httpx: httpcore's
+    backend_transport: str = "httpx"  # native: gateway.backends.transport for http:// backends; httpx: httpcore's
 
     @property
     def embedded(self) -> bool:

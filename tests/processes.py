@@ -48,9 +48,14 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def run_executor_env() -> dict[str, str]:
     """``GATEWAY_EXECUTOR`` when the run sets it (``GATEWAY_EXECUTOR=standard pytest``, the second pass of
-    ``.ci/run``), so the processes a test starts run the same executor as its in-process apps (tests/conftest.py)."""
+    ``.ci/run``), so the processes a test starts run the same executor as its in-process apps (tests/conftest.py);
+    likewise ``GATEWAY_BACKEND_TRANSPORT`` (``GATEWAY_BACKEND_TRANSPORT=native pytest`` runs the socket and process
+    tests on the native backend transport)."""
     executor = os.environ.get("GATEWAY_EXECUTOR")
-    return {"GATEWAY_EXECUTOR": executor} if executor else {}
+    out = {"GATEWAY_EXECUTOR": executor} if executor else {}
+    if os.environ.get("GATEWAY_BACKEND_TRANSPORT"):
+        out["GATEWAY_BACKEND_TRANSPORT"] = os.environ["GATEWAY_BACKEND_TRANSPORT"]
+    return out
 
 
 # A gateway long-polls the services' event streams (GATEWAY_EVENTS_POLL_SECONDS, 20 s by default). When it exits,

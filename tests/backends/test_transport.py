@@ -258,9 +258,9 @@ async def test_https_and_other_schemes_go_to_the_fallback_transport() -> None:
 
 
 async def test_the_setting_chooses_the_transport_and_refuses_unknown_names() -> None:
-    assert Settings().backend_transport == "native"
-    natives = socket_transports(Settings.from_env({}))
-    stock = socket_transports(Settings.from_env({"GATEWAY_BACKEND_TRANSPORT": "httpx"}))
+    assert Settings().backend_transport == "httpx"  # native is opt-in until the drain hang is understood
+    natives = socket_transports(Settings.from_env({"GATEWAY_BACKEND_TRANSPORT": "native"}))
+    stock = socket_transports(Settings.from_env({}))
     assert all(isinstance(t, NativeTransport) for t in natives.values())
     assert all(isinstance(t, httpx.AsyncHTTPTransport) for t in stock.values())
     for transport in [*natives.values(), *stock.values()]:
