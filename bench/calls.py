@@ -27,10 +27,10 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from bench.load import encode_request, run_phase
+from bench.load import run_phase
 from bench.pages import PAGES
-from bench.processes import HOST, Stack, free_port_range
-from bench.run import resolve_variables
+from bench.processes import Stack
+from bench.profile import in_process_gateway
 
 Round = Callable[[int], Awaitable[None]]
 
@@ -72,50 +72,30 @@ def call_rounds(http: httpx.AsyncClient, client: object, concurrency: int, ids: 
 
 
 async def measure(args: argparse.Namespace) -> None:
-    import uvicorn
-
-    from gateway.app import create_app
     from gateway.backends import Backends, socket_transports
-    from gateway.cli import http_protocol
-    from gateway.heap import freeze_startup_heap
     from gateway.settings import Settings
 
     with Stack(latency_ms=0, with_gateway=False) as stack:
-        env = {**stack.gateway_settings_env(), "GATEWAY_REPORT_BACKEND_CALLS": "1"}
-        settings = Settings.from_env(env)
+        settings = Settings.from_env(stack.gateway_settings_env())
         backends = Backends.create(settings, socket_transports(settings))
-        app = create_app(settings)
-        freeze_startup_heap()
-        port = free_port_range(1)
-        config = uvicorn.Config(app, host=HOST, port=port, log_level="warning", access_log=False, http=http_protocol())
-        server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve())
         try:
-            for _ in range(200):
-                if server.started:
-                    break
-                await asyncio.sleep(0.05)
-            url = f"http://{HOST}:{port}/graphql"
-            query, variables = PAGES[args.page]
-            headers = stack.auth_headers()
-            resolved = await asyncio.to_thread(resolve_variables, url, variables, headers)
-            request = encode_request(url, query, resolved, headers)
+            async with in_process_gateway(stack, args.page) as (url, request):
 
-            async def page(requests: int) -> None:
-                result = await run_phase(url, request, concurrency=args.clients, duration=3600, max_requests=requests)
-                assert result.errors == 0, result.error_samples
+                async def page(requests: int) -> None:
+                    result = await run_phase(
+                        url, request, concurrency=args.clients, duration=3600, max_requests=requests
+                    )
+                    assert result.errors == 0, result.error_samples
 
-            bare, gateway = call_rounds(backends.access.http, backends.access, args.concurrency, args.ids)
-            rounds = {"httpx": (bare, args.calls), "call": (gateway, args.calls), "request": (page, args.requests)}
-            for run, units in rounds.values():  # warm: connections open, plans compiled, caches filled
-                await run(max(units // 4, args.concurrency))
-            samples: dict[str, list[float]] = {name: [] for name in rounds}
-            for _ in range(args.rounds):
-                for name, (run, units) in rounds.items():
-                    samples[name].append(await cpu_per_unit(run, units))
+                bare, gateway = call_rounds(backends.access.http, backends.access, args.concurrency, args.ids)
+                rounds = {"httpx": (bare, args.calls), "call": (gateway, args.calls), "request": (page, args.requests)}
+                for run, units in rounds.values():  # warm: connections open, plans compiled, caches filled
+                    await run(max(units // 4, args.concurrency))
+                samples: dict[str, list[float]] = {name: [] for name in rounds}
+                for _ in range(args.rounds):
+                    for name, (run, units) in rounds.items():
+                        samples[name].append(await cpu_per_unit(run, units))
         finally:
-            server.should_exit = True
-            await asyncio.wait_for(serving, timeout=10)
             await backends.aclose()
     print(
         f"{args.rounds} rounds; calls {args.concurrency} at a time, {args.ids} id(s) each; "

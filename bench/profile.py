@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import re
 import sys
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bench.load import encode_request, percentile, run_phase
@@ -65,44 +67,51 @@ def self_time_by_component(root: object) -> Counter[str]:
     return totals
 
 
-async def profile_page(args: argparse.Namespace) -> None:
+@contextlib.asynccontextmanager
+async def in_process_gateway(stack: Stack, page: str) -> AsyncIterator[tuple[str, bytes]]:
+    """The gateway app in this process under uvicorn on a loopback port, as `gateway serve` builds it, over the
+    stack's services; yields its ``/graphql`` URL and ``page``'s encoded request (variables resolved, token minted)."""
     import uvicorn
-    from pyinstrument import Profiler
 
     from gateway.app import create_app
     from gateway.cli import http_protocol
     from gateway.heap import freeze_startup_heap
     from gateway.settings import Settings
 
+    settings = Settings.from_env({**stack.gateway_settings_env(), "GATEWAY_REPORT_BACKEND_CALLS": "1"})
+    app = create_app(settings)
+    freeze_startup_heap(settings.gc_young_threshold)  # as `gateway serve` does
+    port = free_port_range(1)
+    config = uvicorn.Config(
+        app, host=HOST, port=port, log_level="warning", access_log=False, http=http_protocol()
+    )  # the parser `gateway serve` picks
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            await asyncio.sleep(0.05)
+        url = f"http://{HOST}:{port}/graphql"
+        query, variables = PAGES[page]
+        headers = stack.auth_headers()  # minted once, when the stack started
+        resolved = await asyncio.to_thread(resolve_variables, url, variables, headers)
+        yield url, encode_request(url, query, resolved, headers)
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, timeout=10)
+
+
+async def profile_page(args: argparse.Namespace) -> None:
+    from pyinstrument import Profiler
+
     with Stack(latency_ms=args.latency_ms, scale=args.scale, with_gateway=False) as stack:
-        env = {**stack.gateway_settings_env(), "GATEWAY_REPORT_BACKEND_CALLS": "1"}
-        settings = Settings.from_env(env)
-        app = create_app(settings)
-        freeze_startup_heap(settings.gc_young_threshold)  # as `gateway serve` does
-        port = free_port_range(1)
-        config = uvicorn.Config(
-            app, host=HOST, port=port, log_level="warning", access_log=False, http=http_protocol()
-        )  # the parser `gateway serve` picks
-        server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve())
-        try:
-            for _ in range(200):
-                if server.started:
-                    break
-                await asyncio.sleep(0.05)
-            url = f"http://{HOST}:{port}/graphql"
-            query, variables = PAGES[args.page]
-            headers = stack.auth_headers()  # minted once, when the stack started
-            resolved = await asyncio.to_thread(resolve_variables, url, variables, headers)
-            request = encode_request(url, query, resolved, headers)
+        async with in_process_gateway(stack, args.page) as (url, request):
             await run_phase(url, request, concurrency=args.concurrency, duration=1.0)
             profiler = Profiler(interval=args.interval, async_mode="disabled")
             profiler.start()
             result = await run_phase(url, request, concurrency=args.concurrency, duration=args.duration)
             profiler.stop()
-        finally:
-            server.should_exit = True
-            await asyncio.wait_for(serving, timeout=10)
     p50 = percentile(result.latencies, 0.5)
     print(
         f"{args.page}: {result.requests} requests at concurrency {args.concurrency} in {result.duration:.1f} s "

@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
@@ -312,21 +313,11 @@ def _with_status(error: BackendError, status: int) -> BackendError:
     return error
 
 
-_adapters: dict[type[BaseModel], TypeAdapter[Any]] = {}
-
-
+@cache  # one adapter per model: building one compiles its validator
 def _list_adapter(model: type[Model]) -> TypeAdapter[list[Model]]:
-    adapter = _adapters.get(model)
-    if adapter is None:
-        adapter = _adapters[model] = TypeAdapter(list[model])  # type: ignore[valid-type]  # a runtime-built type
-    return adapter
+    return TypeAdapter(list[model])  # type: ignore[valid-type]  # a runtime-built type
 
 
-_listings: dict[type[BaseModel], TypeAdapter[Any]] = {}
-
-
+@cache
 def _listing_adapter(model: type[Model]) -> TypeAdapter[Listing[Model]]:
-    adapter = _listings.get(model)
-    if adapter is None:
-        adapter = _listings[model] = TypeAdapter(Listing[model])  # type: ignore[valid-type]  # a runtime-built type
-    return adapter
+    return TypeAdapter(Listing[model])  # type: ignore[valid-type]  # a runtime-built type

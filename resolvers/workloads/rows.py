@@ -22,11 +22,9 @@ from gateway.backends.storage.models import Mount
 from gateway.backends.workloads.models import Workload
 from gateway.context import RequestContext
 from resolvers.account.queries import Runway, runway_of
-from resolvers.shared.now import Now, then
+from resolvers.shared.now import Now
 from resolvers.workloads import queries
 from resolvers.workloads.queries import MountView, NextStep
-
-__all__ = ["Now", "RowRelations", "prefetch_rows", "settled", "then"]
 
 Loaded = TypeVar("Loaded")
 Shaped = TypeVar("Shaped")

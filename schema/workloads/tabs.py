@@ -11,9 +11,9 @@ import strawberry
 from gateway.backends.workloads import models as backend
 from gateway.ids import encode_global_id
 from resolvers.shared import shapes
+from resolvers.shared.now import Now, then
 from resolvers.workloads import queries as resolve
 from resolvers.workloads import rows
-from resolvers.workloads.rows import Now, then
 from schema.shared.types import Availability, Info
 
 if TYPE_CHECKING:

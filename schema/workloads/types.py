@@ -14,10 +14,10 @@ from gateway.backends.platform.models import GpuNode as PlatformNode
 from gateway.backends.workloads import models as backend
 from resolvers.account import queries as account
 from resolvers.shared import shapes
+from resolvers.shared.now import Now, then
 from resolvers.workloads import queries as resolve
 from resolvers.workloads import rows
 from resolvers.workloads.lifecycle import Action, lifecycle_actions
-from resolvers.workloads.rows import Now
 from schema.access.types import Project, User
 from schema.account.types import Runway
 from schema.platform.types import GpuNode
@@ -114,7 +114,7 @@ class Workload(Node):
         graphql_type=Runway | None,
     )
     def runway(self, info: Info) -> Now[Runway | None]:
-        return rows.then(rows.runway(info.context, self.model), _runway)
+        return then(rows.runway(info.context, self.model), _runway)
 
     @strawberry.field(description="The action the page leads with, by kind and status.")
     def primary_action(self) -> WorkloadAction:
@@ -129,17 +129,17 @@ class Workload(Node):
         graphql_type=list[NextStep] | None,
     )
     def suggested_next_steps(self, info: Info) -> Now[list[NextStep] | None]:
-        return rows.then(rows.next_steps(info.context, self.model), _next_steps)
+        return then(rows.next_steps(info.context, self.model), _next_steps)
 
     @strawberry.field(
         description="The GPU node the workload runs on (null when not placed).", graphql_type=GpuNode | None
     )
     def node(self, info: Info) -> Now[GpuNode | None]:
-        return rows.then(rows.node(info.context, self.model), _node)
+        return then(rows.node(info.context, self.model), _node)
 
     @strawberry.field(description="The project that owns the workload.", graphql_type=Project | None)
     def project(self, info: Info) -> Now[Project | None]:
-        return rows.then(rows.project(info.context, self.model), _project)
+        return then(rows.project(info.context, self.model), _project)
 
     @strawberry.field(description="Who launched the workload.")
     async def owner(self, info: Info) -> User | None:
